@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/**
+ * The collector's configuration: every option, its default and its meaning in one place. `cli.ts` fills it from
+ * flags, environment and a JSON file; `createCollector()` takes the parsed, frozen result and reads nothing else.
+ */
+export const CollectorConfig = z.object({
+  /** Interface to listen on; 0.0.0.0 accepts agents from the network. */
+  host: z.string().min(1).default('127.0.0.1'),
+  /** TCP port; 0 picks a free one. */
+  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Folder of the SQLite file (vawatch.db). */
+  dataDir: z.string().min(1).default('./data'),
+  /** Enrolment secret agents present; generated (and printed once) at first start when not given. */
+  enrolmentSecret: z.string().min(12, { error: 'enrolment secret must be at least 12 characters' }).optional(),
+  /** First admin's user name, created at first start. */
+  adminUsername: z.string().min(1).max(64).default('admin'),
+  /** First admin's password; generated and printed once when not given. */
+  adminPassword: z.string().min(8, { error: 'admin password must be at least 8 characters' }).optional(),
+  /** Events and state history older than this are pruned. */
+  retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+  /** When the pruning runs (cron, UTC). */
+  pruneCron: z.string().min(9).default('17 3 * * *'),
+  /** A machine silent this long is retired automatically (with an event saying so). */
+  retireAfterDays: z.coerce.number().int().min(1).max(3650).default(30),
+  /** A machine whose agent has been silent this long may be re-enrolled by a new agent without its previous token. */
+  reenrolAfterSilentHours: z.coerce.number().min(0).max(24 * 365).default(24),
+  /** A machine silent this long counts as stale in the summary. */
+  staleAfterMinutes: z.coerce.number().min(1).default(60),
+  /** Largest request body accepted, in bytes (413 above). */
+  bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** Per-agent report rate: a bucket of this many requests… */
+  agentBurst: z.coerce.number().int().min(1).default(120),
+  /** …refilled at this many requests per second; beyond it, 429 with Retry-After. */
+  agentRequestsPerSecond: z.coerce.number().min(0.01).default(10),
+  /** Failed sign-ins allowed per user name and per address within signInWindowMinutes before 429. */
+  signInFailures: z.coerce.number().int().min(1).default(5),
+  signInWindowMinutes: z.coerce.number().min(1).default(15),
+  /** A session ends after this long without use. */
+  sessionIdleHours: z.coerce.number().min(0.1).default(12),
+  /** Coalescing period of live deltas per room. */
+  deltaIntervalMs: z.coerce.number().int().min(10).max(10_000).default(250),
+  /** PEM certificate and key: serve HTTPS directly (else plain HTTP, e.g. behind a reverse proxy). */
+  tlsCert: z.string().optional(),
+  tlsKey: z.string().optional(),
+  /** Trust X-Forwarded-* from a reverse proxy (client address for rate limits; secure cookies). */
+  trustProxy: z.coerce.boolean().default(false),
+  /** Bearer token required on /metrics when set. */
+  metricsToken: z.string().optional(),
+  /** Built web UI (index.html and assets); a plain status page is served when it does not exist. */
+  webDir: z.string().optional(),
+});
+export type CollectorConfig = Readonly<z.infer<typeof CollectorConfig>>;
+/** What callers may pass: every field optional, defaults filled in by `parseCollectorConfig`. */
+export type CollectorConfigInput = z.input<typeof CollectorConfig>;
+
+/** Parses and freezes a configuration; throws Error with a one-line reason naming the option. */
+export function parseCollectorConfig(input: CollectorConfigInput): CollectorConfig {
+  const r = CollectorConfig.safeParse(input);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    throw new Error(`${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  if ((r.data.tlsCert === undefined) !== (r.data.tlsKey === undefined)) {
+    throw new Error('tlsCert and tlsKey: give both or neither');
+  }
+  return Object.freeze(r.data);
+}

@@ -1,0 +1,69 @@
+import type { MachineSnapshot, ProductState } from '../../../shared/protocol.js';
+
+/** Why and when a machine left the fleet. Its history stays; nothing alerts on it. */
+export interface Retirement {
+  readonly at: number;
+  readonly reason: string;
+  /** The machine that replaced it (same hostname, reinstalled under a new machine id). */
+  readonly replacedBy: string | null;
+}
+
+/**
+ * One machine as the collector knows it. Immutable: every change makes a new object, so the change feed can hand out
+ * `before` and `after` without copying.
+ */
+export interface MachineState {
+  readonly machineId: string;
+  /** The agent currently bound to this machine (null once revoked and never re-enrolled). */
+  readonly agentId: string | null;
+  readonly hostname: string;
+  /** Effective group: the admin's override if any, else the agent's. */
+  readonly group: string;
+  readonly groupOverride: string | null;
+  /** The newest snapshot (null until the first report with one). */
+  readonly snapshot: MachineSnapshot | null;
+  /** The primary Windows product of that snapshot, if any. */
+  readonly primary: ProductState | null;
+  /** Lower-case FQDN of the KMS host the primary product last used. */
+  readonly kmsHostId: string | null;
+  /** `sentAt` of the newest report (agent's clock, ms). */
+  readonly lastReportAt: number | null;
+  /** When the collector received it (collector's clock, ms). */
+  readonly lastReceivedAt: number | null;
+  readonly enrolledAt: number;
+  readonly retired: Retirement | null;
+}
+
+/** The primary Windows product of a snapshot: the one flagged primary, else none. */
+export function primaryProductOf(snapshot: MachineSnapshot | null): ProductState | null {
+  if (!snapshot) return null;
+  return snapshot.products.find((p) => p.primary) ?? null;
+}
+
+/** KMS host ids are lower-case host names, so a client's `KMS01.contoso.com` and the host's own name meet. */
+export function kmsHostIdOf(name: string): string {
+  return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** The status key a machine is counted under: LicenseStatus of its primary product, or `none`. */
+export function statusKeyOf(m: MachineState): string {
+  return m.primary ? String(m.primary.licenseStatus) : 'none';
+}
+
+/** The channel key a machine is counted under. */
+export function channelKeyOf(m: MachineState): string {
+  return m.primary?.channel ?? 'none';
+}
+
+/** A new machine state with a new snapshot (derived fields recomputed). */
+export function withSnapshot(m: MachineState, snapshot: MachineSnapshot): MachineState {
+  const primary = primaryProductOf(snapshot);
+  return {
+    ...m,
+    snapshot,
+    hostname: snapshot.hostname,
+    group: m.groupOverride ?? snapshot.group,
+    primary,
+    kmsHostId: primary?.kmsHost ? kmsHostIdOf(primary.kmsHost.name) : null,
+  };
+}
