@@ -1,0 +1,143 @@
+/**
+ * Raw PowerShell shapes → protocol v1 MachineSnapshot. Pure: the collection instant and the machine's identity come in
+ * as arguments, so the same raw input always gives the same snapshot.
+ */
+import { channelOf } from '../shared/channel.js';
+import { KMS_DEFAULT_PORT, UINT32_SENTINEL, WINDOWS_APPLICATION_ID } from '../shared/kms-rules.js';
+import type { KmsHostRef, KmsServiceState, MachineSnapshot, ProductState } from '../shared/protocol.js';
+import { isPrimaryWindowsProduct, osKindOf } from '../shared/windows-product.js';
+import type {
+  RawOperatingSystem,
+  RawSoftwareLicensingProduct,
+  RawSoftwareLicensingService,
+} from '../shared/wmi-shapes.js';
+
+export interface RawMachineState {
+  products: RawSoftwareLicensingProduct[];
+  service: RawSoftwareLicensingService;
+  os: RawOperatingSystem;
+}
+
+export interface SnapshotIdentity {
+  machineId: string;
+  /** Overrides Win32_OperatingSystem.CSName when set (e.g. the FQDN from configuration). */
+  hostname?: string;
+  group: string;
+}
+
+/** A counter as reported, or null for "no data": absent, null, or the uint32 -1 sentinel. */
+export function counter(n: number | null | undefined): number | null {
+  if (n === null || n === undefined || n === UINT32_SENTINEL || n < 0) return null;
+  return n;
+}
+
+function nonEmpty(s: string | null | undefined): string | null {
+  const t = (s ?? '').trim();
+  return t === '' ? null : t;
+}
+
+/**
+ * The KMS host a client uses: a /skms override on the product, else the service-wide /skms override (both land in the
+ * registry), else the host it last discovered through DNS. Only KMS clients have one: a MAK or host product may carry
+ * a stale override that means nothing.
+ */
+function kmsHostOf(p: RawSoftwareLicensingProduct, s: RawSoftwareLicensingService): KmsHostRef | null {
+  const productName = nonEmpty(p.KeyManagementServiceMachine);
+  if (productName) return { name: productName, port: p.KeyManagementServicePort || KMS_DEFAULT_PORT, source: 'registry' };
+  const serviceName = nonEmpty(s.KeyManagementServiceMachine);
+  if (serviceName) return { name: serviceName, port: s.KeyManagementServicePort || KMS_DEFAULT_PORT, source: 'registry' };
+  const discovered = nonEmpty(p.DiscoveredKeyManagementServiceMachineName);
+  if (discovered) {
+    return { name: discovered, port: p.DiscoveredKeyManagementServiceMachinePort || KMS_DEFAULT_PORT, source: 'dns' };
+  }
+  return null;
+}
+
+function isWindowsProduct(p: RawSoftwareLicensingProduct): boolean {
+  return p.ApplicationID.toLowerCase() === WINDOWS_APPLICATION_ID;
+}
+
+function productState(p: RawSoftwareLicensingProduct, s: RawSoftwareLicensingService, collectedAtMs: number): ProductState {
+  const channel = channelOf(p.Description, p.ProductKeyChannel);
+  const grace = counter(p.GracePeriodRemaining) ?? 0;
+  const serviceRearms = isWindowsProduct(p) ? counter(s.RemainingWindowsReArmCount) : null;
+  const reason = p.LicenseStatusReason;
+  return {
+    activationId: p.ID,
+    applicationId: p.ApplicationID,
+    name: p.Name,
+    description: p.Description,
+    channel,
+    primary: isPrimaryWindowsProduct(p),
+    licenseStatus: p.LicenseStatus,
+    licenseStatusReason: reason === null || reason === undefined ? null : reason >>> 0,
+    graceExpiresAt: grace === 0 ? null : new Date(collectedAtMs + grace * 60_000).toISOString(),
+    partialProductKey: nonEmpty(p.PartialProductKey),
+    kmsHost: channel === 'kms-client' ? kmsHostOf(p, s) : null,
+    rearmsRemaining: serviceRearms ?? counter(p.RemainingSkuReArmCount),
+    renewalIntervalMinutes: channel === 'kms-client' ? counter(p.VLRenewalInterval ?? s.VLRenewalInterval) : null,
+    activationIntervalMinutes: channel === 'kms-client' ? counter(p.VLActivationInterval ?? s.VLActivationInterval) : null,
+  };
+}
+
+type KmsCounterSource = Pick<
+  RawSoftwareLicensingService,
+  | 'KeyManagementServiceCurrentCount'
+  | 'RequiredClientCount'
+  | 'KeyManagementServiceTotalRequests'
+  | 'KeyManagementServiceFailedRequests'
+  | 'KeyManagementServiceUnlicensedRequests'
+  | 'KeyManagementServiceLicensedRequests'
+  | 'KeyManagementServiceOOBGraceRequests'
+  | 'KeyManagementServiceOOTGraceRequests'
+  | 'KeyManagementServiceNonGenuineGraceRequests'
+  | 'KeyManagementServiceNotificationRequests'
+>;
+
+/**
+ * The KMS service, on hosts only. Win7+ keeps the counters per product (slmgr reads them from the host product);
+ * Vista/2008 has them only on the service class, so the service is the fallback.
+ */
+function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLicensingService): KmsServiceState | undefined {
+  const hostProduct = products.find((p) => p.IsKeyManagementServiceMachine === 1);
+  if (!hostProduct && s.IsKeyManagementServiceMachine !== 1) return undefined;
+  const fromProduct = hostProduct !== undefined && hostProduct.KeyManagementServiceCurrentCount != null;
+  const c: KmsCounterSource = fromProduct ? hostProduct : s;
+  return {
+    currentCount: counter(c.KeyManagementServiceCurrentCount),
+    requiredClientCount: counter(c.RequiredClientCount),
+    listeningPort: s.KeyManagementServiceListeningPort || KMS_DEFAULT_PORT,
+    dnsPublishing: s.KeyManagementServiceDnsPublishing ?? true,
+    lowPriority: s.KeyManagementServiceLowPriority ?? false,
+    requests: {
+      total: counter(c.KeyManagementServiceTotalRequests),
+      failed: counter(c.KeyManagementServiceFailedRequests),
+      unlicensed: counter(c.KeyManagementServiceUnlicensedRequests),
+      licensed: counter(c.KeyManagementServiceLicensedRequests),
+      oobGrace: counter(c.KeyManagementServiceOOBGraceRequests),
+      ootGrace: counter(c.KeyManagementServiceOOTGraceRequests),
+      nonGenuineGrace: counter(c.KeyManagementServiceNonGenuineGraceRequests),
+      notification: counter(c.KeyManagementServiceNotificationRequests),
+    },
+  };
+}
+
+/** Raw state → MachineSnapshot, with GracePeriodRemaining turned into an instant at `collectedAtMs`. */
+export function normaliseSnapshot(raw: RawMachineState, id: SnapshotIdentity, collectedAtMs: number): MachineSnapshot {
+  const products = raw.products.filter((p) => nonEmpty(p.PartialProductKey) !== null);
+  const snapshot: MachineSnapshot = {
+    machineId: id.machineId,
+    hostname: nonEmpty(id.hostname) ?? raw.os.CSName,
+    group: id.group,
+    os: { caption: raw.os.Caption.trim(), version: raw.os.Version, kind: osKindOf(raw.os.ProductType) },
+    cmid: nonEmpty(raw.service.ClientMachineID),
+    // Primary first, then by name, so a reordering by WMI is not a change.
+    products: products
+      .map((p) => productState(p, raw.service, collectedAtMs))
+      .sort((a, b) => Number(b.primary) - Number(a.primary) || a.name.localeCompare(b.name) || a.activationId.localeCompare(b.activationId)),
+    collectedAt: new Date(collectedAtMs).toISOString(),
+  };
+  const kms = kmsServiceOf(products, raw.service);
+  if (kms) snapshot.kmsService = kms;
+  return snapshot;
+}
