@@ -1,0 +1,53 @@
+/**
+ * Health rolls up as in SCOM: machine → the KMS host it depends on → group → fleet, and the worst state wins. A host
+ * is as unhealthy as its worst client (a host outage shows on the host even when only clients report it).
+ */
+import { canonicalHostName, sameHost } from './host-names.js';
+import { kmsHostOfMachine } from './kms-dependency.js';
+import type { Finding, FleetView, Severity } from './model.js';
+
+export type Health = 'ok' | Severity;
+const RANK: Record<Health, number> = { ok: 0, warning: 1, critical: 2 };
+
+export function worst(a: Health, b: Health): Health {
+  return RANK[b] > RANK[a] ? b : a;
+}
+
+export interface HealthRollup {
+  fleet: Health;
+  groups: Record<string, Health>;
+  /** By the host's machine id. */
+  kmsHosts: Record<string, Health>;
+  machines: Record<string, Health>;
+  /** Live machines per health. */
+  counts: Record<Health, number>;
+}
+
+export function healthRollup(fleet: FleetView, findings: readonly Finding[]): HealthRollup {
+  const machines: Record<string, Health> = {};
+  const live = fleet.machines.filter((m) => !m.retired);
+  for (const m of live) machines[m.machineId] = 'ok';
+  const hostFindings = new Map<string, Health>();
+  for (const f of findings) {
+    if (f.subject.kind === 'machine' && f.subject.id in machines) machines[f.subject.id] = worst(machines[f.subject.id]!, f.severity);
+    for (const a of f.machines) if (a.machineId in machines) machines[a.machineId] = worst(machines[a.machineId]!, f.severity);
+    if (f.subject.kind === 'kms-host') hostFindings.set(f.subject.id, worst(hostFindings.get(f.subject.id) ?? 'ok', f.severity));
+  }
+  const kmsHosts: Record<string, Health> = {};
+  for (const h of fleet.kmsHosts) {
+    if (h.retired) continue;
+    let health = worst(hostFindings.get(h.hostId) ?? 'ok', machines[h.hostId] ?? 'ok');
+    for (const m of live) {
+      const dep = kmsHostOfMachine(m);
+      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'ok');
+    }
+    kmsHosts[h.hostId] = health;
+  }
+  const groups: Record<string, Health> = {};
+  for (const m of live) groups[m.group] = worst(groups[m.group] ?? 'ok', machines[m.machineId]!);
+  for (const h of fleet.kmsHosts) if (!h.retired) groups[h.group] = worst(groups[h.group] ?? 'ok', kmsHosts[h.hostId]!);
+  const fleetHealth = Object.values(groups).reduce<Health>((a, b) => worst(a, b), 'ok');
+  const counts: Record<Health, number> = { ok: 0, warning: 0, critical: 0 };
+  for (const h of Object.values(machines)) counts[h]++;
+  return { fleet: fleetHealth, groups, kmsHosts, machines, counts };
+}

@@ -1,0 +1,110 @@
+/**
+ * What the alert engine and the forecasts read: a plain, already-validated view of the fleet. The collector's state
+ * is adapted to this with one thin function, so the rules stay pure and testable with hand-written fleets.
+ * Every instant is milliseconds since the Unix epoch.
+ */
+import type { EventRecord, KmsServiceState, ProductState } from '../../shared/protocol.js';
+import type { OsKind } from '../../shared/windows-product.js';
+
+export interface MachineView {
+  machineId: string;
+  hostname: string;
+  /** DNS domain the machine queries for `_vlmcs._tcp` (its DNS suffix), or null when unknown. */
+  dnsDomain: string | null;
+  group: string;
+  osKind: OsKind;
+  cmid: string | null;
+  products: ProductState[];
+  kmsService?: KmsServiceState;
+  lastReportAt: number;
+  heartbeatIntervalMs: number;
+  retired: boolean;
+  /** Recent events of this machine, any order (rules sort what they need). */
+  recentEvents: EventRecord[];
+}
+
+/** One 12290 seen on a KMS host: a client asked it for activation. */
+export interface KmsRequestObservation {
+  time: number;
+  clientFqdn: string;
+  cmid: string;
+  /** The N-policy the client reported (25 client OS, 5 server OS). */
+  nPolicy: number;
+  hresult: number;
+  /** The LicenseStatus the client reported in the request. */
+  licenseStatus: number;
+}
+
+export interface KmsHostView {
+  /** The machine id of the host (the agent running on it). */
+  hostId: string;
+  hostname: string;
+  dnsDomain: string | null;
+  group: string;
+  retired: boolean;
+  kmsService: KmsServiceState;
+  /** When the host's agent first reported: 12290s before this instant were never seen. */
+  observedSince: number;
+  /** KeyManagementServiceCurrentCount at `observedSince` (clients seen before the agent started); null if unknown. */
+  seedCount: number | null;
+  /** The 12290 requests seen since `observedSince` (at least the last 30 days plus one renewal interval). */
+  requests: KmsRequestObservation[];
+  /** Last 12293 / 12294 per DNS domain. */
+  dnsPublishing: Array<{ domain: string; lastFailedAt: number | null; lastFailedHresult: number | null; lastSucceededAt: number | null }>;
+  lastReportAt: number;
+}
+
+export interface FleetView {
+  machines: MachineView[];
+  kmsHosts: KmsHostView[];
+}
+
+export type Severity = 'warning' | 'critical';
+export const RULE_NAMES = [
+  'ClientInNotification',
+  'ClientUnlicensed',
+  'GraceExpiring',
+  'KmsRenewalOverdue',
+  'KmsCountBelowThreshold',
+  'KmsCountForecast',
+  'KmsIdle',
+  'KmsDnsPublishingFailed',
+  'ActivationFailing',
+  'DuplicateClientMachineId',
+  'RearmExhausted',
+  'AgentStale',
+] as const;
+export type RuleName = (typeof RULE_NAMES)[number];
+
+/** What an admin needs to act on an alert (the SCOM "knowledge" habit). */
+export interface Knowledge {
+  meaning: string;
+  cause: string;
+  action: string;
+  /** The HRESULT behind the finding, decoded, when there is one. */
+  hresult?: { code: string; text: string };
+  /** slmgr / PowerShell commands an admin would run, in order. */
+  commands: string[];
+}
+
+export interface AffectedMachine {
+  machineId: string;
+  hostname: string;
+  /** Per-machine detail (product, time left, error…) shown in the incident's machine list. */
+  detail: string;
+}
+
+/** One thing a rule found wrong at one instant. */
+export interface Finding {
+  rule: RuleName;
+  severity: Severity;
+  /** Stable identity while the condition lasts: rule plus subject (plus product when a rule is per product). */
+  key: string;
+  subject: { kind: 'machine' | 'kms-host' | 'cmid'; id: string; name: string };
+  group: string;
+  /** The KMS host (lower-case name) the affected clients depend on, when the finding concerns KMS clients. */
+  kmsHost: string | null;
+  machines: AffectedMachine[];
+  summary: string;
+  knowledge: Knowledge;
+}

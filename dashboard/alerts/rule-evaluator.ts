@@ -1,0 +1,62 @@
+/**
+ * Keeps the current findings of every rule and refreshes only what a change can have altered: on ingest, the rules
+ * the change touches (machine-scoped ones on the changed machine alone); on the schedule, the time-based rules.
+ * Pure apart from its own memory: the fleet view and the instant come from the caller.
+ */
+import type { AlertSettings } from './alert-settings.js';
+import type { Finding, FleetView, RuleName } from './model.js';
+import type { ChangeKind, RuleDefinition } from './rule-definition.js';
+import { RULES } from './rules/index.js';
+
+export interface FleetChange {
+  machineId: string;
+  kinds: readonly ChangeKind[];
+}
+
+export class RuleEvaluator {
+  #settings: AlertSettings;
+  #rules: readonly RuleDefinition[];
+  #findings = new Map<RuleName, Map<string, Finding>>();
+
+  constructor(settings: AlertSettings, rules: readonly RuleDefinition[] = RULES) {
+    this.#settings = settings;
+    this.#rules = rules;
+    for (const r of rules) this.#findings.set(r.name, new Map());
+  }
+
+  /** Every rule on the whole fleet (start-up, configuration change). */
+  evaluateAll(fleet: FleetView, now: number): void {
+    for (const r of this.#rules) this.#replaceAll(r, fleet, now);
+  }
+
+  /** The time-based rules on the whole fleet (the schedule's tick). */
+  evaluateTimeBased(fleet: FleetView, now: number): void {
+    for (const r of this.#rules) if (r.timeBased) this.#replaceAll(r, fleet, now);
+  }
+
+  /** The rules a change touches; machine-scoped ones only on the changed machine. */
+  evaluateChange(fleet: FleetView, now: number, change: FleetChange): void {
+    const machine = fleet.machines.find((m) => m.machineId === change.machineId);
+    for (const r of this.#rules) {
+      if (!r.touchedBy.some((k) => change.kinds.includes(k))) continue;
+      if (r.scope === 'fleet') {
+        this.#replaceAll(r, fleet, now);
+        continue;
+      }
+      const current = this.#findings.get(r.name)!;
+      for (const [key, f] of current) if (f.subject.kind === 'machine' && f.subject.id === change.machineId) current.delete(key);
+      if (!machine) continue;
+      const found = r.evaluate({ machines: [machine], kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
+      for (const f of found) current.set(f.key, f);
+    }
+  }
+
+  findings(): Finding[] {
+    return [...this.#findings.values()].flatMap((m) => [...m.values()]);
+  }
+
+  #replaceAll(r: RuleDefinition, fleet: FleetView, now: number): void {
+    const found = r.evaluate(fleet, now, this.#settings.forRule(r.name));
+    this.#findings.set(r.name, new Map(found.map((f) => [f.key, f])));
+  }
+}

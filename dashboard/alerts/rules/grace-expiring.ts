@@ -1,0 +1,73 @@
+/**
+ * GraceExpiring: LicenseStatus 2, 3, 4 or 6 and the grace ends within 14 days (warning), within 7 (critical).
+ * A grace already past its end (the machine has not reported since) stays critical.
+ */
+import { z } from 'zod';
+import { isGraceStatus, licenseStatusInfo, LICENSE_STATUS } from '../../../shared/license-status.js';
+import { MS } from '../../../shared/kms-rules.js';
+import { kmsHostOfProduct } from '../kms-dependency.js';
+import type { Finding, FleetView } from '../model.js';
+import type { ByGroup } from '../rule-definition.js';
+
+export const GraceExpiringConfig = z
+  .strictObject({
+    rule: z.literal('GraceExpiring'),
+    enabled: z.boolean().default(true),
+    /** Warn when the grace ends within this many days. */
+    warningDays: z.number().positive().default(14),
+    /** Critical within this many days. */
+    criticalDays: z.number().positive().default(7),
+  })
+  .refine((c) => c.criticalDays <= c.warningDays, { error: 'criticalDays must not exceed warningDays' });
+export type GraceExpiringConfig = z.infer<typeof GraceExpiringConfig>;
+
+export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExpiringConfig>): Finding[] {
+  const out: Finding[] = [];
+  for (const m of state.machines) {
+    const c = config.forGroup(m.group);
+    if (m.retired || !c.enabled) continue;
+    for (const p of m.products) {
+      if (!isGraceStatus(p.licenseStatus) || p.graceExpiresAt === null) continue;
+      const endsAt = Date.parse(p.graceExpiresAt);
+      const left = endsAt - now;
+      if (left > c.warningDays * MS.DAY) continue;
+      const severity = left <= c.criticalDays * MS.DAY ? 'critical' : 'warning';
+      const days = Math.max(0, left / MS.DAY);
+      const state = licenseStatusInfo(p.licenseStatus)?.label ?? `status ${p.licenseStatus}`;
+      const kmsClient = p.channel === 'kms-client';
+      out.push({
+        rule: 'GraceExpiring',
+        severity,
+        key: `GraceExpiring|machine:${m.machineId}|${p.activationId}`,
+        subject: { kind: 'machine', id: m.machineId, name: m.hostname },
+        group: m.group,
+        kmsHost: kmsHostOfProduct(p),
+        machines: [
+          { machineId: m.machineId, hostname: m.hostname, detail: `${p.name}: ${state} ends ${new Date(endsAt).toISOString()}` },
+        ],
+        summary: `${m.hostname}: ${state} of ${p.name} ends in ${days.toFixed(1)} days`,
+        knowledge: {
+          meaning: `The product is in ${state}; when it ends, the machine goes to Notification (unlicensed, with nag screens).`,
+          cause:
+            p.licenseStatus === LICENSE_STATUS.OOT_GRACE && kmsClient
+              ? 'The KMS activation lapsed (no successful renewal for 180 days), or the hardware changed beyond tolerance.'
+              : p.licenseStatus === LICENSE_STATUS.OOB_GRACE
+                ? kmsClient
+                  ? 'The machine has never activated since installation: it found no KMS host, or the host count is below the threshold.'
+                  : 'The machine has never been activated since installation.'
+                : 'The machine has not been activated within its grace period.',
+          action: kmsClient
+            ? 'Check that the client can reach a KMS host (DNS SRV record, TCP 1688, count at or above the threshold, clock within 4 hours), then activate.'
+            : 'Activate the product (MAK online or by phone), or install a key for the right channel.',
+          commands: [
+            'cscript //nologo %windir%\\system32\\slmgr.vbs /xpr',
+            'cscript //nologo %windir%\\system32\\slmgr.vbs /dlv',
+            ...(kmsClient ? ['nslookup -type=srv _vlmcs._tcp', 'Test-NetConnection <kms-host> -Port 1688'] : []),
+            'cscript //nologo %windir%\\system32\\slmgr.vbs /ato',
+          ],
+        },
+      });
+    }
+  }
+  return out;
+}

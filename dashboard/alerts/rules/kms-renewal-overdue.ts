@@ -1,0 +1,65 @@
+/**
+ * KmsRenewalOverdue: a KMS client is Licensed but its time left is below 180 d minus (its renewal interval plus a
+ * slack): it should have renewed by now and has not. The early sign of a KMS outage, months before any grace ends.
+ */
+import { z } from 'zod';
+import { LICENSE_STATUS } from '../../../shared/license-status.js';
+import { KMS_ACTIVATION_VALIDITY_DAYS, KMS_RENEWAL_INTERVAL_MINUTES, MS } from '../../../shared/kms-rules.js';
+import { kmsHostOfProduct } from '../kms-dependency.js';
+import type { Finding, FleetView } from '../model.js';
+import type { ByGroup } from '../rule-definition.js';
+
+export const KmsRenewalOverdueConfig = z.strictObject({
+  rule: z.literal('KmsRenewalOverdue'),
+  enabled: z.boolean().default(true),
+  /** Days allowed beyond the renewal interval (machines switched off over a weekend, retries). */
+  slackDays: z.number().nonnegative().default(7),
+});
+export type KmsRenewalOverdueConfig = z.infer<typeof KmsRenewalOverdueConfig>;
+
+export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenewalOverdueConfig>): Finding[] {
+  const out: Finding[] = [];
+  for (const m of state.machines) {
+    const c = config.forGroup(m.group);
+    if (m.retired || !c.enabled) continue;
+    for (const p of m.products) {
+      if (p.channel !== 'kms-client' || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
+      const renewalMs = (p.renewalIntervalMinutes ?? KMS_RENEWAL_INTERVAL_MINUTES) * MS.MINUTE;
+      const left = Date.parse(p.graceExpiresAt) - now;
+      const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
+      if (left >= limit) continue;
+      const lastRenewal = Date.parse(p.graceExpiresAt) - KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY;
+      const daysSince = (now - lastRenewal) / MS.DAY;
+      const kmsHost = kmsHostOfProduct(p);
+      out.push({
+        rule: 'KmsRenewalOverdue',
+        severity: 'warning',
+        key: `KmsRenewalOverdue|machine:${m.machineId}|${p.activationId}`,
+        subject: { kind: 'machine', id: m.machineId, name: m.hostname },
+        group: m.group,
+        kmsHost,
+        machines: [
+          {
+            machineId: m.machineId,
+            hostname: m.hostname,
+            detail: `last renewed ${daysSince.toFixed(1)} days ago; activation expires ${new Date(Date.parse(p.graceExpiresAt)).toISOString()}`,
+          },
+        ],
+        summary: `${m.hostname}: no KMS renewal for ${daysSince.toFixed(1)} days${kmsHost ? ` (host ${kmsHost})` : ''}`,
+        knowledge: {
+          meaning:
+            'The client is still Licensed, but it renews every 7 days and has not done so for longer than expected. If nothing changes it goes to additional (OOT) grace when its 180 days end, then to Notification 30 days later.',
+          cause:
+            'The KMS host it uses is down or unreachable (TCP 1688, firewall, stale SRV record), the machine has been switched off or off the network, or its clock is more than 4 hours off.',
+          action: `Check the KMS host${kmsHost ? ` ${kmsHost}` : ''} and the client's 12288/12289 events; try a renewal by hand.`,
+          commands: [
+            'cscript //nologo %windir%\\system32\\slmgr.vbs /dlv',
+            'cscript //nologo %windir%\\system32\\slmgr.vbs /ato',
+            "Get-WinEvent -FilterHashtable @{LogName='Application'; ProviderName='Microsoft-Windows-Security-SPP'; Id=12288,12289} -MaxEvents 10",
+          ],
+        },
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * Blast radius: if this KMS host stopped answering now, which of its clients would reach OOT grace and Notification,
+ * and when. A client can fail over when it discovers hosts through DNS (not pinned with /skms) and another host
+ * publishes `_vlmcs._tcp` in its domain with a count high enough to activate it; those are listed apart.
+ */
+import { MS, thresholdFor } from '../../shared/kms-rules.js';
+import { licenseStatusInfo } from '../../shared/license-status.js';
+import { canonicalHostName, domainOf, sameHost } from '../alerts/host-names.js';
+import { kmsClientProducts } from '../alerts/kms-dependency.js';
+import type { FleetView, KmsHostView, MachineView } from '../alerts/model.js';
+import { expiryPathOf, startOfUtcDay, utcDate } from './notification-date.js';
+
+export interface BlastRadiusMachine {
+  machineId: string;
+  hostname: string;
+  group: string;
+  product: string;
+  licenseStatus: string;
+  discovery: 'dns' | 'registry';
+  ootGraceAt: number | null;
+  notificationAt: number | null;
+  alreadyInNotification: boolean;
+  /** The host it would fail over to, when it can. */
+  failoverHost: string | null;
+}
+
+export interface BlastRadius {
+  hostId: string;
+  hostname: string;
+  at: number;
+  /** Clients that would lose activation, earliest Notification first. */
+  affected: BlastRadiusMachine[];
+  /** Clients that would move to another published host instead. */
+  coveredByFailover: BlastRadiusMachine[];
+  /** Affected machines reaching OOT grace / Notification per UTC day (only days where something happens). */
+  byDay: Array<{ date: string; ootGrace: number; notification: number }>;
+  firstNotificationAt: number | null;
+}
+
+/** Domains where a host publishes its SRV record successfully (its own when publishing is on, plus 12294 domains). */
+export function publishedDomainsOf(h: KmsHostView): string[] {
+  const out = new Set<string>();
+  if (h.kmsService.dnsPublishing) {
+    const own = h.dnsDomain ?? domainOf(h.hostname);
+    if (own) out.add(own);
+    for (const d of h.dnsPublishing) {
+      if (d.lastSucceededAt !== null) out.add(canonicalHostName(d.domain));
+    }
+    for (const d of h.dnsPublishing) {
+      if (d.lastFailedAt !== null && (d.lastSucceededAt === null || d.lastFailedAt > d.lastSucceededAt)) out.delete(canonicalHostName(d.domain));
+    }
+  }
+  return [...out];
+}
+
+function machineDomain(m: MachineView): string | null {
+  return m.dnsDomain ?? domainOf(m.hostname);
+}
+
+export function blastRadius(fleet: FleetView, host: KmsHostView, now: number): BlastRadius {
+  const others = fleet.kmsHosts.filter(
+    (h) => h.hostId !== host.hostId && !h.retired && now - h.lastReportAt <= 3 * heartbeatOf(fleet, h.hostId),
+  );
+  const affected: BlastRadiusMachine[] = [];
+  const covered: BlastRadiusMachine[] = [];
+  for (const m of fleet.machines) {
+    if (m.retired || m.machineId === host.hostId) continue;
+    for (const p of kmsClientProducts(m)) {
+      if (!p.kmsHost || !sameHost(p.kmsHost.name, host.hostname)) continue;
+      const path = expiryPathOf(p);
+      if (path.notificationAt === null && !path.alreadyInNotification) continue;
+      const domain = machineDomain(m);
+      const needed = thresholdFor(m.osKind);
+      const failover =
+        p.kmsHost.source === 'dns' && domain
+          ? others.find((h) => publishedDomainsOf(h).includes(domain) && (h.kmsService.currentCount ?? 0) >= needed)
+          : undefined;
+      const entry: BlastRadiusMachine = {
+        machineId: m.machineId,
+        hostname: m.hostname,
+        group: m.group,
+        product: p.name,
+        licenseStatus: licenseStatusInfo(p.licenseStatus)?.label ?? String(p.licenseStatus),
+        discovery: p.kmsHost.source,
+        ootGraceAt: path.ootGraceAt,
+        notificationAt: path.notificationAt,
+        alreadyInNotification: path.alreadyInNotification,
+        failoverHost: failover ? failover.hostname : null,
+      };
+      (failover ? covered : affected).push(entry);
+    }
+  }
+  affected.sort((a, b) => (a.notificationAt ?? -Infinity) - (b.notificationAt ?? -Infinity) || a.hostname.localeCompare(b.hostname));
+  const days = new Map<number, { ootGrace: number; notification: number }>();
+  const bump = (t: number | null, k: 'ootGrace' | 'notification') => {
+    if (t === null) return;
+    const d = startOfUtcDay(Math.max(t, now));
+    const e = days.get(d) ?? { ootGrace: 0, notification: 0 };
+    e[k]++;
+    days.set(d, e);
+  };
+  for (const a of affected) {
+    bump(a.ootGraceAt, 'ootGrace');
+    bump(a.notificationAt, 'notification');
+  }
+  const byDay = [...days.entries()].sort((a, b) => a[0] - b[0]).map(([d, e]) => ({ date: utcDate(d), ...e }));
+  const first = affected.find((a) => a.notificationAt !== null)?.notificationAt ?? null;
+  return { hostId: host.hostId, hostname: host.hostname, at: now, affected, coveredByFailover: covered, byDay, firstNotificationAt: first };
+}
+
+function heartbeatOf(fleet: FleetView, machineId: string): number {
+  return fleet.machines.find((m) => m.machineId === machineId)?.heartbeatIntervalMs ?? MS.HOUR;
+}
