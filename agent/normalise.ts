@@ -4,9 +4,11 @@
  */
 import { channelOf } from '../shared/channel.js';
 import { KMS_DEFAULT_PORT, UINT32_SENTINEL, WINDOWS_APPLICATION_ID } from '../shared/kms-rules.js';
-import type { KmsHostRef, KmsServiceState, MachineSnapshot, ProductState } from '../shared/protocol.js';
+import { toEventRecordOrUnparsed } from '../shared/events/index.js';
+import type { EventRecord, KmsHostRef, KmsServiceState, MachineSnapshot, ProductState } from '../shared/protocol.js';
 import { isPrimaryWindowsProduct, osKindOf } from '../shared/windows-product.js';
 import type {
+  RawEventRecord,
   RawOperatingSystem,
   RawSoftwareLicensingProduct,
   RawSoftwareLicensingService,
@@ -140,4 +142,12 @@ export function normaliseSnapshot(raw: RawMachineState, id: SnapshotIdentity, co
   const kms = kmsServiceOf(products, raw.service);
   if (kms) snapshot.kmsService = kms;
   return snapshot;
+}
+
+/**
+ * Raw records of one log → typed EventRecords, oldest first (Get-WinEvent lists newest first). A record the shared
+ * parsers cannot read is kept as an `unparsed` record with the reason, never dropped.
+ */
+export function normaliseEvents(records: ReadonlyArray<RawEventRecord>): EventRecord[] {
+  return [...records].sort((a, b) => a.RecordId - b.RecordId).map((r) => toEventRecordOrUnparsed(r, r.TimeCreated));
 }

@@ -1,0 +1,384 @@
+/**
+ * One agent: polls a licensing source on schedules, turns what it read into reports, queues them durably, and
+ * delivers them to the collector. Composition only; every clock, timer, store and sender is injected.
+ *
+ * Two clocks on purpose: `scheduler` drives the polls (node-cron in production, the simulation's clock in demos and
+ * tests); `timers` drives delivery retries and heartbeats, which concern the real network and the collector's wall
+ * clock.
+ */
+import { MAX_EVENTS_PER_REPORT, MAX_REPORTS_PER_BATCH, PROTOCOL_VERSION, type EventRecord, type MachineSnapshot, type Report } from '../shared/protocol.js';
+import type { Cancel, Scheduler } from '../shared/scheduling.js';
+import { DEFAULT_EXPIRY_TOLERANCE_MS, meaningfulChanges } from './change-detection.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './delivery/backoff.js';
+import type { CollectorAnswer, CollectorClient } from './delivery/collector-client.js';
+import { normaliseEvents, normaliseSnapshot } from './normalise.js';
+import type { Outbox, OutboxEntry, QueuedReport } from './outbox/outbox.js';
+import type { LicensingSource } from './sources/licensing-source.js';
+import { WATCHED_LOGS } from './sources/watched-events.js';
+import type { CredentialStore, Credentials } from './state/credentials.js';
+import type { DeadLetterSink } from './state/dead-letter.js';
+
+export interface AgentSchedules {
+  /** Cron expression for the licensing poll (default every 15 min). */
+  licensing: string;
+  /** Cron expression for the event-log poll (default every minute). */
+  events: string;
+  /** A heartbeat when nothing else was queued for this long (default 60 s). */
+  heartbeatMs: number;
+}
+
+export const DEFAULT_SCHEDULES: AgentSchedules = { licensing: '*/15 * * * *', events: '* * * * *', heartbeatMs: 60_000 };
+
+export interface AgentOptions {
+  source: LicensingSource;
+  scheduler: Scheduler;
+  timers: Scheduler;
+  outbox: Outbox;
+  credentials: CredentialStore;
+  /** Absent: the agent queues but never sends. */
+  client?: CollectorClient;
+  enrolmentSecret?: string;
+  group: string;
+  /** Overrides the source's stable machine id / hostname. */
+  machineId?: string;
+  hostname?: string;
+  schedules?: AgentSchedules;
+  expiryToleranceMs?: number;
+  backoff?: BackoffPolicy;
+  /** Delay between retries when only a person can fix things (bad secret, revoked token without a secret). */
+  slowRetryMs?: number;
+  /** Reports per request (default and maximum: the protocol's 500). */
+  batchSize?: number;
+  random?: () => number;
+  deadLetter: DeadLetterSink;
+  log: (line: string) => void;
+  /** False: queue only; the owner calls `deliver()` (the fleet batches during fast-forward). Default true. */
+  deliverOnQueue?: boolean;
+}
+
+export interface AgentStats {
+  polls: number;
+  reportsQueued: number;
+  reportsAcked: number;
+  eventsQueued: number;
+  deadLettered: number;
+  lastError?: string;
+}
+
+export class Agent {
+  readonly #o: AgentOptions;
+  readonly #schedules: AgentSchedules;
+  #lastSent: MachineSnapshot | undefined;
+  #identity: { machineId: string; hostname: string } | undefined;
+  #creds: Credentials | undefined;
+  #previousToken: string | undefined;
+  #cancels: Cancel[] = [];
+  #pollChain: Promise<unknown> = Promise.resolve();
+  #draining: Promise<void> | undefined;
+  #retry: Cancel | undefined;
+  #attempt = 0;
+  #unauthorisedInARow = 0;
+  #tokenRefused = false;
+  #batchSize: number;
+  #lastQueuedRealMs = -Infinity;
+  #stopped = false;
+  #lastLogged = new Map<string, string>();
+  readonly stats: AgentStats = { polls: 0, reportsQueued: 0, reportsAcked: 0, eventsQueued: 0, deadLettered: 0 };
+
+  constructor(opts: AgentOptions) {
+    this.#o = opts;
+    this.#schedules = opts.schedules ?? DEFAULT_SCHEDULES;
+    this.#batchSize = Math.min(MAX_REPORTS_PER_BATCH, opts.batchSize ?? MAX_REPORTS_PER_BATCH);
+  }
+
+  /** Schedules the polls and the heartbeat; the first poll of both kinds runs now. */
+  start(opts: { heartbeat?: boolean } = {}): void {
+    const s = this.#o.scheduler;
+    this.#cancels.push(s.cron(this.#schedules.licensing, () => this.poll({ licensing: true, events: false })));
+    this.#cancels.push(s.cron(this.#schedules.events, () => this.poll({ licensing: false, events: true })));
+    if (opts.heartbeat !== false) {
+      this.#cancels.push(this.#o.timers.every(this.#schedules.heartbeatMs, () => this.heartbeat()));
+    }
+    void this.poll({ licensing: true, events: true });
+    this.deliver();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const c of this.#cancels) c();
+    this.#cancels = [];
+    this.#retry?.();
+    this.#retry = undefined;
+    await this.#pollChain.catch(() => undefined);
+    await this.#draining;
+  }
+
+  /** The machine's id and host name: from configuration, else from the source (read once). */
+  async identity(): Promise<{ machineId: string; hostname: string }> {
+    if (!this.#identity) {
+      const machineId = this.#o.machineId ?? (await this.#o.source.stableMachineId());
+      const hostname = this.#o.hostname ?? (await this.#o.source.readOs()).CSName;
+      this.#identity = { machineId, hostname };
+    }
+    return this.#identity;
+  }
+
+  /** Reads the source and queues what changed. Polls never overlap. Resolves to the number of reports queued. */
+  poll(what: { licensing: boolean; events: boolean } = { licensing: true, events: true }): Promise<number> {
+    const run = this.#pollChain.then(() => this.#poll(what));
+    this.#pollChain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Queues a heartbeat when nothing was queued for a heartbeat interval and nothing waits to be sent. */
+  async heartbeat(): Promise<void> {
+    if (this.#stopped) return;
+    if (this.#o.timers.now() - this.#lastQueuedRealMs < this.#schedules.heartbeatMs * 0.9) return;
+    if (this.#o.outbox.size > 0) return; // the queued reports say "alive" when they go through
+    await this.#pollChain;
+    await this.#queue({ heartbeat: true });
+    this.#afterQueue();
+  }
+
+  /** Starts delivering the outbox unless a delivery runs or a retry waits. Returns when this round ends. */
+  deliver(): Promise<void> {
+    if (this.#draining) return this.#draining;
+    if (this.#retry || this.#stopped || !this.#o.client) return Promise.resolve();
+    this.#draining = this.#drain().finally(() => {
+      this.#draining = undefined;
+    });
+    return this.#draining;
+  }
+
+  /** True while a retry is scheduled (the collector is unreachable or refused for now). */
+  get waitingToRetry(): boolean {
+    return this.#retry !== undefined;
+  }
+
+  #logOnce(key: string, line: string): void {
+    if (this.#lastLogged.get(key) === line) return;
+    this.#lastLogged.set(key, line);
+    this.#o.log(line);
+  }
+
+  async #poll(what: { licensing: boolean; events: boolean }): Promise<number> {
+    if (this.#stopped) return 0;
+    this.stats.polls++;
+    const now = this.#o.scheduler.now();
+    let snapshot: MachineSnapshot | undefined;
+    if (what.licensing) {
+      try {
+        const [products, service, os] = await Promise.all([
+          this.#o.source.readProducts(),
+          this.#o.source.readService(),
+          this.#o.source.readOs(),
+        ]);
+        const id = await this.identity();
+        const snap = normaliseSnapshot({ products, service, os }, { ...id, group: this.#o.group }, now);
+        const changes = meaningfulChanges(this.#lastSent, snap, this.#o.expiryToleranceMs ?? DEFAULT_EXPIRY_TOLERANCE_MS);
+        if (changes.length > 0) snapshot = snap;
+        this.#lastLogged.delete('licensing');
+      } catch (e) {
+        this.#logOnce('licensing', `licensing poll failed: ${(e as Error).message}`);
+        this.stats.lastError = (e as Error).message;
+      }
+    }
+    const batches: Array<{ events: EventRecord[]; bookmarks: Record<string, number> }> = [];
+    if (what.events) {
+      for (const log of WATCHED_LOGS) {
+        try {
+          batches.push(...(await this.#readLog(log)));
+          this.#lastLogged.delete(`events:${log}`);
+        } catch (e) {
+          this.#logOnce(`events:${log}`, `reading the ${log} log failed: ${(e as Error).message}`);
+          this.stats.lastError = (e as Error).message;
+        }
+      }
+    }
+    let queued = 0;
+    if (snapshot && batches.length === 0) {
+      await this.#queue({ snapshot });
+      queued++;
+    }
+    for (const [i, b] of batches.entries()) {
+      await this.#queue(i === 0 && snapshot ? { snapshot, events: b.events } : { events: b.events }, b.bookmarks);
+      this.stats.eventsQueued += b.events.length;
+      queued++;
+    }
+    if (snapshot) this.#lastSent = snapshot;
+    if (queued > 0) this.#afterQueue();
+    return queued;
+  }
+
+  /** New records of one log after its bookmark, in report-sized chunks each with the bookmark it reaches. */
+  async #readLog(log: string): Promise<Array<{ events: EventRecord[]; bookmarks: Record<string, number> }>> {
+    const bookmark = this.#o.outbox.progress().bookmarks[log] ?? 0;
+    let read = await this.#o.source.readEvents(log, bookmark);
+    if (!read.logExists) return [];
+    let records = read.records.filter((r) => r.RecordId > bookmark);
+    if (records.length === 0 && bookmark > 0 && read.newestRecordId !== undefined && (read.newestRecordId ?? 0) < bookmark) {
+      // Record ids went backwards: someone cleared the log. Start again from its beginning.
+      this.#o.log(`the ${log} log was cleared (newest record ${read.newestRecordId ?? 'none'} is below the bookmark ${bookmark}): reading it from the start`);
+      await this.#o.outbox.resetBookmark(log, 0);
+      read = await this.#o.source.readEvents(log, 0);
+      records = read.records;
+    }
+    if (records.length === 0) return [];
+    const events = normaliseEvents(records);
+    const out: Array<{ events: EventRecord[]; bookmarks: Record<string, number> }> = [];
+    // The bookmark comes from the raw ids (sorted like the events), so an unparsed record still moves it.
+    const sorted = records.map((r) => r.RecordId).sort((a, b) => a - b);
+    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_REPORT) {
+      const chunk = events.slice(i, i + MAX_EVENTS_PER_REPORT);
+      out.push({ events: chunk, bookmarks: { [log]: sorted[Math.min(sorted.length, i + MAX_EVENTS_PER_REPORT) - 1]! } });
+    }
+    return out;
+  }
+
+  async #queue(body: Pick<QueuedReport, 'snapshot' | 'events' | 'heartbeat'>, bookmarks?: Record<string, number>): Promise<OutboxEntry> {
+    const sentAt = new Date(this.#o.scheduler.now()).toISOString();
+    const entry = await this.#o.outbox.append(
+      (epoch, seq) => {
+        const r: QueuedReport = { protocol: PROTOCOL_VERSION, epoch, seq, sentAt };
+        if (body.snapshot) r.snapshot = body.snapshot;
+        if (body.events && body.events.length > 0) r.events = body.events;
+        if (body.heartbeat) r.heartbeat = true;
+        return r;
+      },
+      bookmarks,
+    );
+    this.stats.reportsQueued++;
+    this.#lastQueuedRealMs = this.#o.timers.now();
+    return entry;
+  }
+
+  #afterQueue(): void {
+    if (this.#o.deliverOnQueue !== false) void this.deliver();
+  }
+
+  #scheduleRetry(delayMs: number, why: string): void {
+    if (this.#stopped) return;
+    this.#retry?.();
+    this.#logOnce('delivery', `${why}; ${this.#o.outbox.size} report(s) kept, retrying in ${Math.round(delayMs / 1000)} s`);
+    this.#retry = this.#o.timers.at(this.#o.timers.now() + delayMs, () => {
+      this.#retry = undefined;
+      void this.deliver();
+    });
+  }
+
+  #backoff(why: string, retryAfterMs?: number): void {
+    this.#attempt++;
+    const delay = backoffDelay(this.#attempt, this.#o.backoff ?? DEFAULT_BACKOFF, this.#o.random ?? Math.random, retryAfterMs);
+    this.#scheduleRetry(delay, why);
+  }
+
+  #slow(why: string): void {
+    this.#scheduleRetry(this.#o.slowRetryMs ?? 10 * 60_000, why);
+  }
+
+  async #ensureEnrolled(): Promise<Credentials | undefined> {
+    if (this.#creds) return this.#creds;
+    const stored = this.#tokenRefused ? undefined : await this.#o.credentials.load();
+    if (stored) {
+      this.#creds = stored;
+      return stored;
+    }
+    const client = this.#o.client!;
+    if (!this.#o.enrolmentSecret) {
+      this.#slow('no token and no enrolment secret: cannot enrol');
+      return undefined;
+    }
+    const id = await this.identity();
+    const req = { protocol: PROTOCOL_VERSION, secret: this.#o.enrolmentSecret, machineId: id.machineId, hostname: id.hostname } as const;
+    const answer = await client.enrol(this.#previousToken ? { ...req, previousToken: this.#previousToken } : req);
+    if (answer.kind === 'ok') {
+      const creds: Credentials = { agentId: answer.body.agentId, token: answer.body.token, machineId: id.machineId };
+      await this.#o.credentials.save(creds);
+      this.#creds = creds;
+      this.#tokenRefused = false;
+      this.#o.log(`enrolled as agent ${creds.agentId}`);
+      this.#lastLogged.delete('delivery');
+      return creds;
+    }
+    if (answer.kind === 'http' && answer.status === 409) {
+      this.#slow(`enrolment refused (409 ${answer.code}): machine id ${id.machineId} is enrolled by another agent and this one has no previous token to prove it is the same; an admin must revoke the other agent: ${answer.message}`);
+    } else if (answer.kind === 'http' && answer.status >= 400 && answer.status < 500 && answer.status !== 429 && answer.status !== 408) {
+      this.#slow(`enrolment refused (${answer.status} ${answer.code}: ${answer.message})`);
+    } else {
+      this.#backoff(`enrolment failed (${describe(answer)})`, answer.kind === 'http' ? answer.retryAfterMs : undefined);
+    }
+    return undefined;
+  }
+
+  async #drain(): Promise<void> {
+    const client = this.#o.client!;
+    while (!this.#stopped) {
+      const batch = this.#o.outbox.peek(this.#batchSize);
+      if (batch.length === 0) return;
+      const creds = await this.#ensureEnrolled();
+      if (!creds) return;
+      const reports: Report[] = batch.map((e) => ({ ...e.report, agentId: creds.agentId }));
+      const answer = await client.sendBatch(creds.token, { protocol: PROTOCOL_VERSION, reports });
+      const epoch = batch[0]!.epoch;
+      if (answer.kind === 'ok') {
+        const ack = answer.body;
+        const last = batch[batch.length - 1]!.seq;
+        for (const refused of ack.refused ?? []) {
+          const report = reports.find((r) => r.seq === refused.seq) ?? reports[refused.index];
+          if (report) await this.#deadLetter(report, 200, refused.code, refused.message);
+        }
+        if (ack.epoch !== epoch || ack.ackedThrough < batch[0]!.seq) {
+          this.#backoff(`the collector acknowledged nothing of seq ${batch[0]!.seq}..${last} (ack epoch ${ack.epoch} through ${ack.ackedThrough})`);
+          return;
+        }
+        const removed = await this.#o.outbox.ack(epoch, Math.min(ack.ackedThrough, last));
+        this.stats.reportsAcked += removed;
+        this.#attempt = 0;
+        this.#unauthorisedInARow = 0;
+        this.#batchSize = Math.min(MAX_REPORTS_PER_BATCH, this.#o.batchSize ?? MAX_REPORTS_PER_BATCH);
+        this.#lastLogged.delete('delivery');
+        continue;
+      }
+      if (answer.kind === 'network' || answer.status === 429 || answer.status === 408 || answer.status >= 500) {
+        this.#backoff(`sending failed (${describe(answer)})`, answer.kind === 'http' ? answer.retryAfterMs : undefined);
+        return;
+      }
+      if (answer.status === 401) {
+        if (!this.#o.enrolmentSecret) {
+          // Only a person can fix this (re-enable the token or give a secret); keep every report meanwhile.
+          this.#slow(`the collector refused this agent's token (401 ${answer.code}: ${answer.message}) and no enrolment secret is configured to enrol again`);
+          return;
+        }
+        this.#unauthorisedInARow++;
+        this.#previousToken = creds.token;
+        this.#creds = undefined;
+        this.#tokenRefused = true;
+        if (this.#unauthorisedInARow > 2) {
+          this.#slow(`the collector keeps refusing this agent's tokens (401 ${answer.code}: ${answer.message})`);
+          return;
+        }
+        this.#o.log(`the collector refused the token (401 ${answer.code}: ${answer.message}); enrolling again`);
+        continue;
+      }
+      // Any other 4xx: the collector will never take this report as it is. Find which one, set it aside, carry on.
+      if (batch.length > 1) {
+        this.#batchSize = 1;
+        continue;
+      }
+      await this.#deadLetter(reports[0]!, answer.status, answer.code, answer.message);
+      this.stats.reportsAcked += await this.#o.outbox.ack(epoch, batch[0]!.seq);
+    }
+  }
+
+  async #deadLetter(report: Report, status: number, code: string, message: string): Promise<void> {
+    await this.#o.deadLetter({ at: new Date(this.#o.timers.now()).toISOString(), status, code, message, report });
+    this.stats.deadLettered++;
+    this.#o.log(`the collector refused report seq ${report.seq} (${status} ${code}: ${message}); kept in the dead-letter file`);
+  }
+}
+
+function describe(a: CollectorAnswer<unknown>): string {
+  if (a.kind === 'network') return `network: ${a.message}`;
+  if (a.kind === 'http') return `${a.status} ${a.code}: ${a.message}`;
+  return 'ok';
+}
