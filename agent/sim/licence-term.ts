@@ -1,0 +1,98 @@
+/**
+ * The licensing state of a product as a term that runs on its own: stored once when something happens (install,
+ * activation, renewal, hardware change, rearm) and evaluated against the clock whenever it is read, so a machine needs
+ * no timer for its grace periods to run out.
+ */
+import {
+  KMS_ACTIVATION_VALIDITY_DAYS,
+  MS,
+  OOT_GRACE_DAYS,
+} from '../../shared/kms-rules.js';
+import { LICENSE_STATUS, type LicenseStatusValue } from '../../shared/license-status.js';
+import { HR } from './event-records.js';
+
+export type LicenceTerm =
+  /** Initial grace since install or rearm; unactivated at its end → Notification, 0xC004F009. */
+  | { phase: 'oob'; endsAtMs: number }
+  /** KMS-activated until `validUntilMs` (180 days from the last renewal), then 30 days of OOT grace, then Notification. */
+  | { phase: 'kms'; validUntilMs: number }
+  /** Out of tolerance (hardware change) until `endsAtMs`, then Notification, 0xC004F00F. */
+  | { phase: 'oot'; endsAtMs: number }
+  /** Activated for good (MAK, the KMS host's own CSVLK): Licensed with GracePeriodRemaining 0. */
+  | { phase: 'permanent' };
+
+export interface LicenceReading {
+  status: LicenseStatusValue;
+  /** LicenseStatusReason. */
+  reason: number;
+  /** GracePeriodRemaining: whole minutes until the next state; 0 when permanent or in Notification. */
+  remainingMinutes: number;
+  /** When the current state ends, or null. */
+  endsAtMs: number | null;
+}
+
+const OOT_MS = OOT_GRACE_DAYS * MS.DAY;
+
+function until(endMs: number, nowMs: number): number {
+  return Math.max(0, Math.floor((endMs - nowMs) / MS.MINUTE));
+}
+
+/** The product's state at `nowMs`. */
+export function readTerm(term: LicenceTerm, nowMs: number): LicenceReading {
+  switch (term.phase) {
+    case 'permanent':
+      return { status: LICENSE_STATUS.LICENSED, reason: HR.OK, remainingMinutes: 0, endsAtMs: null };
+    case 'oob':
+      if (nowMs < term.endsAtMs) {
+        return {
+          status: LICENSE_STATUS.OOB_GRACE,
+          reason: HR.IN_OOB_GRACE,
+          remainingMinutes: until(term.endsAtMs, nowMs),
+          endsAtMs: term.endsAtMs,
+        };
+      }
+      // Reference section 7: a grace period that runs out without activation ends in Notification.
+      return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.GRACE_EXPIRED, remainingMinutes: 0, endsAtMs: null };
+    case 'kms': {
+      if (nowMs < term.validUntilMs) {
+        return {
+          status: LICENSE_STATUS.LICENSED,
+          reason: HR.OK,
+          remainingMinutes: until(term.validUntilMs, nowMs),
+          endsAtMs: term.validUntilMs,
+        };
+      }
+      // Reference 1.3 / 7: a lapsed KMS activation enters the 30-day OOT grace, and Notification only after it.
+      const ootEnd = term.validUntilMs + OOT_MS;
+      if (nowMs < ootEnd) {
+        return {
+          status: LICENSE_STATUS.OOT_GRACE,
+          reason: HR.IN_OOT_GRACE,
+          remainingMinutes: until(ootEnd, nowMs),
+          endsAtMs: ootEnd,
+        };
+      }
+      return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.OUT_OF_TOLERANCE, remainingMinutes: 0, endsAtMs: null };
+    }
+    case 'oot':
+      if (nowMs < term.endsAtMs) {
+        return {
+          status: LICENSE_STATUS.OOT_GRACE,
+          reason: HR.IN_OOT_GRACE,
+          remainingMinutes: until(term.endsAtMs, nowMs),
+          endsAtMs: term.endsAtMs,
+        };
+      }
+      return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.OUT_OF_TOLERANCE, remainingMinutes: 0, endsAtMs: null };
+  }
+}
+
+/** The term a successful KMS activation or renewal at `nowMs` starts: 180 days of validity. */
+export function kmsTermFrom(nowMs: number): LicenceTerm {
+  return { phase: 'kms', validUntilMs: nowMs + KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY };
+}
+
+/** The term a hardware change at `nowMs` starts: 30 days out of tolerance. */
+export function ootTermFrom(nowMs: number): LicenceTerm {
+  return { phase: 'oot', endsAtMs: nowMs + OOT_MS };
+}

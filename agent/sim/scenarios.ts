@@ -1,0 +1,228 @@
+/**
+ * Named scenarios: small fleets that show one Volume Activation story each (issue 2, "Simulator"), plus `scale` for
+ * the benchmark. Each builds a Simulation at `startMs` and schedules its faults on the simulation's clock.
+ */
+import { MS } from '../../shared/kms-rules.js';
+import { type OsProfileName } from './os-profile.js';
+import { DEFAULT_SEED, Simulation, type SimulationOptions } from './simulation.js';
+
+export const SCENARIO_NAMES = [
+  'enterprise',
+  'branch-below-threshold',
+  'kms-outage',
+  'golden-image',
+  'retirement-wave',
+  'scale',
+] as const;
+export type ScenarioName = (typeof SCENARIO_NAMES)[number];
+
+export interface ScenarioInfo {
+  name: ScenarioName;
+  /** One line: what happens. */
+  description: string;
+  /** Default length of a run, in days. */
+  days: number;
+}
+
+export const SCENARIOS: readonly ScenarioInfo[] = [
+  {
+    name: 'enterprise',
+    description:
+      '2 KMS hosts, 300 Vista clients, 20 Server 2008 machines, 5 MAK laptops, with planted problems: a laptop out of tolerance after a hardware change, a client whose /skms host is gone, a clock 5 h off, a lab machine with no rearms and no SRV record',
+    days: 30,
+  },
+  {
+    name: 'branch-below-threshold',
+    description: 'one branch KMS host with 20 Vista clients: the count stays at 20 < 25, nobody activates, Notification on day 30',
+    days: 60,
+  },
+  {
+    name: 'kms-outage',
+    description:
+      'one KMS host, 40 Vista clients and 10 servers; the host goes down on day 10 for good: clients stay Licensed 180 days after their last renewal, then 30 days of OOT grace, then Notification',
+    days: 220,
+  },
+  {
+    name: 'golden-image',
+    description: '40 clones of an image that was not generalised share one CMID: the host counts 1, nobody activates',
+    days: 45,
+  },
+  {
+    name: 'retirement-wave',
+    description: 'one KMS host, 40 Vista clients; half are retired on day 5 and the count decays below 25 once their CMIDs age out (30 days)',
+    days: 45,
+  },
+  {
+    name: 'scale',
+    description: 'load: 10,000 machines (or --scale N) in sites of 1,000 with one KMS host each, 10% servers',
+    days: 365,
+  },
+];
+
+export interface ScenarioOptions extends SimulationOptions {
+  /**
+   * Size: for `scale` the number of machines (default 10,000); for `enterprise` and `kms-outage` a multiplier of
+   * their client and server counts (default 1). The other scenarios have fixed sizes: their numbers are the story.
+   */
+  scale?: number;
+}
+
+export function isScenarioName(s: string): s is ScenarioName {
+  return (SCENARIO_NAMES as readonly string[]).includes(s);
+}
+
+export function scenarioInfo(name: ScenarioName): ScenarioInfo {
+  return SCENARIOS.find((s) => s.name === name)!;
+}
+
+/** Builds a scenario's fleet at `startMs` (default a fixed instant) with a seeded generator (default seed 1). */
+export function createScenario(name: ScenarioName, opts: ScenarioOptions = {}): Simulation {
+  const sim = new Simulation({ ...opts, seed: opts.seed ?? DEFAULT_SEED });
+  switch (name) {
+    case 'enterprise':
+      enterprise(sim, opts.scale ?? 1);
+      break;
+    case 'branch-below-threshold':
+      branchBelowThreshold(sim);
+      break;
+    case 'kms-outage':
+      kmsOutage(sim, opts.scale ?? 1);
+      break;
+    case 'golden-image':
+      goldenImage(sim);
+      break;
+    case 'retirement-wave':
+      retirementWave(sim);
+      break;
+    case 'scale':
+      scale(sim, opts.scale ?? 10_000);
+      break;
+  }
+  return sim;
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}
+
+function enterprise(sim: Simulation, factor: number): void {
+  const clients = Math.max(25, Math.round(300 * factor));
+  const servers = Math.max(1, Math.round(20 * factor));
+  sim.addKmsHost({ hostname: 'kms01.contoso.com', group: 'datacenter' });
+  sim.addKmsHost({ hostname: 'kms02.contoso.com', group: 'datacenter' });
+  const groups = ['hq', 'hq', 'sales', 'engineering'];
+  const ws = sim.addMachines(clients, (i) => ({
+    hostname: `ws-${pad(i + 1, 4)}.contoso.com`,
+    group: groups[i % groups.length]!,
+    profile: (i % 3 === 2 ? 'vista-business' : 'vista-enterprise-sp1') as OsProfileName,
+    vm: i % 10 === 9,
+  }));
+  sim.addMachines(servers, (i) => ({
+    hostname: `srv-${pad(i + 1, 3)}.contoso.com`,
+    group: 'datacenter',
+    kind: 'server',
+    profile: i % 4 === 3 ? 'server-2008-enterprise' : 'server-2008-standard',
+    vm: i % 2 === 0,
+  }));
+  const laptops = sim.addMachines(5, (i) => ({
+    hostname: `lt-${pad(i + 1, 3)}.contoso.com`,
+    group: 'mobile',
+    channel: 'mak',
+  }));
+
+  // Planted problems an admin would meet.
+  const laptop = laptops[2]!;
+  sim.at(sim.dayStart(1) + 9 * MS.HOUR, () => sim.hardwareChange(laptop.machineId));
+  sim.plant({
+    machineId: laptop.machineId,
+    kind: 'hardware-change',
+    note: `${laptop.hostname}: motherboard replaced on day 1; MAK out of tolerance, 30 days of OOT grace, then Notification (0xC004F00F) unless re-activated`,
+  });
+  const stale = ws[ws.length - 1]!;
+  sim.setKmsMachine(stale.machineId, 'kms-old.contoso.com:1688');
+  sim.plant({
+    machineId: stale.machineId,
+    kind: 'no-host-reachable',
+    note: `${stale.hostname}: /skms points at kms-old.contoso.com, decommissioned; every request fails with 0xC004F074, Notification on day 30`,
+  });
+  const skewed = ws[Math.floor(ws.length / 2) - 1]!;
+  sim.setClockSkew(skewed.machineId, 5 * MS.HOUR);
+  sim.plant({
+    machineId: skewed.machineId,
+    kind: 'clock-skew',
+    note: `${skewed.hostname}: clock 5 h ahead; the host refuses its requests with 0xC004F06C`,
+  });
+  const lab = sim.addMachine({ hostname: 'lab-ws-01.lab.contoso.com', group: 'lab', rearms: 0 });
+  sim.plant({
+    machineId: lab.machineId,
+    kind: 'no-rearms-left',
+    note: `${lab.hostname}: rearmed to the limit (0 left) in a lab domain with no _vlmcs._tcp record (0x8007232B); Notification on day 30 and no rearm can extend it`,
+  });
+}
+
+function branchBelowThreshold(sim: Simulation): void {
+  sim.addKmsHost({ hostname: 'kms-branch.branch.contoso.com', group: 'branch' });
+  sim.addMachines(20, (i) => ({ hostname: `br-ws-${pad(i + 1, 2)}.branch.contoso.com`, group: 'branch' }));
+}
+
+function kmsOutage(sim: Simulation, factor: number): void {
+  const host = sim.addKmsHost({ hostname: 'kms01.contoso.com', group: 'datacenter' });
+  sim.addMachines(Math.max(1, Math.round(40 * factor)), (i) => ({
+    hostname: `ws-${pad(i + 1, 4)}.contoso.com`,
+    group: 'hq',
+  }));
+  sim.addMachines(Math.max(1, Math.round(10 * factor)), (i) => ({
+    hostname: `srv-${pad(i + 1, 3)}.contoso.com`,
+    group: 'datacenter',
+    kind: 'server',
+  }));
+  sim.at(sim.dayStart(10) + 14 * MS.HOUR, () => sim.setHostDown(host.hostname, true));
+}
+
+function goldenImage(sim: Simulation): void {
+  sim.addKmsHost({ hostname: 'kms01.contoso.com', group: 'datacenter' });
+  // The image was captured without sysprep /generalize, so every clone carries the same CMID.
+  const sharedCmid = '5a1c0d1e-0000-4000-8000-00000000c1de';
+  const clones = sim.addMachines(40, (i) => ({
+    hostname: `clone-${pad(i + 1, 2)}.contoso.com`,
+    group: 'classroom',
+    profile: 'vista-enterprise-sp1',
+    cmid: sharedCmid,
+  }));
+  for (const c of clones) {
+    sim.plant({
+      machineId: c.machineId,
+      kind: 'duplicate-cmid',
+      note: `${c.hostname}: cloned without sysprep /generalize, shares CMID ${sharedCmid} with 39 others`,
+    });
+  }
+}
+
+function retirementWave(sim: Simulation): void {
+  sim.addKmsHost({ hostname: 'kms01.contoso.com', group: 'datacenter' });
+  const clients = sim.addMachines(40, (i) => ({ hostname: `ws-${pad(i + 1, 4)}.contoso.com`, group: 'hq' }));
+  sim.at(sim.dayStart(5) + 9 * MS.HOUR, () => {
+    for (let i = 0; i < clients.length; i += 2) sim.retire(clients[i]!.machineId);
+  });
+}
+
+function scale(sim: Simulation, machines: number): void {
+  const n = Math.max(2, Math.floor(machines));
+  const sites = Math.max(1, Math.round(n / 1000));
+  const perSite = Math.ceil((n - sites) / sites);
+  let made = sites;
+  for (let s = 0; s < sites; s++) {
+    const domain = `site-${pad(s + 1, 2)}.contoso.com`;
+    sim.addKmsHost({ hostname: `kms.${domain}`, group: `site-${pad(s + 1, 2)}` });
+    for (let i = 0; i < perSite && made < n; i++, made++) {
+      const server = i % 10 === 9;
+      sim.addMachine({
+        hostname: `${server ? 'srv' : 'ws'}-${pad(i + 1, 4)}.${domain}`,
+        group: `site-${pad(s + 1, 2)}`,
+        kind: server ? 'server' : 'client',
+        // Machines come up over the first day, so renewals spread over the week as in a real fleet.
+        firstAttemptDelayMs: Math.floor(((i * 7919) % 1440) * MS.MINUTE),
+      });
+    }
+  }
+}

@@ -1,0 +1,336 @@
+/**
+ * A simulated fleet: machines, KMS hosts, DNS and the network between them, all driven by one virtual clock. Every
+ * timer goes through the Scheduler interface, so the same model runs stepped in tests or paced to the wall clock.
+ */
+import { MS } from '../../shared/kms-rules.js';
+import { LICENSE_STATUS_VALUES } from '../../shared/license-status.js';
+import { VirtualClock } from '../../shared/scheduling.js';
+import type { OsKind } from '../../shared/windows-product.js';
+import { DEFAULT_LOG_CAPACITY } from './event-log.js';
+import { HR } from './event-records.js';
+import { type KeyChannel, OS_PROFILES, type OsProfileName } from './os-profile.js';
+import { Prng } from './prng.js';
+import { type MachineWorld, SimulatedMachine } from './simulated-machine.js';
+
+/** 2026-01-05T00:00:00Z, a Monday: the start of every simulation that is not given one, so tests see fixed dates. */
+export const DEFAULT_START_MS = Date.UTC(2026, 0, 5);
+/** The seed used when none is given. */
+export const DEFAULT_SEED = 1;
+
+export interface SimulationOptions {
+  startMs?: number;
+  seed?: number;
+  /** Event log sizes in records (a full log overwrites its oldest records). */
+  logCapacity?: Partial<{ application: number; kms: number }>;
+  /** The DNS domain `addClient` / `addServer` / `addKmsHost` use when given no hostname. */
+  defaultDomain?: string;
+}
+
+/** What `addMachine` builds. Everything but `hostname` has a default. */
+export interface MachineSpec {
+  /** The FQDN; its domain is where the machine looks for (or, as a host, publishes) `_vlmcs._tcp`. */
+  hostname: string;
+  /** Site / OU label. Default `default`. */
+  group?: string;
+  /** Client or server OS; picks the default profile. Default client. */
+  kind?: OsKind;
+  /** The edition; default vista-business (client), server-2008-standard (server), server-2008-enterprise (host). */
+  profile?: OsProfileName;
+  /** Which key is installed. Default kms-client. */
+  channel?: KeyChannel;
+  vm?: boolean;
+  /** /skms `host[:port]`; default none (DNS discovery). */
+  kmsMachine?: string | null;
+  /** Give several machines one CMID to model an image that was not generalised. Default: a fresh CMID. */
+  cmid?: string;
+  /** Rearms left; default the profile's (3, or 5 for Vista Enterprise SP1). */
+  rearms?: number;
+  /** MAK: activate online right after install. Default true. */
+  makAutoActivate?: boolean;
+  /** Delay from install to the first activation attempt. Default a random 1–15 minutes. */
+  firstAttemptDelayMs?: number;
+}
+
+/** Status counts of the primary Windows product of every running machine, KMS host counts, events written. */
+export interface DaySummary {
+  atMs: number;
+  licenseStatus: Record<'0' | '1' | '2' | '3' | '4' | '5' | '6', number>;
+  /** KMS host FQDN → its current count (0 before its first request). */
+  kmsHosts: Record<string, number>;
+  /** Event records written (all machines, all logs) since the previous summary. */
+  events: number;
+}
+
+/** A problem a scenario planted for an admin to find. */
+export interface PlantedProblem {
+  machineId: string;
+  kind: 'hardware-change' | 'no-host-reachable' | 'no-rearms-left' | 'clock-skew' | 'no-srv-record' | 'duplicate-cmid';
+  note: string;
+}
+
+export class Simulation {
+  readonly clock: VirtualClock;
+  readonly startMs: number;
+  readonly seed: number;
+  readonly #ids: Prng;
+  readonly #world: MachineWorld;
+  readonly #machines: SimulatedMachine[] = [];
+  readonly #byId = new Map<string, SimulatedMachine>();
+  readonly #byName = new Map<string, SimulatedMachine>();
+  readonly #srv = new Map<string, Map<string, number>>();
+  readonly #refusingZones = new Set<string>();
+  readonly #planted: PlantedProblem[] = [];
+  readonly #defaultDomain: string;
+  #eventsSinceSummary = 0;
+  #clientSeq = 0;
+  #serverSeq = 0;
+  #hostSeq = 0;
+  #makTail: string | null = null;
+  #csvlkTail: string | null = null;
+
+  constructor(opts: SimulationOptions = {}) {
+    this.startMs = opts.startMs ?? DEFAULT_START_MS;
+    this.seed = opts.seed ?? DEFAULT_SEED;
+    this.clock = new VirtualClock(this.startMs);
+    this.#defaultDomain = opts.defaultDomain ?? 'contoso.com';
+    // Ids come from their own stream so they stay the same when behaviour (random choices) changes.
+    this.#ids = new Prng(this.seed);
+    const behaviour = new Prng((this.seed * 2654435761 + 0x9e3779b9) >>> 0);
+    const srv = this.#srv;
+    const refusing = this.#refusingZones;
+    const byName = this.#byName;
+    const capacity = {
+      application: opts.logCapacity?.application ?? DEFAULT_LOG_CAPACITY.application,
+      kms: opts.logCapacity?.kms ?? DEFAULT_LOG_CAPACITY.kms,
+    };
+    this.#world = {
+      scheduler: this.clock,
+      prng: behaviour,
+      logCapacity: capacity,
+      srvLookup: (domain) => [...(srv.get(domain) ?? [])].map(([host, port]) => ({ host, port })),
+      srvRegister: (domain, host, port) => {
+        if (refusing.has(domain)) return HR.DNS_SERVER_FAILURE;
+        let zone = srv.get(domain);
+        if (!zone) srv.set(domain, (zone = new Map()));
+        zone.set(host, port);
+        return HR.OK;
+      },
+      machineNamed: (fqdn) => byName.get(fqdn.toLowerCase()),
+      eventWritten: () => {
+        this.#eventsSinceSummary++;
+      },
+    };
+  }
+
+  // ---- the fleet ----
+
+  /** Every machine ever added, retired ones included (they keep their last state). */
+  get machines(): readonly SimulatedMachine[] {
+    return this.#machines;
+  }
+
+  get kmsHosts(): SimulatedMachine[] {
+    return this.#machines.filter((m) => m.isKmsHost);
+  }
+
+  /** The machine with this machineId; throws when there is none (a test or scenario bug). */
+  machine(id: string): SimulatedMachine {
+    const m = this.#byId.get(id);
+    if (!m) throw new Error(`no simulated machine with id ${id}`);
+    return m;
+  }
+
+  /** The machine with this FQDN, if any. */
+  machineNamed(fqdn: string): SimulatedMachine | undefined {
+    return this.#byName.get(fqdn.toLowerCase());
+  }
+
+  /** Installs a machine now. */
+  addMachine(spec: MachineSpec): SimulatedMachine {
+    const channel = spec.channel ?? 'kms-client';
+    const kind = spec.kind ?? (channel === 'kms-host' ? 'server' : 'client');
+    const profileName =
+      spec.profile ??
+      (channel === 'kms-host' ? 'server-2008-enterprise' : kind === 'server' ? 'server-2008-standard' : 'vista-business');
+    const profile = OS_PROFILES[profileName];
+    const hostname = spec.hostname.toLowerCase();
+    if (this.#byName.has(hostname)) throw new Error(`a simulated machine is already named ${hostname}`);
+    const machineId = this.#ids.guid();
+    const cmid = spec.cmid ?? this.#ids.guid();
+    const partialProductKey =
+      channel === 'kms-client'
+        ? profile.gvlkTail
+        : channel === 'mak'
+          ? (this.#makTail ??= this.#ids.keyTail())
+          : (this.#csvlkTail ??= this.#ids.keyTail());
+    const digits = (n: number) => String(this.#ids.int(10 ** n)).padStart(n, '0');
+    const productKeyId = `89578-00142-${digits(3)}-${digits(6)}-03-1033-6001.0000-${digits(7)}`;
+    const m = new SimulatedMachine(
+      {
+        machineId,
+        hostname,
+        group: spec.group ?? 'default',
+        profile,
+        channel,
+        cmid,
+        rearms: spec.rearms ?? profile.rearms,
+        vm: spec.vm ?? false,
+        kmsMachine: spec.kmsMachine ?? null,
+        partialProductKey,
+        productKeyId,
+        makAutoActivate: spec.makAutoActivate ?? true,
+        firstAttemptDelayMs: spec.firstAttemptDelayMs ?? MS.MINUTE * (1 + this.#world.prng.int(15)),
+      },
+      this.#world,
+    );
+    this.#machines.push(m);
+    this.#byId.set(machineId, m);
+    this.#byName.set(hostname, m);
+    return m;
+  }
+
+  /** Installs `n` machines now; `spec(i)` describes the i-th. */
+  addMachines(n: number, spec: (i: number) => MachineSpec): SimulatedMachine[] {
+    return Array.from({ length: n }, (_, i) => this.addMachine(spec(i)));
+  }
+
+  /** Installs a Vista-class KMS client (ws-NNNN.<domain> unless named). */
+  addClient(spec: Partial<MachineSpec> = {}): SimulatedMachine {
+    const n = ++this.#clientSeq;
+    return this.addMachine({ hostname: `ws-${String(n).padStart(4, '0')}.${this.#defaultDomain}`, ...spec, kind: 'client' });
+  }
+
+  /** Installs a Server 2008-class KMS client (srv-NNN.<domain> unless named). */
+  addServer(spec: Partial<MachineSpec> = {}): SimulatedMachine {
+    const n = ++this.#serverSeq;
+    return this.addMachine({ hostname: `srv-${String(n).padStart(3, '0')}.${this.#defaultDomain}`, ...spec, kind: 'server' });
+  }
+
+  /** Installs a KMS host (kmsNN.<domain> unless named); it publishes its SRV record at once. */
+  addKmsHost(spec: Partial<MachineSpec> = {}): SimulatedMachine {
+    const n = ++this.#hostSeq;
+    return this.addMachine({
+      hostname: `kms${String(n).padStart(2, '0')}.${this.#defaultDomain}`,
+      kind: 'server',
+      ...spec,
+      channel: 'kms-host',
+    });
+  }
+
+  // ---- time ----
+
+  /** Runs every scheduled action up to `ms` (inclusive). */
+  runUntil(ms: number): void {
+    this.clock.advanceTo(ms);
+  }
+
+  /** Runs `n` days from now. */
+  runDays(n: number): void {
+    this.clock.advanceTo(this.clock.now() + n * MS.DAY);
+  }
+
+  /** The instant `day` days after the start (day 0 = startMs). */
+  dayStart(day: number): number {
+    return this.startMs + day * MS.DAY;
+  }
+
+  /** Runs `fn` at `ms` on the simulation's clock (scenarios schedule their faults with this). */
+  at(ms: number, fn: () => void): void {
+    this.clock.at(ms, fn);
+  }
+
+  // ---- what a dashboard would show ----
+
+  summary(): DaySummary {
+    const licenseStatus = Object.fromEntries(LICENSE_STATUS_VALUES.map((v) => [String(v), 0])) as DaySummary['licenseStatus'];
+    const kmsHosts: Record<string, number> = {};
+    for (const m of this.#machines) {
+      if (m.retired) continue;
+      const s = String(m.licenseStatus()) as keyof DaySummary['licenseStatus'];
+      licenseStatus[s]++;
+      if (m.isKmsHost) kmsHosts[m.hostname] = m.currentCount() ?? 0;
+    }
+    const events = this.#eventsSinceSummary;
+    this.#eventsSinceSummary = 0;
+    return { atMs: this.clock.now(), licenseStatus, kmsHosts, events };
+  }
+
+  /** The problems the scenario planted, for demos and tests to check that the monitor finds them. */
+  plantedProblems(): PlantedProblem[] {
+    return this.#planted.slice();
+  }
+
+  /** Records a planted problem (scenarios call this). */
+  plant(problem: PlantedProblem): void {
+    this.#planted.push(problem);
+  }
+
+  /** The SRV targets published for `_vlmcs._tcp.<domain>` now. */
+  srvRecords(domain: string): Array<{ host: string; port: number }> {
+    return this.#world.srvLookup(domain).slice();
+  }
+
+  // ---- faults ----
+
+  /** A KMS host goes down (off: no answers, no DNS publishing) or comes back (its service starts and publishes). */
+  setHostDown(hostname: string, down: boolean): void {
+    this.#host(hostname).setDown(down);
+  }
+
+  /** TCP 1688 to a KMS host is blocked (or unblocked): clients fail with 0xC004F039. */
+  setPortBlocked(hostname: string, blocked: boolean): void {
+    this.#host(hostname).setPortBlocked(blocked);
+  }
+
+  /** Deletes the `_vlmcs._tcp` records of a domain. Hosts that publish there re-register at their next 24-h cycle. */
+  removeSrvRecords(domain: string): void {
+    this.#srv.delete(domain.toLowerCase());
+  }
+
+  /** The DNS zone refuses (or accepts again) SRV registrations: hosts log 12293 instead of 12294. */
+  setDnsRegistrationFailing(domain: string, failing: boolean): void {
+    if (failing) this.#refusingZones.add(domain.toLowerCase());
+    else this.#refusingZones.delete(domain.toLowerCase());
+  }
+
+  /** DNS auto-publishing of a host on or off (`slmgr /cdns`, `/sdns`). */
+  setDnsPublishing(hostname: string, enabled: boolean): void {
+    this.#host(hostname).setDnsPublishing(enabled);
+  }
+
+  /** The machine's clock runs `ms` ahead (negative: behind); over 4 h its KMS requests fail with 0xC004F06C. */
+  setClockSkew(machineId: string, ms: number): void {
+    this.machine(machineId).setClockSkew(ms);
+  }
+
+  /** A significant hardware change: 30 days of OOT grace, then Notification unless re-activated. */
+  hardwareChange(machineId: string): void {
+    this.machine(machineId).hardwareChange();
+  }
+
+  /** Rearm / sysprep /generalize: a new CMID and the initial grace again. Returns 0, or 0xC004D307 when none is left. */
+  rearm(machineId: string): number {
+    return this.machine(machineId).rearm(this.#ids.guid());
+  }
+
+  /** The machine is decommissioned: no more requests; its CMID ages out of its host's window after 30 days. */
+  retire(machineId: string): void {
+    this.machine(machineId).retire();
+  }
+
+  /** An admin re-activates a MAK machine (after a hardware change, say). */
+  activateMak(machineId: string): void {
+    this.machine(machineId).activateMak();
+  }
+
+  /** /skms `host[:port]` on a client, or null for DNS discovery (/ckms). */
+  setKmsMachine(machineId: string, hostPort: string | null): void {
+    this.machine(machineId).setKmsMachine(hostPort);
+  }
+
+  #host(hostname: string): SimulatedMachine {
+    const m = this.#byName.get(hostname.toLowerCase());
+    if (!m || !m.isKmsHost) throw new Error(`no simulated KMS host named ${hostname}`);
+    return m;
+  }
+}
