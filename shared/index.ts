@@ -8,3 +8,5 @@ export * from './wmi-shapes.js';
 export * from './protocol.js';
 export * from './scheduling.js';
 export * from './events/index.js';
+export * from './api.js';
+export * from './socket-events.js';
