@@ -4,10 +4,12 @@
  */
 import { canonicalHostName, sameHost } from './host-names.js';
 import { kmsHostOfMachine } from './kms-dependency.js';
-import type { Finding, FleetView, Severity } from './model.js';
+import type { Health } from '../../shared/api.js';
+import type { Finding, FleetView } from './model.js';
 
-export type Health = 'ok' | Severity;
-const RANK: Record<Health, number> = { ok: 0, warning: 1, critical: 2 };
+export type { Health };
+// SCOM's order: a machine we know nothing about is better than one with a known problem.
+const RANK: Record<Health, number> = { healthy: 0, unknown: 1, warning: 2, critical: 3 };
 
 export function worst(a: Health, b: Health): Health {
   return RANK[b] > RANK[a] ? b : a;
@@ -26,28 +28,28 @@ export interface HealthRollup {
 export function healthRollup(fleet: FleetView, findings: readonly Finding[]): HealthRollup {
   const machines: Record<string, Health> = {};
   const live = fleet.machines.filter((m) => !m.retired);
-  for (const m of live) machines[m.machineId] = 'ok';
+  for (const m of live) machines[m.machineId] = m.products.length === 0 && !m.kmsService ? 'unknown' : 'healthy';
   const hostFindings = new Map<string, Health>();
   for (const f of findings) {
     if (f.subject.kind === 'machine' && f.subject.id in machines) machines[f.subject.id] = worst(machines[f.subject.id]!, f.severity);
     for (const a of f.machines) if (a.machineId in machines) machines[a.machineId] = worst(machines[a.machineId]!, f.severity);
-    if (f.subject.kind === 'kms-host') hostFindings.set(f.subject.id, worst(hostFindings.get(f.subject.id) ?? 'ok', f.severity));
+    if (f.subject.kind === 'kms-host') hostFindings.set(f.subject.id, worst(hostFindings.get(f.subject.id) ?? 'healthy', f.severity));
   }
   const kmsHosts: Record<string, Health> = {};
   for (const h of fleet.kmsHosts) {
     if (h.retired) continue;
-    let health = worst(hostFindings.get(h.hostId) ?? 'ok', machines[h.hostId] ?? 'ok');
+    let health = worst(hostFindings.get(h.hostId) ?? 'healthy', machines[h.hostId] ?? 'healthy');
     for (const m of live) {
       const dep = kmsHostOfMachine(m);
-      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'ok');
+      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'healthy');
     }
     kmsHosts[h.hostId] = health;
   }
   const groups: Record<string, Health> = {};
-  for (const m of live) groups[m.group] = worst(groups[m.group] ?? 'ok', machines[m.machineId]!);
-  for (const h of fleet.kmsHosts) if (!h.retired) groups[h.group] = worst(groups[h.group] ?? 'ok', kmsHosts[h.hostId]!);
-  const fleetHealth = Object.values(groups).reduce<Health>((a, b) => worst(a, b), 'ok');
-  const counts: Record<Health, number> = { ok: 0, warning: 0, critical: 0 };
+  for (const m of live) groups[m.group] = worst(groups[m.group] ?? 'healthy', machines[m.machineId]!);
+  for (const h of fleet.kmsHosts) if (!h.retired) groups[h.group] = worst(groups[h.group] ?? 'healthy', kmsHosts[h.hostId]!);
+  const fleetHealth = Object.values(groups).reduce<Health>((a, b) => worst(a, b), 'healthy');
+  const counts: Record<Health, number> = { healthy: 0, unknown: 0, warning: 0, critical: 0 };
   for (const h of Object.values(machines)) counts[h]++;
   return { fleet: fleetHealth, groups, kmsHosts, machines, counts };
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { KMS_ACTIVATION_VALIDITY_DAYS, MS } from '../../../shared/kms-rules.js';
 import { LICENSE_STATUS } from '../../../shared/license-status.js';
 import type { EventRecord } from '../../../shared/protocol.js';
-import { decodeHresult } from '../knowledge/hresult-text.js';
+import { decodeHresult, hresultName } from '../knowledge/hresult-text.js';
 import { canonicalHostName } from '../host-names.js';
 import { kmsClientProducts, kmsHostOfMachine } from '../kms-dependency.js';
 import type { Finding, FleetView, MachineView } from '../model.js';
@@ -98,7 +98,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Activati
           detail: `${failures.length} failed attempt(s) since ${new Date(failures[0]!.time).toISOString()}, last ${decoded.code}`,
         },
       ],
-      summary: `${m.hostname}: activation failing with ${decoded.code} (${decoded.text})`,
+      summary: `${m.hostname}: activation failing with ${decoded.code} (${hresultName(last.hresult)})`,
       knowledge: {
         meaning: 'The client tried to activate or renew with a KMS host and did not succeed. It keeps retrying every 2 hours.',
         cause: causeOf(last.hresult),
