@@ -1,0 +1,370 @@
+// KMS Hosts: the list (live from the overview room's summary) and one host's page — count over time with the 25 / 5
+// thresholds and the forecast dashed, the client window with each client's age-out date, request results and the
+// blast radius if the host stopped answering now.
+import { KmsHostDetail, KmsHostListItem, Page, type KmsClientWindowEntry } from '../../../../shared/api.js';
+import { describeHresult } from '../../../../shared/hresult.js';
+import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../../../shared/kms-rules.js';
+import { licenseStatusInfo } from '../../../../shared/license-status.js';
+import { countChart } from '../components/charts.js';
+import { DataGrid } from '../components/data-grid.js';
+import { healthIcon, HEALTH_RANK } from '../components/health-icon.js';
+import { countGauge, countOf, thresholdOf } from '../components/kms-tile.js';
+import { emptyState, errorState, pageHead, panel, tickTimes, timeAgo } from '../components/page.js';
+import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
+import { eventHealth, eventText } from '../lib/event-text.js';
+import { date, dateTime, hresult, num, plural, relative } from '../lib/format.js';
+import { BlastRadius, KmsCountForecast } from '../lib/forecast-schemas.js';
+import { href, type Route } from '../lib/router.js';
+import { Disposer, type View, type ViewContext, type ViewFactory } from './view.js';
+
+const KmsHostPage = Page(KmsHostListItem);
+
+export const kmsHostsView: ViewFactory = (ctx, route) => (route.path[1] ? kmsHostPage(ctx, route.path[1]) : kmsHostList(ctx));
+
+function kmsHostList(ctx: ViewContext): View {
+  const d = new Disposer();
+  const grid = new DataGrid<KmsHostListItem>({
+    now: () => ctx.clock.now(),
+    key: (k) => k.id,
+    onSelect: (k) => ctx.navigate(href(['kms-hosts', k.id])),
+    columns: [
+      { label: '', class: 'icon', cell: (k) => healthIcon(k.health, 15) },
+      { label: 'KMS host', class: 'strong', cell: (k) => k.hostname },
+      { label: 'Count', class: 'num', cell: (k) => num(countOf(k)) },
+      { label: 'Needs', class: 'num', cell: (k) => String(thresholdOf(k)) },
+      { label: 'Against 5 and 25', cell: (k) => h('div', { style: { width: '180px' } }, countGauge(k)) },
+      { label: 'Machines using it', class: 'num', cell: (k) => `${num(k.clientsUsing)} (${num(k.clientOsUsing)} client OS)` },
+      { label: 'Clients in window', class: 'num', cell: (k) => num(k.windowCount) },
+      { label: 'Last request', cell: (k, now) => (k.lastRequestAt ? timeAgo(k.lastRequestAt, now) : 'none seen') },
+      { label: 'DNS', cell: (k) => (k.dnsPublishFailedAt ? h('span', { class: 'sev warning' }, `failed ${hresult(k.dnsPublishFailedHresult)}`) : k.dnsPublishing === false ? 'not publishing' : k.dnsPublishing ? 'publishing' : '—') },
+      { label: 'Reported by', cell: (k) => (k.machineId ? 'its own agent' : 'clients only') },
+      { label: 'Group', cell: (k) => k.group ?? '—' },
+    ],
+  });
+  const wrap = h('div', { class: 'table-wrap' }, grid.el);
+  const sub = h('span', null, 'Loading…');
+  const el = h('div', { class: 'view-col' }, pageHead('KMS Hosts', sub), h('div', { class: 'page-body flush' }, h('div', { class: 'split' }, h('div', { class: 'grid-area' }, wrap))));
+  const sortHosts = (items: KmsHostListItem[]) => [...items].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || a.hostname.localeCompare(b.hostname));
+  function show(items: KmsHostListItem[]): void {
+    setText(sub, items.length ? `${plural(items.length, 'host')} · ${num(items.filter((k) => k.health === 'critical').length)} critical · ${num(items.filter((k) => k.health === 'warning').length)} warning` : 'No KMS hosts known');
+    if (!items.length) return replaceChildren(wrap, emptyState('No KMS hosts known yet', 'A KMS host appears when its own agent reports its Key Management Service, or when a client names it as the host it activates against.'));
+    if (grid.size !== items.length || items.some((k) => !grid.has(k.id))) {
+      grid.setItems(sortHosts(items));
+      if (wrap.firstChild !== grid.el) replaceChildren(wrap, grid.el);
+    } else for (const k of items) grid.update(k, JSON.stringify(grid.get(k.id)) !== JSON.stringify(k));
+  }
+  ctx.api.get('/api/v1/kms-hosts', KmsHostPage, { limit: 1000 }).then(
+    (p) => show(p.items),
+    (err: unknown) => replaceChildren(wrap, errorState(err)),
+  );
+  d.add(
+    ctx.live.subscribe('overview', {
+      snapshot: (s) => {
+        if (s.kind === 'overview') show(s.summary.kmsHosts);
+      },
+      delta: (b) => {
+        for (const c of b.changes) if (c.type === 'summary') show(c.summary.kmsHosts);
+      },
+    }),
+  );
+  return { el, crumbs: ['Monitoring', 'KMS Hosts'], tick: (now) => grid.tick(now), destroy: () => d.dispose() };
+}
+
+function kmsHostPage(ctx: ViewContext, id: string): View {
+  const d = new Disposer();
+  const now = () => ctx.clock.now();
+  const title = h('span', null, id);
+  const sub = h('span', null, 'Loading…');
+  const headIcon = h('span');
+  const kpis = h('div', { class: 'kpis', attrs: { 'data-testid': 'kms-kpis' } });
+  const chart = countChart();
+  d.add(() => chart.destroy());
+  const forecastText = h('div', { class: 'forecast-text', attrs: { 'data-testid': 'forecast-text' } }, 'Computing the forecast…');
+  const windowBody = h('div');
+  const windowHint = h('span');
+  const requests = h('div');
+  const blast = h('div', { attrs: { 'data-testid': 'blast-radius' } }, 'Computing…');
+  const events = h('div');
+  const body = h(
+    'div',
+    { class: 'page-body' },
+    h(
+      'div',
+      { class: 'stack' },
+      kpis,
+      h('div', { class: 'kms-grid' }, panel('Count over time', [chart.el], { hint: 'reported count · forecast dashed · thresholds 25 and 5' }), panel('Forecast', forecastText)),
+      h('div', { class: 'kms-grid-3' }, panel('Client window', windowBody, { hint: windowHint, tight: true }), panel('Request results', requests), panel('Blast radius', blast, { hint: 'if this host stopped answering now' })),
+      panel('Host events', events, { tight: true }),
+    ),
+  );
+  const head = pageHead('', sub, h('a', { class: 'btn small', attrs: { href: '#/kms-hosts' } }, '‹ All KMS hosts'));
+  head.querySelector('h1')!.replaceChildren(h('span', { class: 'status' }, headIcon, title));
+  const el = h('div', { class: 'view-col', attrs: { 'data-testid': 'kms-host-page' } }, head, body);
+
+  let detail: KmsHostDetail | null = null;
+  let forecast: KmsCountForecast | null = null;
+  const windowMap = new Map<string, KmsClientWindowEntry>();
+  const windowGrid = new DataGrid<KmsClientWindowEntry>({
+    now,
+    static: true,
+    key: (c) => c.cmid,
+    columns: [
+      { label: '', class: 'icon', cell: (c) => healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14) },
+      { label: 'Client', class: 'strong', cell: (c) => c.clientFqdn },
+      { label: 'Last request', cell: (c, t) => timeAgo(c.lastRequestAt, t) },
+      { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'sev warning' : '' }, date(c.agesOutAt), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
+      { label: 'Status', cell: (c) => licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus) },
+      { label: 'N', class: 'num', cell: (c) => String(c.nPolicy) },
+      { label: 'Requests', class: 'num', cell: (c) => num(c.requests) },
+    ],
+  });
+
+  function renderHost(k: KmsHostListItem): void {
+    replaceChildren(headIcon, healthIcon(k.health, 20));
+    setText(title, k.hostname);
+    const need = thresholdOf(k);
+    const count = countOf(k);
+    replaceChildren(
+      sub,
+      `${k.group ?? 'no group'} · `,
+      k.machineId ? h('a', { attrs: { href: href(['machines', k.machineId]) } }, 'host machine') : 'known from its clients only',
+      ` · judged against ${need} (${k.clientOsUsing > 0 ? 'client OS machines depend on it' : 'only servers use it'})`,
+    );
+    replaceChildren(
+      kpis,
+      kpi('Current count', count === null ? '—' : num(count), `needs ${need}`, k.health, 'kms-count'),
+      kpi('Machines using it', num(k.clientsUsing), `${num(k.clientOsUsing)} client OS`, 'unknown', 'kms-clients'),
+      kpi('Clients in window', num(k.windowCount), '30-day window, from 12290 events', 'unknown', 'kms-window'),
+      kpi('Last request', k.lastRequestAt ? relative(k.lastRequestAt, now()) : 'none seen', k.lastRequestAt ? dateTime(k.lastRequestAt) : 'no 12290 yet', k.lastRequestAt ? 'healthy' : 'warning', 'kms-last'),
+      kpi('DNS publishing', k.dnsPublishFailedAt ? 'failing' : k.dnsPublishing === false ? 'off' : k.dnsPublishing ? 'on' : '—', k.dnsPublishFailedAt ? `${hresult(k.dnsPublishFailedHresult)} since ${dateTime(k.dnsPublishFailedAt)}` : '_vlmcs._tcp SRV record', k.dnsPublishFailedAt ? 'warning' : 'healthy', 'kms-dns'),
+      kpi('Last report', k.lastReportAt ? relative(k.lastReportAt, now()) : 'never', k.machineId ? 'from its agent' : 'no agent on this host', k.lastReportAt ? 'healthy' : 'unknown', 'kms-report'),
+    );
+  }
+
+  function renderChart(): void {
+    if (!detail) return;
+    const history = detail.countHistory.map((p) => ({ t: Date.parse(p.at), count: p.currentCount }));
+    const t = now();
+    // Carry the last reported count to now, so the line ends where the forecast starts.
+    const last = history[history.length - 1];
+    if (last && last.t < t) history.push({ t, count: last.count });
+    const fc = (forecast?.days ?? []).map((p) => ({ t: p.at, count: p.count }));
+    chart.update({
+      history,
+      forecast: fc,
+      now: t,
+      thresholds: [
+        { value: KMS_CLIENT_THRESHOLD, label: `Client OS threshold (${KMS_CLIENT_THRESHOLD})`, color: '#e0a100' },
+        { value: KMS_SERVER_THRESHOLD, label: `Server OS threshold (${KMS_SERVER_THRESHOLD})`, color: '#d43d3d' },
+      ],
+    });
+  }
+
+  function renderWindow(): void {
+    const entries = [...windowMap.values()].sort((a, b) => Date.parse(a.agesOutAt) - Date.parse(b.agesOutAt));
+    setText(windowHint, `${plural(entries.length, 'client')} · soonest to age out first`);
+    if (!entries.length) return replaceChildren(windowBody, emptyState('No clients seen', 'Clients appear as the host logs activation requests (event 12290).', undefined, true));
+    windowGrid.setItems(entries.slice(0, 200));
+    replaceChildren(windowBody, h('div', { class: 'scroll-box' }, windowGrid.el));
+  }
+
+  function renderRequests(): void {
+    if (!detail) return;
+    const byResult = new Map<number, number>();
+    let n = 0;
+    for (const e of detail.events) {
+      if (e.payload.kind !== 'kms-request') continue;
+      n++;
+      byResult.set(e.payload.hresult, (byResult.get(e.payload.hresult) ?? 0) + 1);
+    }
+    const rq = detail.kmsService?.requests;
+    const rows: Child[] = [...byResult.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, count]) => [
+        h('span', { class: 'status' }, healthIcon(code === 0 ? 'healthy' : 'warning', 14), code === 0 ? 'Succeeded' : `${describeHresult(code).hex} ${describeHresult(code).known ? describeHresult(code).name : ''}`),
+        h('span', { class: 'n' }, num(count)),
+      ]);
+    replaceChildren(
+      requests,
+      n ? [h('div', { class: 'muted' }, `Last ${plural(n, 'request')} the host logged (12290)`), h('div', { class: 'legend' }, rows)] : emptyState('No requests logged', 'No 12290 events from this host yet.', undefined, true),
+      rq
+        ? [
+            h('div', { class: 'subhead' }, 'Host counters (since install)'),
+            h(
+              'div',
+              { class: 'legend' },
+              ([
+                ['Total', rq.total],
+                ['Failed', rq.failed],
+                ['From licensed clients', rq.licensed],
+                ['From clients in grace', (rq.oobGrace ?? 0) + (rq.ootGrace ?? 0) + (rq.nonGenuineGrace ?? 0)],
+                ['From clients in Notification', rq.notification],
+                ['From unlicensed clients', rq.unlicensed],
+              ] as Array<[string, number | null]>).map(([l, v]) => [h('span', null, l), h('span', { class: 'n' }, num(v))]),
+            ),
+          ]
+        : null,
+    );
+  }
+
+  function renderEvents(): void {
+    if (!detail) return;
+    if (!detail.events.length) return replaceChildren(events, emptyState('No events from this host', undefined, undefined, true));
+    replaceChildren(
+      events,
+      h(
+        'table',
+        { class: 'grid static' },
+        h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'Time'), h('th', null, 'Event'), h('th', null, 'What happened'))),
+        h('tbody', null, detail.events.slice(0, 30).map((e) => h('tr', null, h('td', { class: 'icon' }, healthIcon(eventHealth(e), 14)), h('td', null, dateTime(e.time)), h('td', null, String(e.eventId)), h('td', null, eventText(e))))),
+      ),
+    );
+  }
+
+  function renderForecast(): void {
+    if (!forecast) return;
+    const t = now();
+    const parts: Child[] = [];
+    const crossings = forecast.crossings.filter((c) => c.threshold === KMS_CLIENT_THRESHOLD || c.threshold === KMS_SERVER_THRESHOLD);
+    if (!crossings.length) parts.push(h('p', null, 'No threshold crossing is forecast.'));
+    for (const c of crossings) {
+      const level = c.threshold === KMS_SERVER_THRESHOLD ? 'critical' : 'warning';
+      const line = c.alreadyBelow
+        ? `Already below ${c.threshold}.`
+        : c.at !== null
+          ? `Falls below ${c.threshold} on ${date(c.at)} (${relative(c.at, t)}) unless new clients ask.`
+          : `Stays at or above ${c.threshold} for the next 60 days while its clients keep renewing.`;
+      parts.push(h('div', { class: 'fc-line' }, healthIcon(c.alreadyBelow || c.at !== null ? level : 'healthy', 16), h('span', null, line)));
+      if (!c.alreadyBelow && c.at !== null && (c.causedBy.length || c.unnamedCausing)) {
+        parts.push(
+          h(
+            'ul',
+            { class: 'fc-causes' },
+            c.causedBy.slice(0, 8).map((x) => h('li', null, h('strong', null, x.clientFqdn), h('span', { class: 'muted' }, ` last asked ${x.lastSeenAt ? date(x.lastSeenAt) : '—'}, ages out ${x.agesOutAt ? date(x.agesOutAt) : '—'}`))),
+            c.causedBy.length > 8 ? h('li', { class: 'muted' }, `and ${c.causedBy.length - 8} more`) : null,
+            c.unnamedCausing ? h('li', { class: 'muted' }, `${plural(c.unnamedCausing, 'client')} seen before the agent started`) : null,
+          ),
+        );
+      }
+    }
+    const stopped = forecast.clients.filter((c) => c.status !== 'renewing').length;
+    parts.push(h('p', { class: 'muted' }, `Modelled count now ${num(forecast.modelledCount ?? null)}; ${plural(stopped, 'client')} no longer renewing.`));
+    replaceChildren(forecastText, parts);
+  }
+
+  async function loadForecasts(): Promise<void> {
+    const base = `/api/v1/kms-hosts/${encodeURIComponent(id)}`;
+    const [f, b] = await Promise.allSettled([ctx.api.get(`${base}/forecast`, KmsCountForecast), ctx.api.get(`${base}/blast-radius`, BlastRadius)]);
+    if (f.status === 'fulfilled') {
+      forecast = f.value;
+      renderForecast();
+      renderChart();
+    } else replaceChildren(forecastText, errorState(f.reason));
+    if (b.status === 'fulfilled') renderBlast(b.value);
+    else replaceChildren(blast, errorState(b.reason));
+  }
+
+  function renderBlast(br: BlastRadius): void {
+    const t = now();
+    if (!br.affected.length) {
+      replaceChildren(blast, h('div', { class: 'fc-line' }, healthIcon('healthy', 16), h('span', null, br.coveredByFailover.length ? `No machine would lose activation: ${plural(br.coveredByFailover.length, 'client')} can fail over to another published host.` : 'No machine depends on this host alone.')));
+      return;
+    }
+    const first = br.firstNotificationAt;
+    replaceChildren(
+      blast,
+      h('div', { class: 'blast-big' }, h('span', { class: 'v' }, num(br.affected.length)), h('span', null, ` machine${br.affected.length === 1 ? '' : 's'} would reach Notification`)),
+      h('p', null, first !== null ? `The first on ${date(first)} (${relative(first, t)}).` : ''),
+      br.coveredByFailover.length ? h('p', { class: 'muted' }, `${plural(br.coveredByFailover.length, 'other client')} can fail over to another published host.`) : null,
+      h(
+        'table',
+        { class: 'grid static mini' },
+        h('thead', null, h('tr', null, h('th', null, 'Machine'), h('th', null, 'OOT grace'), h('th', null, 'Notification'))),
+        h(
+          'tbody',
+          null,
+          br.affected.slice(0, 8).map((m) => h('tr', null, h('td', null, h('a', { attrs: { href: href(['machines', m.machineId]) } }, m.hostname)), h('td', null, m.ootGraceAt ? date(m.ootGraceAt) : '—'), h('td', null, m.alreadyInNotification ? 'already' : m.notificationAt ? date(m.notificationAt) : '—'))),
+        ),
+      ),
+      br.affected.length > 8 ? h('div', { class: 'muted' }, `and ${br.affected.length - 8} more`) : null,
+    );
+  }
+
+  let fcTimer: ReturnType<typeof setTimeout> | null = null;
+  function scheduleForecasts(delay: number): void {
+    if (fcTimer) return;
+    fcTimer = setTimeout(() => {
+      fcTimer = null;
+      void loadForecasts();
+    }, delay);
+  }
+  d.add(() => {
+    if (fcTimer) clearTimeout(fcTimer);
+  });
+
+  function setDetail(k: KmsHostDetail): void {
+    detail = k;
+    windowMap.clear();
+    for (const c of k.clientWindow) windowMap.set(c.cmid, c);
+    renderHost(k);
+    renderChart();
+    renderWindow();
+    renderRequests();
+    renderEvents();
+  }
+
+  d.add(
+    ctx.live.subscribe(`kms-host:${id}`, {
+      snapshot: (s) => {
+        if (s.kind === 'kms-host') setDetail(s.kmsHost);
+      },
+      delta: (b) => {
+        if (!detail) return;
+        let touched = false;
+        for (const c of b.changes) {
+          if (c.type === 'kms-host' && c.kmsHost.id === id) {
+            const before = detail.currentCount;
+            detail = { ...detail, ...c.kmsHost };
+            if (c.kmsHost.currentCount !== before) detail.countHistory = [...detail.countHistory, { at: b.at, currentCount: c.kmsHost.currentCount }];
+            renderHost(detail);
+            touched = true;
+          } else if (c.type === 'kms-client' && c.kmsHost === id) {
+            windowMap.set(c.client.cmid, c.client);
+            touched = true;
+          } else if (c.type === 'event') {
+            detail = { ...detail, events: [c.event, ...detail.events].slice(0, 100) };
+            touched = true;
+          }
+        }
+        if (touched) {
+          renderChart();
+          renderWindow();
+          renderRequests();
+          renderEvents();
+          scheduleForecasts(10_000);
+        }
+      },
+    }),
+  );
+  ctx.api.get(`/api/v1/kms-hosts/${encodeURIComponent(id)}`, KmsHostDetail).then(
+    (k) => {
+      if (!detail) setDetail(k);
+    },
+    (err: unknown) => {
+      if (!detail) replaceChildren(body, errorState(err));
+    },
+  );
+  void loadForecasts();
+
+  return {
+    el,
+    crumbs: ['Monitoring', 'KMS Hosts', id],
+    update: (r: Route) => r.path[0] === 'kms-hosts' && r.path[1] === id,
+    tick: (t) => tickTimes(el, t),
+    destroy: () => d.dispose(),
+  };
+}
+
+function kpi(label: string, value: string, note: string, level: string, testid: string): HTMLElement {
+  return h('div', { class: `kpi ${level}` }, h('div', null, h('div', { class: 'v', attrs: { 'data-testid': testid } }, value), h('div', { class: 'l' }, label), h('div', { class: 'l note' }, note)));
+}
