@@ -1,0 +1,186 @@
+import { Gauge, type Registry } from 'prom-client';
+import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../shared/kms-rules.js';
+import type { FleetAggregates } from './fleet-aggregates.js';
+import type { FleetSweep } from './fleet-sweep.js';
+import {
+  AGENT_STATE_LABELS,
+  ALERT_RULE_LABELS,
+  ALERT_SEVERITY_LABELS,
+  ALERT_STATE_LABELS,
+  CHANNEL_LABELS,
+  EXPIRY_WAVE_DAYS,
+  LICENSE_STATUS_LABELS,
+} from './metric-labels.js';
+import type { MetricsSource } from './metrics-source.js';
+
+export interface FleetMetricsDeps {
+  aggregates: FleetAggregates;
+  source: MetricsSource;
+  /** The newest background sweep, or undefined before the first one finished. */
+  sweep: () => FleetSweep | undefined;
+  version: string;
+}
+
+/**
+ * The fleet aggregates, always exported. Each gauge is filled in `collect()` at scrape time from counts that are
+ * already up to date (FleetAggregates, the last sweep) or from sets that are small by nature (KMS hosts, alert
+ * tallies), so a scrape costs the same for 100 machines or 100,000.
+ */
+export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): void {
+  const groups = () => {
+    const all = new Set<string>(d.aggregates.groups());
+    for (const g of d.source.groups()) all.add(g);
+    return all;
+  };
+
+  new Gauge({
+    name: 'vawatch_machines',
+    help: 'Live machines by the LicenseStatus and channel of their primary Windows product, and group; every combination is exported, 0 where empty.',
+    labelNames: ['license_status', 'channel', 'group'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const group of groups()) {
+        for (const license_status of LICENSE_STATUS_LABELS) {
+          for (const channel of CHANNEL_LABELS) {
+            this.set({ license_status, channel, group }, d.aggregates.count(group, license_status, channel));
+          }
+        }
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_current_clients',
+    help: 'KeyManagementServiceCurrentCount of each KMS host: unique client machine ids it saw in the last 30 days (capped at 50, or 10 while only servers asked).',
+    labelNames: ['kms_host'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) if (h.currentCount !== null) this.set({ kms_host: h.id }, h.currentCount);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_required_clients',
+    help: 'The count each KMS host needs: 25 while client OS machines depend on it, else 5 (server OS).',
+    labelNames: ['kms_host'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) {
+        this.set({ kms_host: h.id }, h.clientOsDependents > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_dependent_machines',
+    help: 'Live machines whose KMS client product uses each KMS host, by OS kind (client OS needs a count of 25, server OS 5).',
+    labelNames: ['kms_host', 'os_kind'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) {
+        this.set({ kms_host: h.id, os_kind: 'client' }, h.clientOsDependents);
+        this.set({ kms_host: h.id, os_kind: 'server' }, h.serverOsDependents);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds',
+    help: 'When each KMS host\'s count is forecast to fall below the threshold if no new client arrives (Unix timestamp); exported for 25 only while client OS machines depend on the host, and only within the forecast horizon.',
+    labelNames: ['kms_host', 'threshold'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) {
+        if (h.forecastBelow25At !== null && h.clientOsDependents > 0) {
+          this.set({ kms_host: h.id, threshold: String(KMS_CLIENT_THRESHOLD) }, h.forecastBelow25At / 1000);
+        }
+        if (h.forecastBelow5At !== null) this.set({ kms_host: h.id, threshold: String(KMS_SERVER_THRESHOLD) }, h.forecastBelow5At / 1000);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_last_request_timestamp_seconds',
+    help: 'When each KMS host last logged an activation request (event 12290), as a Unix timestamp.',
+    labelNames: ['kms_host'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) if (h.lastRequestAt !== null) this.set({ kms_host: h.id }, h.lastRequestAt / 1000);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_alerts',
+    help: 'Open alerts of the collector\'s alert engine by rule, severity and state; every combination is exported, 0 where empty.',
+    labelNames: ['rule', 'severity', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const rule of ALERT_RULE_LABELS) {
+        for (const severity of ALERT_SEVERITY_LABELS) for (const state of ALERT_STATE_LABELS) this.set({ rule, severity, state }, 0);
+      }
+      for (const t of d.source.alertTallies()) this.inc({ rule: t.rule, severity: t.severity, state: t.state }, t.count);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_agents',
+    help: 'Agents of live machines by group: up (reported within the stale limit) or stale.',
+    labelNames: ['state', 'group'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = d.sweep();
+      for (const group of groups()) {
+        const a = s?.agents.get(group);
+        for (const state of AGENT_STATE_LABELS) this.set({ state, group }, a ? a[state] : 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_agent_stale_after_seconds',
+    help: 'How long an agent may stay silent before the collector counts it stale (3 heartbeat intervals).',
+    registers: [registry],
+    collect() {
+      this.set(d.source.staleAfterMs / 1000);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_expiry_wave_machines',
+    help: 'Machines whose primary Windows product reaches Notification within the horizon if nothing renews or activates it (grace ending; KMS clients: 180 days plus 30 days of OOT grace), by group; cumulative.',
+    labelNames: ['within_days', 'group'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const s = d.sweep();
+      for (const group of groups()) {
+        const w = s?.wave.get(group);
+        EXPIRY_WAVE_DAYS.forEach((days, i) => this.set({ within_days: String(days), group }, w?.[i] ?? 0));
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_machine_series_exported',
+    help: '1 while per-machine series (vawatch_machine_*, vawatch_agent_last_report_timestamp_seconds) are exported, 0 when the fleet is above the configured machine count.',
+    registers: [registry],
+    collect() {
+      this.set(d.sweep()?.machineSeriesExported ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_build_info',
+    help: 'The vawatch version this collector runs; always 1.',
+    labelNames: ['version'] as const,
+    registers: [registry],
+  }).set({ version: d.version }, 1);
+}

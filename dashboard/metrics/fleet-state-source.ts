@@ -1,0 +1,84 @@
+import type { FleetState } from '../server/state/fleet-state.js';
+import type { KmsHostState } from '../server/state/kms-host-state.js';
+import type { MachineState } from '../server/state/machine-state.js';
+import type { AlertTally, KmsHostFacts, MachineFacts, MetricsSource } from './metrics-source.js';
+
+/** What the alert engine can tell the metrics, when it is loaded. */
+export interface AlertEngineView {
+  alertTallies(): Iterable<AlertTally>;
+  /** When the host's count falls below 25 / 5 if no new client arrives (ms), or null beyond the forecast horizon. */
+  kmsForecast(kmsHostId: string): { below25At: number | null; below5At: number | null } | undefined;
+}
+
+/** The facts of a machine state, or null for a retired one (it no longer counts anywhere). */
+export function machineFactsOf(m: MachineState): MachineFacts | null {
+  if (m.retired) return null;
+  return {
+    machineId: m.machineId,
+    hostname: m.hostname,
+    group: m.group,
+    status: m.primary?.licenseStatus ?? null,
+    channel: m.primary?.channel ?? null,
+    products: (m.snapshot?.products ?? []).map((p) => ({
+      name: p.name,
+      channel: p.channel,
+      licenseStatus: p.licenseStatus,
+      graceExpiresAt: p.graceExpiresAt === null ? null : Date.parse(p.graceExpiresAt),
+      primary: p.primary,
+    })),
+    // The collector's own clock: agents' clocks may be off, and staleness is judged here.
+    lastReportAt: m.lastReceivedAt ?? m.lastReportAt,
+  };
+}
+
+/** Adapts the collector's FleetState (and the alert engine, when given) to what the metrics read. */
+export class FleetStateSource implements MetricsSource {
+  readonly #state: FleetState;
+  readonly #alerts: () => AlertEngineView | undefined;
+  readonly staleAfterMs: number;
+
+  constructor(state: FleetState, options: { staleAfterMs: number; alerts?: () => AlertEngineView | undefined }) {
+    this.#state = state;
+    this.staleAfterMs = options.staleAfterMs;
+    this.#alerts = options.alerts ?? (() => undefined);
+  }
+
+  *machines(): Iterable<MachineFacts> {
+    for (const m of this.#state.machines()) {
+      const f = machineFactsOf(m);
+      if (f) yield f;
+    }
+  }
+
+  machineCount(): number {
+    return this.#state.activeMachineCount;
+  }
+
+  groups(): Iterable<string> {
+    return this.#state.groupStatusCounts().keys();
+  }
+
+  *kmsHosts(): Iterable<KmsHostFacts> {
+    const alerts = this.#alerts();
+    for (const h of this.#state.kmsHosts()) yield this.#kmsHostFacts(h, alerts);
+  }
+
+  alertTallies(): Iterable<AlertTally> {
+    return this.#alerts()?.alertTallies() ?? [];
+  }
+
+  #kmsHostFacts(h: KmsHostState, alerts: AlertEngineView | undefined): KmsHostFacts {
+    const users = this.#state.machinesUsingKmsHost(h.id).size;
+    const clientOs = this.#state.clientOsUsingKmsHost(h.id);
+    const forecast = alerts?.kmsForecast(h.id);
+    return {
+      id: h.id,
+      currentCount: h.kmsService?.currentCount ?? null,
+      clientOsDependents: clientOs,
+      serverOsDependents: users - clientOs,
+      forecastBelow25At: forecast?.below25At ?? null,
+      forecastBelow5At: forecast?.below5At ?? null,
+      lastRequestAt: h.lastRequestAt,
+    };
+  }
+}

@@ -1,0 +1,162 @@
+import type { Registry } from 'prom-client';
+import type { Cancel, Clock, Scheduler } from '../../shared/scheduling.js';
+import pkg from '../../package.json' with { type: 'json' };
+import { FleetAggregates } from './fleet-aggregates.js';
+import { registerFleetMetrics } from './fleet-metrics.js';
+import { sweepFleet, type FleetSweep } from './fleet-sweep.js';
+import type { MachineFacts, MetricsSource } from './metrics-source.js';
+import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
+import { SelfMetrics, type IngestMetrics } from './self-metrics.js';
+
+export interface MetricsLog {
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+export interface MetricsExporterDeps {
+  /** The registry the collector serves (never prom-client's global one). */
+  registry: Registry;
+  source: MetricsSource;
+  clock: Clock;
+  /** Runs the background refresh; omit to drive `refresh()` by hand (tests, benchmarks). */
+  scheduler?: Scheduler;
+  log: MetricsLog;
+  options?: MetricsOptionsInput;
+  /** Hands the event loop back during a sweep; defaults to setImmediate. */
+  yieldToLoop?: () => Promise<void>;
+}
+
+/**
+ * vawatch's Prometheus exposition. Aggregates follow state changes as they happen (`machineChanged`); what depends on
+ * time or on every machine (per-machine series, expiry wave, agent freshness) is recomputed in the background every
+ * `refreshSeconds`, in slices, and the scrape serves the last result. So a scrape costs about the same at any fleet
+ * size: formatting a few hundred aggregate series plus concatenating a cached string.
+ */
+export class MetricsExporter {
+  readonly options: MetricsOptions;
+  readonly #registry: Registry;
+  readonly #source: MetricsSource;
+  readonly #clock: Clock;
+  readonly #scheduler: Scheduler | undefined;
+  readonly #log: MetricsLog;
+  readonly #yield: (() => Promise<void>) | undefined;
+  readonly #aggregates = new FleetAggregates();
+  readonly #self: SelfMetrics;
+  #sweep: FleetSweep | undefined;
+  #running: Promise<FleetSweep> | undefined;
+  #cancel: Cancel | undefined;
+  #perMachineLogged: boolean | undefined;
+
+  constructor(d: MetricsExporterDeps) {
+    this.options = parseMetricsOptions(d.options);
+    this.#registry = d.registry;
+    this.#source = d.source;
+    this.#clock = d.clock;
+    this.#scheduler = d.scheduler;
+    this.#log = d.log;
+    this.#yield = d.yieldToLoop;
+    this.#self = new SelfMetrics(d.registry, { processMetrics: this.options.processMetrics });
+    registerFleetMetrics(d.registry, {
+      aggregates: this.#aggregates,
+      source: d.source,
+      sweep: () => this.#sweep,
+      version: pkg.version,
+    });
+  }
+
+  /** Counters the collector's ingest increments. */
+  get ingest(): IngestMetrics {
+    return this.#self;
+  }
+
+  /** Recounts the aggregates from the source, schedules the background refresh and runs the first one. */
+  async start(): Promise<void> {
+    this.recount();
+    await this.refresh();
+    if (this.#scheduler && !this.#cancel) {
+      this.#cancel = this.#scheduler.every(this.options.refreshSeconds * 1000, () => this.refresh().catch((e: unknown) => {
+        this.#log.warn('metrics refresh failed', { error: String(e) });
+      }));
+    }
+  }
+
+  close(): void {
+    this.#cancel?.();
+    this.#cancel = undefined;
+  }
+
+  /** One machine changed: `before` null when new, `after` null when it retired. O(1). */
+  machineChanged(before: MachineFacts | null, after: MachineFacts | null): void {
+    this.#aggregates.apply(before, after);
+  }
+
+  /** Rebuilds the aggregates from the source (at start; after a bulk load). */
+  recount(): void {
+    this.#aggregates.clear();
+    for (const m of this.#source.machines()) this.#aggregates.apply(null, m);
+  }
+
+  /** Recomputes the background part now; concurrent calls share one pass. */
+  refresh(): Promise<FleetSweep> {
+    this.#running ??= this.#doRefresh().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  /** The exposition: the registry's metrics plus the cached per-machine series. */
+  async metrics(): Promise<string> {
+    const done = this.#self.startScrape();
+    try {
+      const text = await this.#renderRegistry();
+      const extra = this.#sweep?.machineText ?? '';
+      if (!extra) return text;
+      // OpenMetrics ends with `# EOF`; the cached series go before it.
+      return text.endsWith('# EOF\n') ? `${text.slice(0, -'# EOF\n'.length)}${extra}# EOF\n` : text + extra;
+    } finally {
+      done();
+    }
+  }
+
+  /**
+   * Makes `registry.metrics()` itself return the full exposition, so the collector's existing `/metrics` route (which
+   * serves the registry it owns) carries the per-machine series too. Returns the undo.
+   */
+  installOnRegistry(): () => void {
+    const registry = this.#registry;
+    const original = registry.metrics;
+    this.#renderRegistry = () => original.call(registry);
+    registry.metrics = () => this.metrics();
+    return () => {
+      registry.metrics = original;
+      this.#renderRegistry = () => registry.metrics();
+    };
+  }
+
+  #renderRegistry: () => Promise<string> = () => this.#registry.metrics();
+
+  async #doRefresh(): Promise<FleetSweep> {
+    const started = performance.now();
+    const count = this.#source.machineCount();
+    const perMachine = count <= this.options.machineSeriesLimit;
+    if (this.#perMachineLogged !== perMachine) {
+      if (!perMachine) {
+        this.#log.warn(
+          `metrics: per-machine series off: ${count} machines is above machineSeriesLimit ${this.options.machineSeriesLimit}; fleet aggregates only`,
+        );
+      } else if (this.#perMachineLogged === false) {
+        this.#log.info(`metrics: per-machine series back on: ${count} machines is within machineSeriesLimit ${this.options.machineSeriesLimit}`);
+      }
+      this.#perMachineLogged = perMachine;
+    }
+    const sweep = await sweepFleet(this.#source.machines(), {
+      now: this.#clock.now(),
+      staleAfterMs: this.#source.staleAfterMs,
+      perMachine,
+      ...(this.#yield ? { yieldToLoop: this.#yield } : {}),
+    });
+    this.#sweep = sweep;
+    this.#self.sweepDone((performance.now() - started) / 1000, sweep.machineSeries, sweep.at);
+    return sweep;
+  }
+}

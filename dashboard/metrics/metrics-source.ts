@@ -1,0 +1,64 @@
+/**
+ * The narrow view of the collector the metrics read. `fleet-state-source.ts` adapts the collector's FleetState (and the
+ * alert engine, when present) to it; tests build it by hand. Every instant is milliseconds since the Unix epoch.
+ */
+
+/** One licensing product of a machine, as far as metrics care. */
+export interface ProductFacts {
+  readonly name: string;
+  readonly channel: string;
+  readonly licenseStatus: number;
+  /** End of the current period (grace, or a KMS client's 180-day validity), or null when none. */
+  readonly graceExpiresAt: number | null;
+  readonly primary: boolean;
+}
+
+/** One live (not retired) machine. */
+export interface MachineFacts {
+  readonly machineId: string;
+  readonly hostname: string;
+  readonly group: string;
+  /** The primary Windows product's LicenseStatus and channel, or null without one. */
+  readonly status: number | null;
+  readonly channel: string | null;
+  readonly products: readonly ProductFacts[];
+  /** When the newest report was received (collector clock), or null before the first. */
+  readonly lastReportAt: number | null;
+}
+
+/** One KMS host, known from its own agent or because clients name it. */
+export interface KmsHostFacts {
+  /** Lower-case FQDN: the `kms_host` label. */
+  readonly id: string;
+  /** KeyManagementServiceCurrentCount, or null when no agent reports it (or Windows gave the "no data" sentinel). */
+  readonly currentCount: number | null;
+  /** Live machines whose KMS client product uses this host, by OS kind. */
+  readonly clientOsDependents: number;
+  readonly serverOsDependents: number;
+  /** When the count is forecast to fall below 25 / 5 if no new client arrives; null when not within the horizon. */
+  readonly forecastBelow25At: number | null;
+  readonly forecastBelow5At: number | null;
+  /** Time of the newest activation request (12290) the host logged, or null. */
+  readonly lastRequestAt: number | null;
+}
+
+/** Open alerts of the collector's alert engine, counted. */
+export interface AlertTally {
+  readonly rule: string;
+  readonly severity: string;
+  readonly state: string;
+  readonly count: number;
+}
+
+export interface MetricsSource {
+  /** Every live machine; iterated in the background, never inside a scrape. */
+  machines(): Iterable<MachineFacts>;
+  /** How many live machines there are (decides whether per-machine series are exported). */
+  machineCount(): number;
+  /** Every known group, including those whose machines all retired (their series then read 0). */
+  groups(): Iterable<string>;
+  kmsHosts(): Iterable<KmsHostFacts>;
+  alertTallies(): Iterable<AlertTally>;
+  /** An agent silent longer than this counts as stale. */
+  readonly staleAfterMs: number;
+}
