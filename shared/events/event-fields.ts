@@ -192,14 +192,15 @@ export function hostPortField(text: string, what: string): { host: string | null
   const s = text.trim();
   if (s === '') return { host: null, port: null };
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(s);
-  const plain = /^([^:]+)(?::(\d+))?$/.exec(s);
+  // `:1688` (no host found, port known) reads as no host and the port.
+  const plain = /^([^:]*)(?::(\d+))?$/.exec(s);
   const m = bracketed ?? plain;
   if (!m) {
-    // A bare IPv6 address has colons but no port.
-    if (/^[0-9a-f:.]+$/i.test(s)) return { host: s, port: null };
+    // A bare IPv6 address has several colons and no port.
+    if (/^[0-9a-f]*:[0-9a-f]*:[0-9a-f:.]*$/i.test(s)) return { host: s, port: null };
     fail(`${what} is not host:port: ${shown(text)}`);
   }
   const port = m[2] === undefined ? null : Number(m[2]);
   if (port !== null && port > 65535) fail(`${what} has a port outside 0..65535: ${shown(text)}`);
-  return { host: m[1]!, port };
+  return { host: m[1]!.trim() === '' ? null : m[1]!.trim(), port };
 }

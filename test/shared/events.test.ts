@@ -76,6 +76,25 @@ describe('event parsers: good records become typed payloads', () => {
       },
     ],
     [
+      '12288 with a port but no host name, and an IPv6 host',
+      parseActivationRequestEvent,
+      rawEvent(12288, [`0xC004F074, 0x0, :1688, ${CMID}, 2026/11/29 10:00, 0, 2, 43200, ${ACT}, 25`]),
+      {
+        kind: 'activation-request',
+        hresult: 0xc004f074,
+        statusFlags: 0,
+        kmsHost: null,
+        kmsPort: 1688,
+        cmid: CMID,
+        clientTime: '2026/11/29 10:00',
+        vmFlag: 0,
+        licenseStatus: 2,
+        minutesToExpiry: 43200,
+        activationId: ACT,
+        nPolicy: 25,
+      },
+    ],
+    [
       '12289 (count too low: NOT_ENOUGH_COUNT set)',
       parseActivationResponseEvent,
       rawEvent(12289, ['0x0, 0x4000000, 0, 0, 4, 120, 10080, 2006/01/14 02:30']),
@@ -342,5 +361,20 @@ describe('client time of 12288 / 12289 / 12290', () => {
     const ms = Date.parse('2026-03-04T05:06:00Z');
     expect(formatClientTime(ms)).toBe('2026/03/04 05:06');
     expect(parseClientTime(formatClientTime(ms))).toBe(ms);
+  });
+});
+
+describe('the KMS host field of a 12288', () => {
+  it.each<[string, string | null, number | null]>([
+    ['kms01.contoso.com:1688', 'kms01.contoso.com', 1688],
+    ['kms01.contoso.com', 'kms01.contoso.com', null],
+    [':1688', null, 1688],
+    ['', null, null],
+    ['[fe80::1]:1688', 'fe80::1', 1688],
+    ['fe80::1', 'fe80::1', null],
+    ['10.0.0.5:2000', '10.0.0.5', 2000],
+  ])('%j → host %s, port %s', (field, host, port) => {
+    const r = parseActivationRequestEvent(rawEvent(12288, [`0x0, 0x0, ${field}, ${CMID}, 2026/11/29 10:00, 0, 1, 259200, ${ACT}, 25`]));
+    expect(r.ok && { host: r.event.payload.kind === 'activation-request' && r.event.payload.kmsHost, port: r.event.payload.kind === 'activation-request' && r.event.payload.kmsPort }).toEqual({ host, port });
   });
 });
