@@ -18,7 +18,7 @@ export const GraceExpiringConfig = z
     /** Critical within this many days. */
     criticalDays: z.number().positive().default(7),
   })
-  .refine((c) => c.criticalDays <= c.warningDays, { error: 'criticalDays must not exceed warningDays' });
+  .refine((c) => c.criticalDays <= c.warningDays, { error: 'must not exceed warningDays', path: ['criticalDays'] });
 export type GraceExpiringConfig = z.infer<typeof GraceExpiringConfig>;
 
 export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExpiringConfig>): Finding[] {
