@@ -17,6 +17,7 @@ export const MAX_EVENTS_PER_REPORT = 5000;
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v); // JSON would print NaN as null
   try {
     const s = JSON.stringify(v);
     return s === undefined ? String(v) : s.length > 40 ? `${s.slice(0, 40)}…` : s;
@@ -43,9 +44,16 @@ export const Port = intIn(0, 65535);
 /** A count or counter that cannot be negative. */
 export const Count = intIn(0, Number.MAX_SAFE_INTEGER);
 
+// Date.parse rolls 2026-02-31 over into March; a calendar date that does not exist is refused.
+function isRealDate(s: string): boolean {
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
 /** An ISO-8601 instant with an offset or Z, e.g. `2026-11-29T10:00:00.000Z`. */
 export const IsoInstant = z.string({ error: (iss) => `expected an ISO-8601 instant, got ${show(iss.input)}` }).refine(
-  (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)),
+  (s) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(s) && !Number.isNaN(Date.parse(s)) && isRealDate(s),
   { error: (iss) => `expected an ISO-8601 instant like 2026-11-29T10:00:00Z, got ${show(iss.input)}` },
 );
 

@@ -66,6 +66,10 @@ export function timeCreatedOf(v: unknown): string | null {
   else if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i.test(v.trim())) {
     // Date.parse does not take more than millisecond precision everywhere; .NET prints 7 digits.
     t = Date.parse(v.trim().replace(/(\.\d{3})\d+/, '$1'));
+    // Date.parse rolls 2026-02-31 over into March: such a date is not a real one.
+    const [y, m, d] = v.trim().slice(0, 10).split('-').map(Number) as [number, number, number];
+    const day = new Date(Date.UTC(y, m - 1, d));
+    if (day.getUTCMonth() !== m - 1 || day.getUTCDate() !== d) return null;
   } else return null;
   if (!Number.isFinite(t)) return null;
   const d = new Date(t);

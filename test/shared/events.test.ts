@@ -378,3 +378,10 @@ describe('the KMS host field of a 12288', () => {
     expect(r.ok && { host: r.event.payload.kind === 'activation-request' && r.event.payload.kmsHost, port: r.event.payload.kind === 'activation-request' && r.event.payload.kmsPort }).toEqual({ host, port });
   });
 });
+
+describe('TimeCreated that is no real date', () => {
+  it('refuses 2026-02-31 instead of rolling it into March', () => {
+    const r = parseEventRecord(rawEvent(12294, ['contoso.com'], { TimeCreated: '2026-02-31T10:00:00Z' }));
+    expect(!r.ok && r.error).toMatch(/TimeCreated is not an ISO instant: "2026-02-31T10:00:00Z"/);
+  });
+});

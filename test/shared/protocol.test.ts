@@ -11,6 +11,8 @@ import {
   ReportAck,
   ReportBatch,
   ReportBatchEnvelope,
+  IsoInstant,
+  Count,
   describeIssues,
   formatPath,
 } from '../../shared/protocol.js';
@@ -157,5 +159,35 @@ describe('describeIssues', () => {
     expect(d.issues).toHaveLength(7);
     expect(d.issues[0]).toEqual({ path: 'reports[2].snapshot.products[0].licenseStatus', message: 'expected 0..6, got 7' });
     expect(d.summary.endsWith('; and 2 more')).toBe(true);
+  });
+});
+
+describe('IsoInstant and Count', () => {
+  it.each<[string, boolean]>([
+    ['2026-11-29T10:00:00Z', true],
+    ['2026-11-29T10:00:00.000Z', true],
+    ['2026-11-29T10:00:00.1234567+00:00', true],
+    ['2026-11-29T11:00+01:00', true],
+    ['2028-02-29T00:00:00Z', true],
+    ['2026-02-29T00:00:00Z', false],
+    ['2026-02-31T00:00:00Z', false],
+    ['2026-04-31T00:00:00Z', false],
+    ['2026-13-01T00:00:00Z', false],
+    ['2026-11-29T25:00:00Z', false],
+    ['2026-11-29T10:00:00', false],
+    ['2026-11-29', false],
+    ['yesterday', false],
+  ])('%s is an instant: %s', (s, ok) => {
+    expect(IsoInstant.safeParse(s).success).toBe(ok);
+  });
+
+  it.each([
+    [Number.NaN, 'expected a number 0..9007199254740991, got NaN'],
+    [Number.POSITIVE_INFINITY, 'expected a number 0..9007199254740991, got Infinity'],
+    [-1, 'expected 0..9007199254740991, got -1'],
+    [1.5, 'expected 0..9007199254740991, got 1.5'],
+  ])('Count refuses %s with "%s"', (n, message) => {
+    const r = Count.safeParse(n);
+    expect(summaryOf(r)).toBe(`(body): ${message}`);
   });
 });
