@@ -1,0 +1,97 @@
+/**
+ * A real Windows machine, read through PowerShell (the command lines are in powershell-commands.ts).
+ */
+import { execFile } from 'node:child_process';
+import type { EventLogRead, LicensingSource } from './licensing-source.js';
+import {
+  eventsCommand,
+  isMissingLogError,
+  isNoEventsError,
+  machineIdCommand,
+  newestRecordCommand,
+  osCommand,
+  powershellArgs,
+  productsCommand,
+  serviceCommand,
+} from './powershell-commands.js';
+import { PowerShellOutputError, parsePowerShellJsonList } from './powershell-json.js';
+import { RawEventSchema, RawOsSchema, RawProductSchema, RawServiceSchema, parseRawList } from './raw-schemas.js';
+
+export interface PowerShellResult {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs PowerShell with a command; resolves (never rejects) with what it printed. */
+export type PowerShellRunner = (exe: string, args: string[]) => Promise<PowerShellResult>;
+
+export const execFileRunner: PowerShellRunner = (exe, args) =>
+  new Promise((resolve) => {
+    execFile(exe, args, { windowsHide: true, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      resolve({ ok: !err, stdout, stderr: err && !stderr ? err.message : stderr });
+    });
+  });
+
+export class CimSource implements LicensingSource {
+  readonly kind = 'cim' as const;
+  readonly #exe: string;
+  readonly #run: PowerShellRunner;
+
+  constructor(opts: { powershell?: string; runner?: PowerShellRunner } = {}) {
+    this.#exe = opts.powershell ?? 'powershell.exe';
+    this.#run = opts.runner ?? execFileRunner;
+  }
+
+  async #json(command: string, what: string): Promise<Array<Record<string, unknown>>> {
+    const r = await this.#run(this.#exe, powershellArgs(command));
+    if (!r.ok) throw new PowerShellOutputError(what, firstLine(r.stderr));
+    return parsePowerShellJsonList(r.stdout, what);
+  }
+
+  async readProducts() {
+    return parseRawList(RawProductSchema, await this.#json(productsCommand(), 'SoftwareLicensingProduct'), 'SoftwareLicensingProduct');
+  }
+
+  async readService() {
+    const list = parseRawList(RawServiceSchema, await this.#json(serviceCommand(), 'SoftwareLicensingService'), 'SoftwareLicensingService');
+    if (list.length !== 1) throw new PowerShellOutputError('SoftwareLicensingService', `expected one instance, got ${list.length}`);
+    return list[0]!;
+  }
+
+  async readOs() {
+    const list = parseRawList(RawOsSchema, await this.#json(osCommand(), 'Win32_OperatingSystem'), 'Win32_OperatingSystem');
+    if (list.length !== 1) throw new PowerShellOutputError('Win32_OperatingSystem', `expected one instance, got ${list.length}`);
+    return list[0]!;
+  }
+
+  async readEvents(log: string, afterRecordId: number): Promise<EventLogRead> {
+    const where = `Get-WinEvent ${log}`;
+    const r = await this.#run(this.#exe, powershellArgs(eventsCommand(log, afterRecordId)));
+    if (!r.ok) {
+      if (isMissingLogError(r.stderr)) return { logExists: false, records: [] };
+      if (!isNoEventsError(r.stderr)) throw new PowerShellOutputError(where, firstLine(r.stderr));
+      // Nothing new. Only now is it worth asking whether the log went backwards (was cleared).
+      return { logExists: true, records: [], newestRecordId: afterRecordId > 0 ? await this.#newest(log) : undefined };
+    }
+    return { logExists: true, records: parseRawList(RawEventSchema, parsePowerShellJsonList(r.stdout, where), where) };
+  }
+
+  async #newest(log: string): Promise<number | null | undefined> {
+    const r = await this.#run(this.#exe, powershellArgs(newestRecordCommand(log)));
+    if (!r.ok) return isNoEventsError(r.stderr) ? null : undefined;
+    const first = parsePowerShellJsonList(r.stdout, `newest record of ${log}`)[0];
+    return typeof first?.RecordId === 'number' ? first.RecordId : undefined;
+  }
+
+  async stableMachineId(): Promise<string> {
+    const r = await this.#run(this.#exe, powershellArgs(machineIdCommand()));
+    const id = r.ok ? (JSON.parse(r.stdout.trim() || 'null') as unknown) : null;
+    if (typeof id !== 'string' || id === '') throw new PowerShellOutputError('MachineGuid', r.ok ? 'empty' : firstLine(r.stderr));
+    return id.toLowerCase();
+  }
+}
+
+function firstLine(s: string): string {
+  return (s.split(/\r?\n/).find((l) => l.trim() !== '') ?? 'PowerShell failed').trim().slice(0, 300);
+}
