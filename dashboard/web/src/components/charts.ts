@@ -161,6 +161,11 @@ export function countChart(): ChartHandle<CountSeries> {
       const xs = [...s.history.map((p) => p.t), ...s.forecast.map((p) => p.t), s.now];
       const minX = Math.min(...xs);
       const maxX = Math.max(...xs);
+      const x = chart.options.scales?.['x'];
+      if (x) {
+        x.min = minX;
+        x.max = maxX;
+      }
       const datasets: ChartDataset<'line', Array<{ x: number; y: number | null }>>[] = [
         {
           label: 'Reported count',

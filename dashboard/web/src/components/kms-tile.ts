@@ -32,13 +32,13 @@ export function countGauge(host: KmsHostListItem): HTMLElement {
   );
 }
 
-export function kmsTile(host: KmsHostListItem, now: number): HTMLAnchorElement {
+export function kmsTile(host: KmsHostListItem, now: number, opts: { shortName?: boolean; iconSize?: number } = {}): HTMLAnchorElement {
   const count = countOf(host);
   const need = thresholdOf(host);
   return h(
     'a',
     { class: `tile ${host.health}`, attrs: { href: href(['kms-hosts', host.id]), 'data-kms-host': host.id } },
-    h('div', { class: 't-name' }, healthIcon(host.health, 16), h('span', { title: host.hostname }, host.hostname)),
+    h('div', { class: 't-name' }, healthIcon(host.health, opts.iconSize ?? 16), h('span', { title: host.hostname }, opts.shortName ? host.hostname.split('.')[0] || host.hostname : host.hostname)),
     h('div', { class: 't-count' }, count === null ? '—' : num(count), h('small', null, `count · needs ${need}`)),
     countGauge(host),
     h(
@@ -47,6 +47,6 @@ export function kmsTile(host: KmsHostListItem, now: number): HTMLAnchorElement {
       h('span', null, `${num(host.clientsUsing)} machines depend on it`),
       h('span', null, host.lastRequestAt ? timeAgo(host.lastRequestAt, now) : 'no requests seen'),
     ),
-    host.dnsPublishFailedAt ? h('div', { class: 't-meta' }, h('span', { class: 'sev warning' }, 'DNS publishing failed')) : null,
+    host.dnsPublishFailedAt ? h('div', { class: 't-meta' }, h('span', { class: 'soon' }, 'DNS publishing failed')) : null,
   );
 }

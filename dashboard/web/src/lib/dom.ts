@@ -12,7 +12,7 @@ export interface Props {
   /** Plain attributes. Event-handler attributes (on…) are refused: use `on`. */
   attrs?: Record<string, string | number | boolean | undefined>;
   on?: { [K in keyof HTMLElementEventMap]?: (ev: HTMLElementEventMap[K]) => void };
-  style?: Partial<Record<'width' | 'height' | 'left' | 'top' | 'color' | 'background' | 'flex' | 'gridTemplateColumns', string>>;
+  style?: Partial<Record<'width' | 'height' | 'left' | 'top' | 'color' | 'background' | 'flex' | 'minWidth' | 'gridTemplateColumns', string>>;
 }
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props | null, ...children: Child[]): HTMLElementTagNameMap[K] {

@@ -112,9 +112,8 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
       { label: '', class: 'icon', cell: (c) => healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14) },
       { label: 'Client', class: 'strong', cell: (c) => c.clientFqdn },
       { label: 'Last request', cell: (c, t) => timeAgo(c.lastRequestAt, t) },
-      { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'sev warning' : '' }, date(c.agesOutAt), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
-      { label: 'Status', cell: (c) => licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus) },
-      { label: 'N', class: 'num', cell: (c) => String(c.nPolicy) },
+      { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'soon' : '' }, date(c.agesOutAt), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
+      { label: 'Status', cell: (c) => h('span', { title: `N-policy ${c.nPolicy}${c.isVm ? ' · virtual machine' : ''}` }, licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus)) },
       { label: 'Requests', class: 'num', cell: (c) => num(c.requests) },
     ],
   });

@@ -4,7 +4,7 @@
 import type { Summary } from '../../../../shared/api.js';
 import { healthIcon, HEALTH_LABEL, HEALTH_RANK, type Health } from '../components/health-icon.js';
 import { kmsTile } from '../components/kms-tile.js';
-import { emptyState, tickTimes } from '../components/page.js';
+import { emptyState, STATUS_COLORS, STATUS_ORDER, statusLabel, tickTimes } from '../components/page.js';
 import { h, replaceChildren, setText } from '../lib/dom.js';
 import { clock as clockText, duration, num, relative } from '../lib/format.js';
 import { renderAge, renderConnection } from '../shell.js';
@@ -26,6 +26,9 @@ export const nocView: ViewFactory = (ctx) => {
   const banner = h('div', { class: 'banner', attrs: { role: 'alert', 'data-testid': 'connection-banner' } });
   const kpis = h('div', { class: 'noc-kpis', attrs: { 'data-testid': 'noc-kpis' } });
   const tiles = h('div', { class: 'tiles' });
+  const stack = h('div', { class: 'stackbar', attrs: { 'data-testid': 'noc-states' } });
+  const stackLegend = h('div', { class: 'stackbar-legend' });
+  const groupsEl = h('div', { class: 'noc-groups' });
   const alertsEl = h('div', { class: 'stack', attrs: { 'data-testid': 'noc-alerts' } });
   const alertsTitle = h('h2', null, 'Active alerts');
   const exit = kiosk ? null : h('a', { class: 'top-btn exit', attrs: { href: '#/overview', 'data-testid': 'noc-exit' } }, 'Exit wall mode');
@@ -34,7 +37,7 @@ export const nocView: ViewFactory = (ctx) => {
     { class: 'noc', attrs: { 'data-testid': 'noc' } },
     h('div', { class: 'noc-head' }, h('div', { class: 'title' }, fleetIcon, 'Volume activation'), conn, age, h('div', { class: 'clock-wrap', style: { flex: '1' } }), clockEl, exit),
     h('div', null, banner, kpis),
-    h('div', { class: 'noc-body' }, h('div', { class: 'noc-col' }, h('h2', null, 'KMS hosts'), tiles), h('div', { class: 'noc-col' }, alertsTitle, alertsEl)),
+    h('div', { class: 'noc-body' }, h('div', { class: 'noc-col' }, h('h2', null, 'KMS hosts'), tiles, h('h2', null, 'Licence states'), h('div', null, stack, stackLegend), h('h2', null, 'Groups'), groupsEl), h('div', { class: 'noc-col' }, alertsTitle, alertsEl)),
   );
 
   let summary: Summary | null = null;
@@ -74,8 +77,16 @@ export const nocView: ViewFactory = (ctx) => {
       const hosts = [...s.kmsHosts].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || a.hostname.localeCompare(b.hostname));
       replaceChildren(
         tiles,
-        hosts.length ? hosts.slice(0, MAX_TILES).map((k) => kmsTile(k, t)) : emptyState('No KMS hosts known', undefined, undefined, true),
+        hosts.length ? hosts.slice(0, MAX_TILES).map((k) => kmsTile(k, t, { shortName: true, iconSize: 26 })) : emptyState('No KMS hosts known', undefined, undefined, true),
         hosts.length > MAX_TILES ? h('div', { class: 'noc-more' }, `and ${hosts.length - MAX_TILES} more hosts`) : null,
+      );
+      const keys = STATUS_ORDER.filter((k) => (s.byStatus[k] ?? 0) > 0);
+      replaceChildren(stack, keys.map((k) => h('div', { title: statusLabel(k === 'none' ? null : Number(k)), style: { width: `${((s.byStatus[k] ?? 0) / s.machines.total) * 100}%`, background: STATUS_COLORS[k]! } })));
+      replaceChildren(stackLegend, keys.map((k) => h('span', null, h('span', { class: 'sw', style: { background: STATUS_COLORS[k]! } }), statusLabel(k === 'none' ? null : Number(k)), h('b', null, num(s.byStatus[k] ?? 0)))));
+      const groups = [...s.byGroup].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || b.total - a.total).slice(0, 8);
+      replaceChildren(
+        groupsEl,
+        groups.map((g) => h('div', { class: 'noc-group' }, healthIcon(g.health, 28), h('div', { style: { minWidth: '0' } }, h('div', { class: 'g' }, g.group || '(no group)'), h('div', { class: 'n' }, `${num(g.total)} machines · ${num(g.total - (g.byStatus['1'] ?? 0))} not licensed`)))),
       );
     }
     const list = alerts.active();

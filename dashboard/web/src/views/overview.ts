@@ -80,10 +80,10 @@ export const overviewView: ViewFactory = (ctx) => {
       'div',
       { class: 'ov-grid' },
       panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }),
-      panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)', class: 'span-2' }),
-      panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels]),
-      panel('Expiry wave', waveEl, { hint: waveHint }),
+      panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)' }),
       panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true }),
+      panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels]),
+      panel('Expiry wave', waveEl, { hint: waveHint, class: 'span-2' }),
     ),
   );
   waveEl.appendChild(wave.el);
