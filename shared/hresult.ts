@@ -15,6 +15,8 @@ export interface HresultInfo {
   hex: string;
   /** A short name, e.g. `KMS count too low`. */
   name: string;
+  /** Windows' symbolic name (`SL_E_VL_NOT_ENOUGH_COUNT`) where known. */
+  symbol?: string;
   /** What the code means. */
   meaning: string;
   /** The likely cause in a fleet. */
@@ -108,6 +110,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f009,
     {
+      symbol: 'SL_E_GRACE_TIME_EXPIRED',
       name: 'Grace period expired',
       meaning: 'The grace period ran out without activation; the product is in Notification.',
       cause: 'The machine was never activated during its initial (OOB) or additional (OOT) grace: no KMS host reached, or a MAK never applied.',
@@ -119,6 +122,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f00f,
     {
+      symbol: 'SL_E_OUT_OF_TOLERANCE',
       name: 'Hardware out of tolerance / KMS activation expired',
       meaning:
         'Hardware ID binding beyond tolerance. For a KMS client (VOLUME_KMSCLIENT) in Notification it means its 180-day KMS activation expired and the OOT grace ran out.',
@@ -132,6 +136,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f200,
     {
+      symbol: 'SL_E_NOT_GENUINE',
       name: 'Non-genuine',
       meaning: 'Windows is not genuine; the product is in Notification (slmgr adds "(non-genuine)").',
       cause: 'Failed genuine validation: a tampered licence store or a key that is not valid for this installation.',
@@ -143,6 +148,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f064,
     {
+      symbol: 'SL_E_NONGENUINE_GRACE_TIME_EXPIRED',
       name: 'Non-genuine grace expired',
       meaning: 'The non-genuine grace period expired.',
       cause: 'A machine found non-genuine was not fixed within its 30-day non-genuine grace.',
@@ -163,19 +169,68 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f056,
     {
+      symbol: 'SL_E_VL_MACHINE_NOT_BOUND',
       name: 'KMS activation failed (Notification reason)',
       meaning:
-        'Seen as the Notification reason of a Windows 11 KMS client (GVLK); Microsoft\'s exact meaning is unverified. Treat it as a KMS activation that did not succeed.',
+        'The product could not be activated using the Key Management Service (Windows\' SL error table; the reference saw it as the Notification reason of a Windows 11 KMS client).',
       cause: 'The KMS client could not activate or renew with a KMS host before its grace ran out.',
       action:
         'Check which host the client uses (`slmgr /dlv`), that it answers (`Test-NetConnection <kms-host> -Port 1688`) and its count (`slmgr /dlv` on the host), then `slmgr /ato` on the client.',
       side: 'client',
     },
   ],
+  // ---- informational reasons while a grace runs (not in the reference; Windows' SL_I_* codes, which the simulator uses) ----
+  [
+    0x4004f00c,
+    {
+      symbol: 'SL_I_OOB_GRACE_PERIOD',
+      name: 'In initial grace',
+      meaning: 'The product is running within its valid initial (out-of-box) grace period: not activated yet.',
+      cause: 'A fresh install or a rearm; a KMS client that has not reached a host with enough count yet.',
+      action:
+        'Activate before the grace ends: KMS clients `slmgr /ato` (check `slmgr /dlv` for the host and the host\'s count); MAK machines `slmgr /ipk <MAK>` and `slmgr /ato`.',
+      side: 'any',
+    },
+  ],
+  [
+    0x4004f00d,
+    {
+      symbol: 'SL_I_OOT_GRACE_PERIOD',
+      name: 'In out-of-tolerance grace',
+      meaning: 'The product is running within its valid out-of-tolerance grace period (30 days, then Notification).',
+      cause: 'A KMS client whose 180-day activation lapsed without renewal, or a hardware change on a MAK / retail machine.',
+      action:
+        'KMS client: restore contact with a KMS host (`Test-NetConnection <kms-host> -Port 1688`) and run `slmgr /ato`. MAK after a hardware change: `slmgr /ato` or phone activation (`slui 4`).',
+      side: 'any',
+    },
+  ],
+  [
+    0x4004f040,
+    {
+      symbol: 'SL_E_VL_INFO_PRODUCT_USER_RIGHT',
+      name: 'Activated; verify Product Use Rights',
+      meaning: 'The product was activated, but the owner should verify the Product Use Rights.',
+      cause: 'Informational: the activation succeeded.',
+      action: 'Nothing to fix; confirm with `slmgr /dli` that the product shows "License Status: Licensed".',
+      side: 'client',
+    },
+  ],
+  [
+    0x4004f065,
+    {
+      symbol: 'SL_I_NONGENUINE_GRACE_PERIOD',
+      name: 'In non-genuine grace',
+      meaning: 'The product is running within its valid non-genuine grace period.',
+      cause: 'Genuine validation failed recently; the 30-day non-genuine grace is counting down.',
+      action: 'Install a valid key (`slmgr /ipk <key>`) and activate (`slmgr /ato`) before the grace ends.',
+      side: 'any',
+    },
+  ],
   // ---- activation error codes (section 3) ----
   [
     0xc004f074,
     {
+      symbol: 'SL_E_VL_BINDING_SERVICE_UNAVAILABLE',
       name: 'No KMS host could be contacted',
       meaning: 'The client could not activate: every KMS host it tried returned an error (see its 12288 events).',
       cause: 'No `_vlmcs._tcp` SRV record, the host down, TCP 1688 blocked, or client and host clocks more than 4 hours apart.',
@@ -187,6 +242,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f038,
     {
+      symbol: 'SL_E_VL_NOT_ENOUGH_COUNT',
       name: 'KMS count too low',
       meaning: 'The KMS host answered, but its count is below this client\'s policy (25 for a client OS, 5 for a server OS).',
       cause:
@@ -199,6 +255,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f039,
     {
+      symbol: 'SL_E_VL_BINDING_SERVICE_NOT_ENABLED',
       name: 'KMS host did not answer',
       meaning: 'The KMS host did not respond: KMS is not enabled on it, or TCP 1688 is blocked.',
       cause: 'The KMS host key is not installed or the service stopped, or a firewall blocks TCP 1688 between client and host.',
@@ -210,6 +267,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f041,
     {
+      symbol: 'SL_E_VL_KEY_MANAGEMENT_SERVICE_NOT_ACTIVATED',
       name: 'KMS host not activated',
       meaning: 'The KMS host itself is not activated, so it will not activate clients.',
       cause: 'The CSVLK was installed on the host but the host was never activated with Microsoft.',
@@ -220,6 +278,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f042,
     {
+      symbol: 'SL_E_VL_KEY_MANAGEMENT_SERVICE_ID_MISMATCH',
       name: 'KMS host cannot activate this product',
       meaning: 'The KMS host\'s key does not cover this client\'s product (key group or Windows version).',
       cause: 'The host has an older or lower-group CSVLK (a client-OS host asked by a server, an old host asked by a newer Windows).',
@@ -231,6 +290,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f06c,
     {
+      symbol: 'SL_E_VL_INVALID_TIMESTAMP',
       name: 'Clock skew over 4 hours',
       meaning: 'The request timestamp is invalid: client and KMS host clocks differ by more than 4 hours (UTC).',
       cause: 'A client or host with a wrong clock or a broken time sync (a VM without time sync, a dead CMOS battery).',
@@ -242,6 +302,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f035,
     {
+      symbol: 'SL_E_VL_NOT_WINDOWS_SLP',
       name: 'Volume key not usable here',
       meaning: 'The machine cannot be activated with a volume licence key: no qualifying operating system / BIOS marker.',
       cause: 'A volume licence key on hardware without the qualifying OEM licence (e.g. an upgrade licence without a qualifying OS).',
@@ -252,6 +313,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f06b,
     {
+      symbol: 'SL_E_VL_KEY_MANAGEMENT_SERVICE_VM_NOT_SUPPORTED',
       name: 'KMS not supported in a virtual machine',
       meaning: 'The Software Licensing Service found it runs in a virtual machine, where KMS is not supported in this mode.',
       cause: 'A KMS host of an older Windows generation installed in a VM.',
@@ -322,6 +384,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f050,
     {
+      symbol: 'SL_E_INVALID_PRODUCT_KEY',
       name: 'Product key invalid',
       meaning: 'The Software Licensing Service reported that the product key is invalid.',
       cause: 'A mistyped key, or a key for another edition (a GVLK of another edition, a CSVLK on the wrong OS).',
@@ -332,6 +395,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f051,
     {
+      symbol: 'SL_E_BLOCKED_PRODUCT_KEY',
       name: 'Product key blocked',
       meaning: 'The Software Licensing Service reported that the product key is blocked.',
       cause: 'Microsoft blocked the key.',
@@ -342,6 +406,7 @@ const CATALOGUE: ReadonlyArray<readonly [number, Entry]> = [
   [
     0xc004f014,
     {
+      symbol: 'SL_E_PKEY_NOT_INSTALLED',
       name: 'No product key installed',
       meaning: 'The Software Licensing Service reported that the product key is not available.',
       cause: 'The key was uninstalled (`slmgr /upk`) or never installed.',

@@ -101,6 +101,22 @@ describe('the HRESULT catalogue covers every code of the reference', () => {
   });
 });
 
+describe('catalogue entries beyond the reference', () => {
+  it.each<[number, string, boolean]>([
+    [0x4004f00c, 'SL_I_OOB_GRACE_PERIOD', false],
+    [0x4004f00d, 'SL_I_OOT_GRACE_PERIOD', false],
+    [0x4004f040, 'SL_E_VL_INFO_PRODUCT_USER_RIGHT', false],
+    [0x4004f065, 'SL_I_NONGENUINE_GRACE_PERIOD', false],
+    [0xc004f038, 'SL_E_VL_NOT_ENOUGH_COUNT', true],
+    [0xc004f074, 'SL_E_VL_BINDING_SERVICE_UNAVAILABLE', true],
+  ])('%i is %s (failure: %s)', (code, symbol, failure) => {
+    const info = describeHresult(code);
+    expect(info.known).toBe(true);
+    expect(info.symbol).toBe(symbol);
+    expect(isFailureHresult(code)).toBe(failure);
+  });
+});
+
 describe('formatHresult', () => {
   it.each([
     [0, '0x00000000'],
