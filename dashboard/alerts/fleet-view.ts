@@ -52,7 +52,8 @@ export function kmsHostViewOf(m: MachineView, history: KmsHostHistory): KmsHostV
   if (!m.kmsService) return undefined;
   const events = history.events ?? m.recentEvents;
   return {
-    hostId: m.machineId,
+    hostId: canonicalHostName(m.hostname),
+    machineId: m.machineId,
     hostname: m.hostname,
     dnsDomain: m.dnsDomain ?? domainOf(m.hostname),
     group: m.group,

@@ -8,8 +8,8 @@ import type { Health } from '../../shared/api.js';
 import type { Finding, FleetView } from './model.js';
 
 export type { Health };
-// SCOM's order: a machine we know nothing about is better than one with a known problem.
-const RANK: Record<Health, number> = { healthy: 0, unknown: 1, warning: 2, critical: 3 };
+// As the collector's default health: unknown loses to everything known.
+const RANK: Record<Health, number> = { unknown: 0, healthy: 1, warning: 2, critical: 3 };
 
 export function worst(a: Health, b: Health): Health {
   return RANK[b] > RANK[a] ? b : a;
@@ -38,17 +38,18 @@ export function healthRollup(fleet: FleetView, findings: readonly Finding[]): He
   const kmsHosts: Record<string, Health> = {};
   for (const h of fleet.kmsHosts) {
     if (h.retired) continue;
-    let health = worst(hostFindings.get(h.hostId) ?? 'healthy', machines[h.hostId] ?? 'healthy');
+    let health = worst(h.kmsService.currentCount === null ? 'unknown' : 'healthy', hostFindings.get(h.hostId) ?? 'unknown');
+    if (h.machineId) health = worst(health, machines[h.machineId] ?? 'unknown');
     for (const m of live) {
       const dep = kmsHostOfMachine(m);
-      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'healthy');
+      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'unknown');
     }
     kmsHosts[h.hostId] = health;
   }
   const groups: Record<string, Health> = {};
-  for (const m of live) groups[m.group] = worst(groups[m.group] ?? 'healthy', machines[m.machineId]!);
-  for (const h of fleet.kmsHosts) if (!h.retired) groups[h.group] = worst(groups[h.group] ?? 'healthy', kmsHosts[h.hostId]!);
-  const fleetHealth = Object.values(groups).reduce<Health>((a, b) => worst(a, b), 'healthy');
+  for (const m of live) groups[m.group] = worst(groups[m.group] ?? 'unknown', machines[m.machineId]!);
+  for (const h of fleet.kmsHosts) if (!h.retired) groups[h.group] = worst(groups[h.group] ?? 'unknown', kmsHosts[h.hostId]!);
+  const fleetHealth = Object.values(groups).reduce<Health>((a, b) => worst(a, b), 'unknown');
   const counts: Record<Health, number> = { healthy: 0, unknown: 0, warning: 0, critical: 0 };
   for (const h of Object.values(machines)) counts[h]++;
   return { fleet: fleetHealth, groups, kmsHosts, machines, counts };

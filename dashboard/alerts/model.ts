@@ -36,8 +36,10 @@ export interface KmsRequestObservation {
 }
 
 export interface KmsHostView {
-  /** The machine id of the host (the agent running on it). */
+  /** The host's id: its lower-case FQDN in the collector (any stable string in tests). */
   hostId: string;
+  /** The machine whose agent reports this host's KMS service, or null. */
+  machineId: string | null;
   hostname: string;
   dnsDomain: string | null;
   group: string;

@@ -36,17 +36,26 @@ export class RuleEvaluator {
 
   /** The rules a change touches; machine-scoped ones only on the changed machine. */
   evaluateChange(fleet: FleetView, now: number, change: FleetChange): void {
-    const machine = fleet.machines.find((m) => m.machineId === change.machineId);
+    this.evaluateChanges(fleet, now, [change]);
+  }
+
+  /** Several changes at once (one ingest batch): a fleet-scoped rule runs once however many machines changed. */
+  evaluateChanges(fleet: FleetView, now: number, changes: readonly FleetChange[]): void {
+    if (changes.length === 0) return;
+    const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
     for (const r of this.#rules) {
-      if (!r.touchedBy.some((k) => change.kinds.includes(k))) continue;
+      const touched = changes.filter((c) => r.touchedBy.some((k) => c.kinds.includes(k)));
+      if (touched.length === 0) continue;
       if (r.scope === 'fleet') {
         this.#replaceAll(r, fleet, now);
         continue;
       }
+      const ids = new Set(touched.map((c) => c.machineId));
       const current = this.#findings.get(r.name)!;
-      for (const [key, f] of current) if (f.subject.kind === 'machine' && f.subject.id === change.machineId) current.delete(key);
-      if (!machine) continue;
-      const found = r.evaluate({ machines: [machine], kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
+      for (const [key, f] of current) if (f.subject.kind === 'machine' && ids.has(f.subject.id)) current.delete(key);
+      const machines = [...ids].map((id) => byId.get(id)).filter((m) => m !== undefined);
+      if (machines.length === 0) continue;
+      const found = r.evaluate({ machines, kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
       for (const f of found) current.set(f.key, f);
     }
   }

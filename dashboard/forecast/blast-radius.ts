@@ -57,14 +57,15 @@ function machineDomain(m: MachineView): string | null {
   return m.dnsDomain ?? domainOf(m.hostname);
 }
 
-export function blastRadius(fleet: FleetView, host: KmsHostView, now: number): BlastRadius {
+/** `host` may be one no agent reports on (known only because clients name it): only its identity is needed. */
+export function blastRadius(fleet: FleetView, host: Pick<KmsHostView, 'hostId' | 'hostname' | 'machineId'>, now: number): BlastRadius {
   const others = fleet.kmsHosts.filter(
-    (h) => h.hostId !== host.hostId && !h.retired && now - h.lastReportAt <= 3 * heartbeatOf(fleet, h.hostId),
+    (h) => h.hostId !== host.hostId && !h.retired && now - h.lastReportAt <= 3 * heartbeatOf(fleet, h.machineId),
   );
   const affected: BlastRadiusMachine[] = [];
   const covered: BlastRadiusMachine[] = [];
   for (const m of fleet.machines) {
-    if (m.retired || m.machineId === host.hostId) continue;
+    if (m.retired || m.machineId === host.machineId) continue;
     for (const p of kmsClientProducts(m)) {
       if (!p.kmsHost || !sameHost(p.kmsHost.name, host.hostname)) continue;
       const path = expiryPathOf(p);
@@ -108,6 +109,6 @@ export function blastRadius(fleet: FleetView, host: KmsHostView, now: number): B
   return { hostId: host.hostId, hostname: host.hostname, at: now, affected, coveredByFailover: covered, byDay, firstNotificationAt: first };
 }
 
-function heartbeatOf(fleet: FleetView, machineId: string): number {
+function heartbeatOf(fleet: FleetView, machineId: string | null): number {
   return fleet.machines.find((m) => m.machineId === machineId)?.heartbeatIntervalMs ?? MS.HOUR;
 }

@@ -68,6 +68,7 @@ export function kmsHost(over: Partial<KmsHostView> = {}): KmsHostView {
   const hostname = over.hostname ?? 'kms01.corp.example';
   return {
     hostId: `m-${hostname}`,
+    machineId: `m-${hostname}`,
     hostname,
     dnsDomain: 'corp.example',
     group: 'hq',
