@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** true / false, also as the strings an environment variable carries (z.coerce.boolean would read "false" as true). */
+function flag() {
+  return z.union([z.boolean(), z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1')]);
+}
+
 /**
  * The metrics' own settings. The collector's configuration carries them (`metricsToken` stays the collector's, since it
  * guards the route); defaults here, in one place.
@@ -10,7 +15,7 @@ export const MetricsOptions = z.object({
   /** How often the per-machine series, the expiry wave and agent freshness are recomputed in the background. */
   refreshSeconds: z.coerce.number().min(1).max(3600).default(15),
   /** Export prom-client's process and Node.js metrics (process_*, nodejs_*). */
-  processMetrics: z.coerce.boolean().default(true),
+  processMetrics: flag().default(true),
 });
 export type MetricsOptions = Readonly<z.infer<typeof MetricsOptions>>;
 export type MetricsOptionsInput = z.input<typeof MetricsOptions>;
