@@ -262,8 +262,8 @@ export const AlertListItem = z.looseObject({
   rule: z.string(),
   severity: AlertSeverity,
   state: AlertState,
-  /** What it is about. */
-  subject: z.object({ kind: z.enum(['machine', 'kms-host', 'group', 'fleet']), id: z.string(), name: z.string() }),
+  /** What it is about (`cmid`: machines sharing one Client Machine ID). */
+  subject: z.object({ kind: z.enum(['machine', 'kms-host', 'cmid', 'group', 'fleet']), id: z.string(), name: z.string() }),
   group: z.string().nullable(),
   kmsHost: z.string().nullable(),
   title: z.string(),
