@@ -53,6 +53,8 @@ export interface PluginContext {
   /** The session of a request on `api`. */
   sessionOf(req: Request): SessionInfo;
   readonly live: LiveHub;
+  /** Ingest outcomes, for the collector's own metrics. */
+  readonly ingest: IngestEvents;
   /** Replace the default health (derived from licence status) with the alert engine's. */
   setHealthProvider(provider: HealthProvider): void;
 }
@@ -75,4 +77,12 @@ export interface HealthProvider {
   group(group: string): Health;
   fleet(): Health;
   alertCounts(): AlertCounts;
+}
+
+/** What the ingest path reports as it goes (cheap callbacks; keep them O(1)). */
+export interface IngestEvents {
+  /** After each batch committed: reports stored, duplicates skipped, reports refused, time taken. */
+  onBatch(listener: (r: { stored: number; duplicates: number; refused: number; durationMs: number }) => void): () => void;
+  /** Each refused request or report, by ErrorBody code (bad-token, wrong-machine, body-too-large, invalid-report…). */
+  onRefusal(listener: (code: string) => void): () => void;
 }

@@ -1,0 +1,276 @@
+import express from 'express';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type Database from 'better-sqlite3';
+import { Registry } from 'prom-client';
+import type { ServerInfo } from '../../shared/api.js';
+import { MS } from '../../shared/kms-rules.js';
+import { PROTOCOL_VERSION } from '../../shared/protocol.js';
+import type { Clock, Scheduler } from '../../shared/scheduling.js';
+import { parseCollectorConfig, type CollectorConfig, type CollectorConfigInput } from './config.js';
+import { agentRoutes } from './http/agent-routes.js';
+import { apiRoutes } from './http/api-routes.js';
+import { requireRole, sessionOf } from './http/auth.js';
+import { apiNotFound, errorMapper } from './http/error-mapper.js';
+import { staticWeb } from './http/static-web.js';
+import { AgentRegistry } from './identity/agent-registry.js';
+import { UserService } from './identity/user-service.js';
+import { pruneRetention, retireSilentMachines, type FleetAdminDeps } from './ingest/fleet-admin.js';
+import { LiveHub, type CollectorIo } from './live/live-hub.js';
+import { createSocketServer, handleRooms } from './live/socket-server.js';
+import type { Logger } from './log.js';
+import type { CollectorPlugin, HealthProvider, IngestEvents, PluginContext } from './plugin.js';
+import { defaultHealth } from './read-model/default-health.js';
+import { Views } from './read-model/views.js';
+import { FleetState } from './state/fleet-state.js';
+import type { StateChange } from './state/state-change.js';
+import { CORE_MIGRATIONS } from './store/core-migrations.js';
+import { migrate, openDatabase } from './store/database.js';
+import { FleetStore } from './store/fleet-store.js';
+
+/** The collector's version, shown on the status page and /api/v1/info. */
+export const COLLECTOR_VERSION = '0.1.0';
+
+export interface CollectorOptions {
+  config: CollectorConfigInput | CollectorConfig;
+  clock: Clock;
+  scheduler: Scheduler;
+  log: Logger;
+  plugins?: readonly CollectorPlugin[];
+}
+
+export interface Collector {
+  readonly config: CollectorConfig;
+  readonly app: express.Express;
+  readonly httpServer: http.Server;
+  readonly io: CollectorIo;
+  readonly db: Database.Database;
+  readonly state: FleetState;
+  readonly registry: Registry;
+  readonly live: LiveHub;
+  readonly users: UserService;
+  readonly agents: AgentRegistry;
+  /** Secrets generated at this first start, to print once (undefined when configured or already there). */
+  readonly firstStart: { enrolmentSecret?: string; adminUsername: string; adminPassword?: string };
+  /** Binds `config.host:config.port` (port 0: a free one). */
+  listen(): Promise<{ port: number; url: string }>;
+  /** Runs the retention prune and the silent-machine retirement now (the scheduler runs them on their own). */
+  runMaintenance(): { retired: number; pruned: { events: number; history: number; clients: number } };
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: builds the whole collector from a parsed configuration and injected clock, scheduler and
+ * log. Reads no environment. Order: database and migrations (core, then each plug-in's) → state rebuilt from
+ * SQLite → HTTP app, socket.io → plug-ins' setup → schedules. Nothing listens until `listen()`.
+ */
+export async function createCollector(opts: CollectorOptions): Promise<Collector> {
+  const config = Object.isFrozen(opts.config) ? (opts.config as CollectorConfig) : parseCollectorConfig(opts.config);
+  const { clock, scheduler, log } = opts;
+  const plugins = opts.plugins ?? [];
+  const startedAt = clock.now();
+
+  const db = openDatabase(config.dataDir);
+  migrate(db, 'core', CORE_MIGRATIONS);
+  for (const p of plugins) {
+    if (p.name === 'core') throw new Error('a plug-in cannot be named core');
+    migrate(db, p.name, p.migrations ?? []);
+  }
+
+  const store = new FleetStore(db);
+  const agents = new AgentRegistry(db);
+  const users = new UserService(db, {
+    clock,
+    sessionIdleMs: config.sessionIdleHours * MS.HOUR,
+    signInFailures: config.signInFailures,
+    signInWindowMs: config.signInWindowMinutes * MS.MINUTE,
+  });
+  const generatedSecret = agents.ensureSecret(config.enrolmentSecret);
+  const admin = await users.ensureFirstAdmin(config.adminUsername, config.adminPassword);
+
+  const state = new FleetState();
+  const initial: StateChange[] = [];
+  for (const m of store.loadMachines()) initial.push({ kind: 'machine', id: m.machineId, before: null, after: m });
+  for (const h of store.loadKmsHosts()) initial.push({ kind: 'kms-host', id: h.id, before: null, after: h });
+  for (const { hostId, entry } of store.loadKmsClients()) initial.push({ kind: 'kms-client', id: hostId, before: null, after: entry });
+  state.commit(initial, { notify: false });
+  state.markReady();
+  log.info('state loaded', { machines: state.machineCount, kmsHosts: initial.filter((c) => c.kind === 'kms-host').length });
+
+  const onListenerError = (e: unknown) => log.error('state change listener failed', { error: e instanceof Error ? e.stack : String(e) });
+  const registry = new Registry();
+  const views = new Views(state, store, clock, defaultHealth(state, clock), config.staleAfterMinutes * MS.MINUTE);
+  const adminDeps: FleetAdminDeps = { state, store, agents, clock, onListenerError };
+
+  const batchListeners = new Set<Parameters<IngestEvents['onBatch']>[0]>();
+  const refusalListeners = new Set<Parameters<IngestEvents['onRefusal']>[0]>();
+  const ingestEvents: IngestEvents = {
+    onBatch: (l) => (batchListeners.add(l), () => void batchListeners.delete(l)),
+    onRefusal: (l) => (refusalListeners.add(l), () => void refusalListeners.delete(l)),
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.use((_req, res, next) => {
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  const httpServer =
+    config.tlsCert && config.tlsKey
+      ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
+      : http.createServer(app);
+  const io = createSocketServer(httpServer as http.Server, users);
+  const live = new LiveHub({ io, views, state, store, clock, log });
+  handleRooms(io, live, clock, startedAt, config.deltaIntervalMs, log);
+
+  app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+  app.get('/readyz', (_req, res) => {
+    if (state.ready) res.json({ status: 'ready', machines: state.machineCount });
+    else res.status(503).json({ error: { code: 'not-ready', message: 'the state is still loading' } });
+  });
+  app.get('/metrics', async (req, res) => {
+    if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
+      res.status(401).json({ error: { code: 'bad-metrics-token', message: 'send Authorization: Bearer <metrics token>' } });
+      return;
+    }
+    res.setHeader('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  });
+  app.get('/api/v1/info', (_req, res) => {
+    const info: ServerInfo = {
+      name: 'vawatch',
+      version: COLLECTOR_VERSION,
+      protocol: PROTOCOL_VERSION,
+      startedAt: new Date(startedAt).toISOString(),
+      serverTime: new Date(clock.now()).toISOString(),
+    };
+    res.json(info);
+  });
+
+  app.use(
+    '/api/v1',
+    agentRoutes({
+      agents,
+      clock,
+      ingest: { state, store, agents, clock, onListenerError },
+      enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, onListenerError },
+      bodyLimitBytes: config.bodyLimitBytes,
+      agentBurst: config.agentBurst,
+      agentRequestsPerSecond: config.agentRequestsPerSecond,
+      onIngest: (r) => {
+        for (const l of batchListeners) l(r);
+      },
+      onRefusal: (code) => {
+        for (const l of refusalListeners) l(code);
+      },
+    }),
+  );
+  const secure = Boolean(config.tlsCert);
+  const { open, authed } = apiRoutes({
+    state,
+    store,
+    views,
+    users,
+    agents,
+    admin: adminDeps,
+    clock,
+    sessionIdleMs: config.sessionIdleHours * MS.HOUR,
+    secureCookies: (req) => secure || (config.trustProxy && req.secure),
+  });
+  app.use('/api/v1', open);
+  app.use('/api/v1', authed);
+
+  let healthProvider: HealthProvider = views.health;
+  const ctx: PluginContext = {
+    config,
+    clock,
+    scheduler,
+    log,
+    state,
+    db,
+    registry,
+    api: authed,
+    requireRole,
+    sessionOf,
+    live,
+    ingest: ingestEvents,
+    setHealthProvider(p) {
+      healthProvider = p;
+      views.health = healthProvider;
+    },
+  };
+  for (const p of plugins) await p.setup(ctx);
+
+  app.use('/api', apiNotFound);
+  app.use(staticWeb(config.webDir, () => ({ version: COLLECTOR_VERSION, machines: state.activeMachineCount })));
+  app.use(errorMapper(log, config.bodyLimitBytes));
+
+  const runMaintenance = () => {
+    const retired = retireSilentMachines(adminDeps, config.retireAfterDays * MS.DAY);
+    const pruned = pruneRetention(adminDeps, config.retentionDays * MS.DAY);
+    if (retired || pruned.events || pruned.history || pruned.clients) log.info('maintenance', { retired, ...pruned });
+    return { retired, pruned };
+  };
+  const cancels = [
+    scheduler.cron(config.pruneCron, () => {
+      try {
+        runMaintenance();
+      } catch (e) {
+        log.error('maintenance failed', { error: e instanceof Error ? e.stack : String(e) });
+      }
+    }),
+    scheduler.cron('41 * * * *', () => {
+      try {
+        retireSilentMachines(adminDeps, config.retireAfterDays * MS.DAY);
+      } catch (e) {
+        log.error('retirement check failed', { error: e instanceof Error ? e.stack : String(e) });
+      }
+    }),
+  ];
+  live.start(scheduler, config.deltaIntervalMs);
+
+  let closed = false;
+  return {
+    config,
+    app,
+    httpServer: httpServer as http.Server,
+    io,
+    db,
+    state,
+    registry,
+    live,
+    users,
+    agents,
+    firstStart: {
+      adminUsername: config.adminUsername,
+      ...(generatedSecret ? { enrolmentSecret: generatedSecret } : {}),
+      ...(admin.generatedPassword ? { adminPassword: admin.generatedPassword } : {}),
+    },
+    listen() {
+      return new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(config.port, config.host, () => {
+          httpServer.off('error', reject);
+          const { port } = httpServer.address() as AddressInfo;
+          const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+          resolve({ port, url: `${config.tlsCert ? 'https' : 'http'}://${host}:${port}/` });
+        });
+      });
+    },
+    runMaintenance,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const c of cancels) c();
+      live.stop();
+      for (const p of [...plugins].reverse()) await p.close?.();
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeAllConnections?.();
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+import type { KmsServiceState, MachineSnapshot, ProductState, Report } from '../../../shared/protocol.js';
+import type { AgentRecord } from '../identity/agent-registry.js';
+import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
+import { kmsHostIdOf, withSnapshot, type MachineState } from '../state/machine-state.js';
+import type { UnitOfWork } from './unit-of-work.js';
+
+/** A change of the expiry instant smaller than this is the agent's minute counter ticking, not a new period. */
+const GRACE_JITTER_MS = 60 * 60_000;
+
+/**
+ * Applies one validated, authorised, not-yet-seen report inside a unit of work: the machine's snapshot and times,
+ * its products' state history, the KMS host it is or uses, its events and the client window they feed. O(size of
+ * the report); nothing here scans the fleet.
+ */
+export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, receivedAt: number): void {
+  const sentAt = Date.parse(report.sentAt);
+  let m: MachineState = u.machine(agent.machineId) ?? newMachine(agent, receivedAt);
+  const wasRetired = m.retired;
+  m = {
+    ...m,
+    agentId: agent.agentId,
+    lastReportAt: Math.max(m.lastReportAt ?? sentAt, sentAt),
+    lastReceivedAt: receivedAt,
+    retired: null,
+  };
+  const hosts = new Map<string, KmsHostState>();
+  const host = (id: string, hostname: string): KmsHostState => {
+    const h = hosts.get(id) ?? u.kmsHost(id) ?? newHost(id, hostname, receivedAt);
+    hosts.set(id, h);
+    return h;
+  };
+
+  const snap = report.snapshot;
+  if (snap && (!m.snapshot || Date.parse(snap.collectedAt) >= Date.parse(m.snapshot.collectedAt))) {
+    recordHistory(u, m.machineId, m.snapshot, snap);
+    m = withSnapshot(m, snap);
+    if (snap.kmsService) {
+      const id = kmsHostIdOf(snap.hostname);
+      const h = host(id, snap.hostname);
+      const at = Date.parse(snap.collectedAt);
+      if (!h.kmsService || h.kmsService.currentCount !== snap.kmsService.currentCount) {
+        u.store.addCountPoint(id, at, snap.kmsService.currentCount);
+      }
+      hosts.set(id, serviceUpdated(h, m.machineId, snap.hostname, snap.kmsService, at));
+    }
+    if (m.kmsHostId && m.primary?.kmsHost) host(m.kmsHostId, m.primary.kmsHost.name);
+  }
+  if (wasRetired) {
+    u.addCollectorEvent(m.machineId, sentAt, receivedAt, 'machine-reactivated', `reporting again after it was retired (${wasRetired.reason})`);
+  }
+
+  const ownHostId = kmsHostIdOf(m.hostname);
+  const clients = new Map<string, KmsClientEntry>();
+  for (const e of report.events ?? []) {
+    const time = Date.parse(e.time);
+    const stored = u.addEvent({
+      machineId: m.machineId,
+      log: e.log,
+      provider: e.provider,
+      eventId: e.id,
+      recordId: e.recordId,
+      time,
+      receivedAt,
+      payload: e.payload,
+    });
+    if (!stored) continue;
+    const p = e.payload;
+    if (p.kind === 'kms-request') {
+      const h = host(ownHostId, m.hostname);
+      const old = clients.get(p.cmid) ?? u.kmsClient(ownHostId, p.cmid);
+      if (!old || old.lastRequestAt <= time) {
+        clients.set(p.cmid, {
+          cmid: p.cmid,
+          clientFqdn: p.clientFqdn,
+          lastRequestAt: time,
+          licenseStatus: p.licenseStatus,
+          hresult: p.hresult,
+          nPolicy: p.nPolicy,
+          isVm: p.isVm,
+          activationId: p.activationId,
+          minutesToExpiry: p.minutesToExpiry,
+          requests: (old?.requests ?? 0) + 1,
+        });
+      } else {
+        clients.set(p.cmid, { ...old, requests: old.requests + 1 });
+      }
+      if (h.lastRequestAt === null || h.lastRequestAt < time) hosts.set(ownHostId, { ...h, lastRequestAt: time });
+    } else if (p.kind === 'dns-publish-failed') {
+      const h = host(ownHostId, m.hostname);
+      if ((h.lastDnsSuccessAt === null || h.lastDnsSuccessAt < time) && (!h.dnsFailure || h.dnsFailure.at < time)) {
+        hosts.set(ownHostId, { ...h, dnsFailure: { at: time, hresult: p.hresult, domain: p.domain } });
+      }
+    } else if (p.kind === 'dns-publish-succeeded') {
+      const h = host(ownHostId, m.hostname);
+      if (h.lastDnsSuccessAt === null || h.lastDnsSuccessAt < time) {
+        hosts.set(ownHostId, {
+          ...h,
+          lastDnsSuccessAt: time,
+          dnsFailure: h.dnsFailure && h.dnsFailure.at <= time ? null : h.dnsFailure,
+        });
+      }
+    }
+  }
+  if ((report.lostEvents ?? 0) > 0) {
+    u.addCollectorEvent(m.machineId, sentAt, receivedAt, 'events-lost', `the agent dropped ${report.lostEvents} events (its outbox was full)`);
+  }
+
+  u.putMachine(m);
+  for (const [id, h] of hosts) if (h !== u.kmsHost(id)) u.putKmsHost(h);
+  for (const c of clients.values()) u.putKmsClient(ownHostId, c);
+}
+
+export function newMachine(agent: { agentId: string; machineId: string; hostname: string }, at: number): MachineState {
+  return {
+    machineId: agent.machineId,
+    agentId: agent.agentId,
+    hostname: agent.hostname,
+    group: '',
+    groupOverride: null,
+    snapshot: null,
+    primary: null,
+    kmsHostId: null,
+    lastReportAt: null,
+    lastReceivedAt: null,
+    enrolledAt: at,
+    retired: null,
+  };
+}
+
+function newHost(id: string, hostname: string, at: number): KmsHostState {
+  return {
+    id,
+    hostname,
+    machineId: null,
+    kmsService: null,
+    serviceCollectedAt: null,
+    lastRequestAt: null,
+    dnsFailure: null,
+    lastDnsSuccessAt: null,
+    firstSeenAt: at,
+  };
+}
+
+function serviceUpdated(h: KmsHostState, machineId: string, hostname: string, s: KmsServiceState, at: number): KmsHostState {
+  return { ...h, machineId, hostname, kmsService: s, serviceCollectedAt: at };
+}
+
+/** Writes a history point for every product whose status, reason or period changed (or that is new). */
+function recordHistory(u: UnitOfWork, machineId: string, old: MachineSnapshot | null, next: MachineSnapshot): void {
+  const at = Date.parse(next.collectedAt);
+  const before = new Map<string, ProductState>();
+  for (const p of old?.products ?? []) before.set(p.activationId, p);
+  for (const p of next.products) {
+    const o = before.get(p.activationId);
+    if (o && o.licenseStatus === p.licenseStatus && o.licenseStatusReason === p.licenseStatusReason && sameGrace(o, p)) continue;
+    u.store.addHistory(machineId, at, p);
+  }
+}
+
+function sameGrace(a: ProductState, b: ProductState): boolean {
+  if (a.graceExpiresAt === null || b.graceExpiresAt === null) return a.graceExpiresAt === b.graceExpiresAt;
+  return Math.abs(Date.parse(a.graceExpiresAt) - Date.parse(b.graceExpiresAt)) < GRACE_JITTER_MS;
+}

@@ -1,0 +1,91 @@
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import { JoinRequest, LeaveRequest, type RoomAck } from '../../../shared/socket-events.js';
+import { describeIssues } from '../../../shared/protocol.js';
+import type { Clock } from '../../../shared/scheduling.js';
+import { readCookie, SESSION_COOKIE } from '../http/cookies.js';
+import type { UserService } from '../identity/user-service.js';
+import type { Logger } from '../log.js';
+import type { CollectorIo, LiveHub } from './live-hub.js';
+
+/** A socket may watch this many rooms at once (a screen needs a handful). */
+const MAX_ROOMS_PER_SOCKET = 32;
+
+/** socket.io on the collector's HTTP server, signed in by the same session cookie as the REST API. */
+export function createSocketServer(httpServer: HttpServer, users: UserService): CollectorIo {
+  const io: CollectorIo = new Server(httpServer, {
+    serveClient: false,
+    // The dashboard is served by this same origin; no cross-origin sockets.
+    cors: { origin: false },
+    maxHttpBufferSize: 64 * 1024,
+  });
+  io.use((socket, next) => {
+    const cookie = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
+    const session = cookie ? users.session(cookie) : undefined;
+    if (!session) {
+      next(new Error('unauthorized: sign in first (POST /api/v1/session)'));
+      return;
+    }
+    socket.data.session = session;
+    next();
+  });
+  users.onSessionEnded((hash, reason) => {
+    for (const s of io.sockets.sockets.values()) {
+      if (s.data.session?.sessionHash === hash) {
+        s.emit('session-ended', { message: reason });
+        s.disconnect(true);
+      }
+    }
+  });
+  return io;
+}
+
+/** Wires join / leave: validate, answer with a snapshot, then the room's deltas follow. */
+export function handleRooms(io: CollectorIo, hub: LiveHub, clock: Clock, startedAt: number, deltaIntervalMs: number, log: Logger): void {
+  io.on('connection', (socket) => {
+    const { username, role } = socket.data.session;
+    socket.emit('hello', {
+      serverTime: new Date(clock.now()).toISOString(),
+      startedAt: new Date(startedAt).toISOString(),
+      session: { username, role },
+      deltaIntervalMs,
+    });
+    const answer = (ack: unknown, a: RoomAck) => {
+      if (typeof ack === 'function') (ack as (a: RoomAck) => void)(a);
+    };
+    socket.on('join', (raw: unknown, ack?: unknown) => {
+      try {
+        const r = JoinRequest.safeParse(raw);
+        if (!r.success) {
+          answer(ack, { ok: false, error: { code: 'invalid-message', message: describeIssues(r.error).summary } });
+          return;
+        }
+        const room = r.data.room;
+        if (socket.rooms.size > MAX_ROOMS_PER_SOCKET && !socket.rooms.has(room)) {
+          answer(ack, { ok: false, error: { code: 'too-many-rooms', message: `leave a room first (at most ${MAX_ROOMS_PER_SOCKET})` } });
+          return;
+        }
+        const snap = hub.snapshot(room, { username, role });
+        if (!snap) {
+          answer(ack, { ok: false, error: { code: 'not-found', message: `${room} does not exist` } });
+          return;
+        }
+        void socket.join(room);
+        socket.emit('snapshot', snap);
+        answer(ack, { ok: true, room });
+      } catch (e) {
+        log.error('join failed', { error: e instanceof Error ? e.stack : String(e) });
+        answer(ack, { ok: false, error: { code: 'internal', message: 'internal error' } });
+      }
+    });
+    socket.on('leave', (raw: unknown, ack?: unknown) => {
+      const r = LeaveRequest.safeParse(raw);
+      if (!r.success) {
+        answer(ack, { ok: false, error: { code: 'invalid-message', message: describeIssues(r.error).summary } });
+        return;
+      }
+      void socket.leave(r.data.room);
+      answer(ack, { ok: true, room: r.data.room });
+    });
+  });
+}

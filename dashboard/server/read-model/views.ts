@@ -1,0 +1,229 @@
+import type {
+  EventListItem,
+  KmsClientWindowEntry,
+  KmsHostDetail,
+  KmsHostListItem,
+  MachineDetail,
+  MachineListItem,
+  Summary,
+} from '../../../shared/api.js';
+import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../../shared/kms-rules.js';
+import type { Clock } from '../../../shared/scheduling.js';
+import type { HealthProvider } from '../plugin.js';
+import type { FleetState } from '../state/fleet-state.js';
+import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
+import type { MachineState } from '../state/machine-state.js';
+import type { StoredEvent } from '../state/state-change.js';
+import type { EventRow, FleetStore } from '../store/fleet-store.js';
+
+const WINDOW_MS = KMS_CLIENT_WINDOW_DAYS * MS.DAY;
+const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+
+/** Builds the API's shapes from the state and the store. One instance per collector; health is swappable. */
+export class Views {
+  #state: FleetState;
+  #store: FleetStore;
+  #clock: Clock;
+  #staleMs: number;
+  health: HealthProvider;
+  #staleCache: { at: number; value: number } | null = null;
+
+  constructor(state: FleetState, store: FleetStore, clock: Clock, health: HealthProvider, staleMs: number) {
+    this.#state = state;
+    this.#store = store;
+    this.#clock = clock;
+    this.health = health;
+    this.#staleMs = staleMs;
+  }
+
+  machineItem(m: MachineState): MachineListItem {
+    const p = m.primary;
+    return {
+      machineId: m.machineId,
+      hostname: m.hostname,
+      group: m.group,
+      osKind: m.snapshot?.os.kind ?? null,
+      osCaption: m.snapshot?.os.caption ?? null,
+      cmid: m.snapshot?.cmid ?? null,
+      status: (p?.licenseStatus ?? null) as MachineListItem['status'],
+      statusReason: p?.licenseStatusReason ?? null,
+      channel: p?.channel ?? null,
+      graceExpiresAt: p?.graceExpiresAt ?? null,
+      kmsHost: m.kmsHostId,
+      isKmsHost: Boolean(m.snapshot?.kmsService),
+      productCount: m.snapshot?.products.length ?? 0,
+      lastReportAt: iso(m.lastReportAt),
+      lastReceivedAt: iso(m.lastReceivedAt),
+      collectedAt: m.snapshot?.collectedAt ?? null,
+      retired: m.retired !== null,
+      health: this.health.machine(m),
+    };
+  }
+
+  /** The detail without events and history (what live deltas carry). */
+  machineCore(m: MachineState): Omit<MachineDetail, 'events' | 'stateHistory'> {
+    return {
+      ...this.machineItem(m),
+      agentId: m.agentId,
+      os: m.snapshot?.os ?? null,
+      products: m.snapshot?.products ?? [],
+      kmsService: m.snapshot?.kmsService ?? null,
+      retiredAt: iso(m.retired?.at),
+      retiredReason: m.retired?.reason ?? null,
+      replacedBy: m.retired?.replacedBy ?? null,
+    };
+  }
+
+  machineDetail(m: MachineState): MachineDetail {
+    return {
+      ...this.machineCore(m),
+      events: this.#store.eventsOfMachine(m.machineId, 100).map((r) => this.eventFromRow(r)),
+      stateHistory: this.#store.historyOfMachine(m.machineId).map((h) => ({
+        at: new Date(h.at).toISOString(),
+        activationId: h.activation_id,
+        productName: h.product_name,
+        primary: h.is_primary === 1,
+        status: h.status as MachineDetail['stateHistory'][number]['status'],
+        statusReason: h.status_reason,
+        graceExpiresAt: iso(h.grace_expires_at),
+      })),
+    };
+  }
+
+  kmsHostItem(h: KmsHostState): KmsHostListItem {
+    const machine = h.machineId ? this.#state.machine(h.machineId) : undefined;
+    return {
+      id: h.id,
+      hostname: h.hostname,
+      machineId: h.machineId,
+      group: machine?.group ?? null,
+      currentCount: h.kmsService?.currentCount ?? null,
+      requiredClientCount: h.kmsService?.requiredClientCount ?? null,
+      windowCount: this.windowCount(h.id),
+      clientsUsing: this.#state.machinesUsingKmsHost(h.id).size,
+      clientOsUsing: this.#state.clientOsUsingKmsHost(h.id),
+      lastRequestAt: iso(h.lastRequestAt),
+      dnsPublishing: h.kmsService?.dnsPublishing ?? null,
+      dnsPublishFailedAt: iso(h.dnsFailure?.at),
+      dnsPublishFailedHresult: h.dnsFailure?.hresult ?? null,
+      lastReportAt: iso(machine?.lastReportAt),
+      health: this.health.kmsHost(h.id),
+    };
+  }
+
+  /** CMIDs whose newest request on the host is within 30 days of the host's newest request (its own clock). */
+  windowCount(hostId: string): number {
+    const h = this.#state.kmsHost(hostId);
+    const ref = h?.lastRequestAt;
+    if (ref === null || ref === undefined) return 0;
+    let n = 0;
+    for (const c of this.#state.clientWindow(hostId).values()) if (c.lastRequestAt > ref - WINDOW_MS) n++;
+    return n;
+  }
+
+  clientEntry(c: KmsClientEntry): KmsClientWindowEntry {
+    return {
+      cmid: c.cmid,
+      clientFqdn: c.clientFqdn,
+      lastRequestAt: new Date(c.lastRequestAt).toISOString(),
+      agesOutAt: new Date(c.lastRequestAt + WINDOW_MS).toISOString(),
+      licenseStatus: c.licenseStatus,
+      hresult: c.hresult,
+      nPolicy: c.nPolicy,
+      isVm: c.isVm,
+      requests: c.requests,
+    };
+  }
+
+  kmsHostDetail(h: KmsHostState): KmsHostDetail {
+    const ref = h.lastRequestAt ?? this.#clock.now();
+    const window = [...this.#state.clientWindow(h.id).values()]
+      .filter((c) => c.lastRequestAt > ref - WINDOW_MS)
+      .sort((a, b) => a.lastRequestAt - b.lastRequestAt)
+      .map((c) => this.clientEntry(c));
+    return {
+      ...this.kmsHostItem(h),
+      kmsService: h.kmsService,
+      countHistory: this.#store.countHistory(h.id).map((p) => ({ at: new Date(p.at).toISOString(), currentCount: p.current_count })),
+      clientWindow: window,
+      events: h.machineId ? this.#store.eventsOfMachine(h.machineId, 100).map((r) => this.eventFromRow(r)) : [],
+    };
+  }
+
+  event(e: StoredEvent): EventListItem {
+    const m = this.#state.machine(e.machineId);
+    return {
+      id: e.id,
+      machineId: e.machineId,
+      hostname: m?.hostname ?? e.machineId,
+      group: m?.group ?? '',
+      log: e.log,
+      provider: e.provider,
+      eventId: e.eventId,
+      recordId: e.recordId,
+      time: new Date(e.time).toISOString(),
+      receivedAt: new Date(e.receivedAt).toISOString(),
+      payload: e.payload,
+    };
+  }
+
+  eventFromRow(r: EventRow): EventListItem {
+    return this.event({
+      id: r.id,
+      machineId: r.machine_id,
+      log: r.log,
+      provider: r.provider,
+      eventId: r.event_id,
+      recordId: r.record_id ?? 0,
+      time: r.time,
+      receivedAt: r.received_at,
+      payload: JSON.parse(r.payload),
+    });
+  }
+
+  summary(): Summary {
+    const byStatus: Record<string, number> = { '0': 0, '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, '6': 0, none: 0 };
+    for (const [k, n] of this.#state.statusCounts()) byStatus[k] = n;
+    const byChannel: Record<string, number> = {};
+    for (const [k, n] of this.#state.channelCounts()) byChannel[k] = n;
+    const byGroup = [...this.#state.groupStatusCounts()]
+      .map(([group, counts]) => {
+        const s: Record<string, number> = {};
+        let total = 0;
+        for (const [k, n] of counts) {
+          s[k] = n;
+          total += n;
+        }
+        return { group, total, byStatus: s, health: this.health.group(group) };
+      })
+      .sort((a, b) => a.group.localeCompare(b.group));
+    const kmsHosts = [...this.#state.kmsHosts()].map((h) => this.kmsHostItem(h)).sort((a, b) => a.id.localeCompare(b.id));
+    return {
+      generatedAt: new Date(this.#clock.now()).toISOString(),
+      machines: {
+        total: this.#state.activeMachineCount,
+        retired: this.#state.machineCount - this.#state.activeMachineCount,
+        stale: this.#staleCount(),
+      },
+      byStatus,
+      byChannel,
+      byGroup,
+      kmsHosts,
+      health: { fleet: this.health.fleet() },
+      alerts: this.health.alertCounts(),
+    };
+  }
+
+  /** Stale machines need a scan; summaries come several times a second, so the figure is kept for 10 s. */
+  #staleCount(): number {
+    const now = this.#clock.now();
+    if (this.#staleCache && now - this.#staleCache.at < 10_000 && now >= this.#staleCache.at) return this.#staleCache.value;
+    let n = 0;
+    for (const m of this.#state.machines()) {
+      if (m.retired) continue;
+      if (now - (m.lastReportAt ?? m.enrolledAt) > this.#staleMs) n++;
+    }
+    this.#staleCache = { at: now, value: n };
+    return n;
+  }
+}

@@ -1,0 +1,60 @@
+import type { Migration } from '../plugin.js';
+
+/** The collector's own schema, numbered. Times are integer milliseconds since the epoch; snapshots are JSON. */
+export const CORE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'machines, agents, KMS hosts and their clients, events, state history, users, sessions, settings',
+    up: `
+      CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+      CREATE TABLE users (
+        username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, last_sign_in_at INTEGER) WITHOUT ROWID;
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY, username TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+
+      CREATE TABLE agents (
+        agent_id TEXT PRIMARY KEY, machine_id TEXT NOT NULL, hostname TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+        enrolled_at INTEGER NOT NULL, revoked_at INTEGER, last_report_at INTEGER) WITHOUT ROWID;
+      CREATE INDEX agents_by_machine ON agents (machine_id);
+      CREATE TABLE agent_seqs (
+        agent_id TEXT NOT NULL, epoch INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, epoch)) WITHOUT ROWID;
+
+      CREATE TABLE machines (
+        machine_id TEXT PRIMARY KEY, agent_id TEXT, hostname TEXT NOT NULL, group_override TEXT,
+        snapshot TEXT, last_report_at INTEGER, last_received_at INTEGER, enrolled_at INTEGER NOT NULL,
+        retired_at INTEGER, retired_reason TEXT, replaced_by TEXT) WITHOUT ROWID;
+
+      CREATE TABLE kms_hosts (
+        id TEXT PRIMARY KEY, hostname TEXT NOT NULL, machine_id TEXT, kms_service TEXT, service_collected_at INTEGER,
+        last_request_at INTEGER, dns_failure TEXT, last_dns_success_at INTEGER, first_seen_at INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE TABLE kms_clients (
+        host_id TEXT NOT NULL, cmid TEXT NOT NULL, client_fqdn TEXT NOT NULL, last_request_at INTEGER NOT NULL,
+        license_status INTEGER NOT NULL, hresult INTEGER NOT NULL, n_policy INTEGER NOT NULL, is_vm INTEGER NOT NULL,
+        activation_id TEXT NOT NULL, minutes_to_expiry INTEGER NOT NULL, requests INTEGER NOT NULL,
+        PRIMARY KEY (host_id, cmid)) WITHOUT ROWID;
+      CREATE TABLE kms_count_history (
+        host_id TEXT NOT NULL, at INTEGER NOT NULL, current_count INTEGER,
+        PRIMARY KEY (host_id, at)) WITHOUT ROWID;
+
+      -- record_id is NULL for the collector's own events; the unique index drops an event an agent sends twice
+      -- (e.g. after it lost its bookmark and started a new epoch).
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY, machine_id TEXT NOT NULL, log TEXT NOT NULL, provider TEXT NOT NULL,
+        event_id INTEGER NOT NULL, record_id INTEGER, time INTEGER NOT NULL, received_at INTEGER NOT NULL,
+        kind TEXT NOT NULL, payload TEXT NOT NULL);
+      CREATE UNIQUE INDEX events_by_record ON events (machine_id, log, record_id);
+      CREATE INDEX events_by_time ON events (time);
+
+      CREATE TABLE state_history (
+        machine_id TEXT NOT NULL, at INTEGER NOT NULL, activation_id TEXT NOT NULL, product_name TEXT NOT NULL,
+        is_primary INTEGER NOT NULL, status INTEGER NOT NULL, status_reason INTEGER, grace_expires_at INTEGER);
+      CREATE INDEX state_history_by_machine ON state_history (machine_id, at);
+      CREATE INDEX state_history_by_time ON state_history (at);
+    `,
+  },
+];
