@@ -25,8 +25,20 @@ export interface WatchedPage {
   errors: string[];
 }
 
-export async function openPage(browser: Browser, url: string, viewport = { width: 1920, height: 1080 }): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+/**
+ * Opens `url` in a fresh browser context. With `as`, signs in through the API first (the session cookie lands in the
+ * context), so the page opens signed in and live; the sign-in form itself is tested once, separately.
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  opts: { as?: { username: string; password: string }; viewport?: { width: number; height: number } } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
+  if (opts.as) {
+    const res = await context.request.post(new URL('/api/v1/session', url).href, { data: opts.as });
+    if (!res.ok()) throw new Error(`sign-in as ${opts.as.username} failed: HTTP ${res.status()} ${await res.text()}`);
+  }
   const page = await context.newPage();
   const dialogs: string[] = [];
   const errors: string[] = [];
@@ -36,7 +48,12 @@ export async function openPage(browser: Browser, url: string, viewport = { width
   });
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
+  if (opts.as) await waitLive(page);
   return { page, context, dialogs, errors };
+}
+
+export async function waitLive(page: Page): Promise<void> {
+  await page.locator('[data-testid="connection"][data-state="live"], .noc .conn[data-state="live"]').first().waitFor();
 }
 
 export async function signIn(page: Page, username: string, password: string): Promise<void> {

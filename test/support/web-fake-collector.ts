@@ -17,7 +17,7 @@ import type {
   Summary,
 } from '../../shared/api.js';
 import type { ClientToServerEvents, Delta, Room, RoomSnapshot, ServerToClientEvents } from '../../shared/socket-events.js';
-import { serveDashboard } from '../../dashboard/web/serve-dist.js';
+import { staticWeb } from '../../dashboard/server/http/static-web.js';
 
 const DAY = 86_400_000;
 
@@ -34,8 +34,8 @@ export interface FakeCollector {
   alerts: AlertListItem[];
   /** Changes a machine and pushes the deltas a real collector would. */
   setMachineStatus(machineId: string, status: number): void;
-  /** Cuts every socket (the page should show the banner, then recover by itself). */
-  dropConnections(): void;
+  /** Cuts every socket and refuses new ones for `refuseMs` (the page should show the banner, then recover by itself). */
+  dropConnections(refuseMs?: number): void;
   close(): Promise<void>;
 }
 
@@ -353,7 +353,7 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
     publish('alerts', { type: 'alert', alert: a });
     res.json(a);
   });
-  app.use(serveDashboard(opts.distDir));
+  app.use(staticWeb(opts.distDir, () => ({ version: 'fake', machines: fleet.machines.length })));
 
   const http: HttpServer = createServer(app);
   const io = new Server<ClientToServerEvents, ServerToClientEvents>(http);
@@ -378,7 +378,11 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
     }
     return null;
   };
-  io.use((socket, next) => (sessionOf(socket.handshake.headers.cookie) ? next() : next(new Error('sign in first'))));
+  let refuseUntil = 0;
+  io.use((socket, next) => {
+    if (Date.now() < refuseUntil) return next(new Error('collector restarting'));
+    return sessionOf(socket.handshake.headers.cookie) ? next() : next(new Error('sign in first'));
+  });
   io.on('connection', (socket) => {
     const s = sessionOf(socket.handshake.headers.cookie)!;
     socket.emit('hello', { serverTime: iso(opts.now()), startedAt: iso(opts.now()), session: s, deltaIntervalMs: 250 });
@@ -415,7 +419,8 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
       publish(`machine:${machineId}`, { type: 'machine', machine: m });
       publish('overview', { type: 'summary', summary: summary() });
     },
-    dropConnections() {
+    dropConnections(refuseMs = 0) {
+      refuseUntil = Date.now() + refuseMs;
       io.disconnectSockets(true);
     },
     async close() {

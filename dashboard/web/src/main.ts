@@ -37,6 +37,8 @@ function showSignIn(notice?: string): void {
 function start(session: SessionInfo): void {
   live = new LiveConnection(clock);
   live.onSessionEnded = (message) => showSignIn(message);
+  // A refused socket may mean the session is gone; the REST check turns that into the sign-in page (onUnauthorized).
+  live.onRefused = () => void api.get('/api/v1/session', SessionInfo).catch(() => undefined);
   shell = new Shell({
     root,
     api,

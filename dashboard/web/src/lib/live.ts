@@ -32,6 +32,10 @@ export class LiveConnection {
   /** Server time minus local time, from `hello`; turns server instants into local ones. */
   skewMs = 0;
   onSessionEnded: (message: string) => void = () => {};
+  /** Called when the server refused the connection (not a network failure). */
+  onRefused: () => void = () => {};
+  #refusals = 0;
+  #retry: ReturnType<typeof setTimeout> | null = null;
 
   constructor(clock: Clock, url?: string) {
     this.#clock = clock;
@@ -45,6 +49,7 @@ export class LiveConnection {
     });
     const s = this.#socket;
     s.on('connect', () => {
+      this.#refusals = 0;
       this.#setStatus({ state: 'live', lostAt: null, reason: null });
       for (const room of this.#rooms.keys()) this.#join(room);
     });
@@ -54,6 +59,14 @@ export class LiveConnection {
       this.#setStatus({ state: 'reconnecting', lostAt: this.#status.lostAt ?? this.#clock.now(), reason: String(reason) });
     });
     s.on('connect_error', (err) => {
+      // A refusal by the server (for instance a collector that restarted and forgot the session) is not retried by
+      // socket.io itself; retry with a capped backoff, and let the shell check whether we are still signed in.
+      if (!s.active) {
+        this.#refusals++;
+        if (this.#retry) clearTimeout(this.#retry);
+        this.#retry = setTimeout(() => s.connect(), Math.min(30_000, 1000 * 2 ** Math.min(this.#refusals - 1, 5)));
+        this.onRefused();
+      }
       this.#setStatus({
         state: this.#status.lastDataAt === null ? 'connecting' : 'offline',
         lostAt: this.#status.lostAt ?? this.#clock.now(),
@@ -137,6 +150,7 @@ export class LiveConnection {
   }
 
   close(): void {
+    if (this.#retry) clearTimeout(this.#retry);
     this.#socket.close();
   }
 
