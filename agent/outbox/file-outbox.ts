@@ -37,14 +37,18 @@ export interface FileOutboxOptions {
   newEpoch: () => number;
   maxBytes?: number;
   log?: (line: string) => void;
+  /** fsync every write (default true); see writeFileAtomic. */
+  sync?: boolean;
 }
 
 export class FileOutbox extends OutboxCore {
   readonly #dir: string;
+  readonly #sync: boolean;
 
-  private constructor(dir: string, progress: OutboxProgress, maxBytes: number, log: (line: string) => void) {
+  private constructor(dir: string, progress: OutboxProgress, maxBytes: number, log: (line: string) => void, sync: boolean) {
     super(progress, { maxBytes }, log);
     this.#dir = dir;
+    this.#sync = sync;
   }
 
   static async open(opts: FileOutboxOptions): Promise<FileOutbox> {
@@ -92,7 +96,7 @@ export class FileOutbox extends OutboxCore {
       seq: Math.max(progress?.seq ?? 0, seqInOutbox),
       bookmarks: mergeBookmarks(progress?.bookmarks ?? {}, bookmarksInOutbox),
     };
-    const outbox = new FileOutbox(opts.dir, repaired, opts.maxBytes ?? DEFAULT_OUTBOX_MAX_BYTES, log);
+    const outbox = new FileOutbox(opts.dir, repaired, opts.maxBytes ?? DEFAULT_OUTBOX_MAX_BYTES, log, opts.sync ?? true);
     outbox.adopt(entries);
     if (JSON.stringify(repaired) !== JSON.stringify(progress)) await outbox.persistProgress(repaired);
     return outbox;
@@ -101,7 +105,7 @@ export class FileOutbox extends OutboxCore {
   protected async persistEntry(entry: OutboxEntry, bookmarks: Record<string, number> | undefined): Promise<void> {
     const f: EntryFile = { epoch: entry.epoch, seq: entry.seq, report: entry.report };
     if (bookmarks) f.bookmarks = bookmarks;
-    await writeFileAtomic(join(this.#dir, 'outbox', entryName(entry.epoch, entry.seq)), JSON.stringify(f));
+    await writeFileAtomic(join(this.#dir, 'outbox', entryName(entry.epoch, entry.seq)), JSON.stringify(f), { sync: this.#sync });
   }
 
   protected async removeEntry(entry: OutboxEntry): Promise<void> {
@@ -109,6 +113,6 @@ export class FileOutbox extends OutboxCore {
   }
 
   protected async persistProgress(progress: OutboxProgress): Promise<void> {
-    await writeFileAtomic(join(this.#dir, 'progress.json'), JSON.stringify(progress));
+    await writeFileAtomic(join(this.#dir, 'progress.json'), JSON.stringify(progress), { sync: this.#sync });
   }
 }

@@ -1,0 +1,57 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFleet } from '../../agent/fleet/index.js';
+import { startFakeCollector, type FakeCollector } from '../support/agent-fake-collector.js';
+import { tempDir } from '../support/agent-temp-dir.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function collector(): Promise<FakeCollector> {
+  const c = await startFakeCollector();
+  cleanups.push(() => c.close());
+  return c;
+}
+
+/** Per agent: the (log, recordId) of every event stored, in arrival order. */
+function eventKeys(c: FakeCollector): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of c.stored) for (const e of s.report.events ?? []) {
+    const list = out.get(s.agentId) ?? [];
+    list.push(`${e.log}#${e.recordId}`);
+    out.set(s.agentId, list);
+  }
+  return out;
+}
+
+describe('fleet runner', () => {
+  it('fast-forwards the history to now, one agent per machine, then runs live; a restart sends no event twice', async () => {
+    const c = await collector();
+    const state = await tempDir();
+    cleanups.push(state.remove);
+    const opts = { scenario: 'branch-below-threshold', collectorUrl: c.url, enrolmentSecret: c.secret, stateDir: state.dir, historyDays: 3 };
+    const fleet = await startFleet(opts);
+    await fleet.caughtUp;
+    const s = fleet.stats();
+    expect(s.phase).toBe('live');
+    expect(s.machines).toBe(21);
+    expect(Math.abs(Date.parse(s.simulatedNow) - Date.now())).toBeLessThan(5_000);
+    await fleet.stop();
+    expect(c.enrolments).toHaveLength(21);
+    const agentsWithSnapshot = new Set(c.stored.filter((r) => r.report.snapshot).map((r) => r.agentId));
+    expect(agentsWithSnapshot.size).toBe(21);
+    const before = eventKeys(c);
+    const total = [...before.values()].reduce((n, l) => n + l.length, 0);
+    // 20 clients retrying every 2 h for 3 days, and the host answering each: thousands of events.
+    expect(total).toBeGreaterThan(20 * 12 * 3);
+    for (const keys of before.values()) expect(new Set(keys).size).toBe(keys.length);
+
+    const again = await startFleet(opts);
+    await again.caughtUp;
+    await again.stop();
+    expect(c.enrolments).toHaveLength(21); // tokens were kept
+    expect(c.duplicates).toBe(0);
+    for (const keys of eventKeys(c).values()) expect(new Set(keys).size).toBe(keys.length);
+  });
+});
