@@ -24,8 +24,8 @@ export interface SweepOptions {
   staleAfterMs: number;
   /** Render the per-machine series. */
   perMachine: boolean;
-  /** Hand the event loop back every this many machines, so a big fleet never blocks ingest for long. */
-  yieldEvery?: number;
+  /** Hand the event loop back once a slice has run this long, so a big fleet never blocks ingest for long. */
+  sliceMs?: number;
   /** How to yield; setImmediate in production, anything awaitable in tests. */
   yieldToLoop?: () => Promise<void>;
 }
@@ -49,15 +49,28 @@ const defaultYield = () => new Promise<void>((resolve) => setImmediate(resolve))
  * per-machine series. Runs on a schedule, never inside a scrape; the scrape serves the last result.
  */
 export async function sweepFleet(machines: Iterable<MachineFacts>, o: SweepOptions): Promise<FleetSweep> {
-  const yieldEvery = o.yieldEvery ?? 2000;
+  const sliceMs = o.sliceMs ?? 10;
   const yieldToLoop = o.yieldToLoop ?? defaultYield;
   const horizons = EXPIRY_WAVE_DAYS.map((d) => o.now + d * MS.DAY);
   const wave = new Map<string, number[]>();
   const agents = new Map<string, { up: number; stale: number }>();
-  const status: string[] = [];
-  const expiry: string[] = [];
-  const lastReport: string[] = [];
+  // Lines of the current slice, joined into one chunk per family at each yield: a few big strings, not millions.
+  let status: string[] = [];
+  let expiry: string[] = [];
+  let lastReport: string[] = [];
+  const chunks = { status: [] as string[], expiry: [] as string[], lastReport: [] as string[] };
+  let series = 0;
+  const cut = () => {
+    series += status.length + expiry.length + lastReport.length;
+    chunks.status.push(status.join(''));
+    chunks.expiry.push(expiry.join(''));
+    chunks.lastReport.push(lastReport.join(''));
+    status = [];
+    expiry = [];
+    lastReport = [];
+  };
   let n = 0;
+  let sliceStart = performance.now();
   for (const m of machines) {
     n++;
     let a = agents.get(m.group);
@@ -86,17 +99,22 @@ export async function sweepFleet(machines: Iterable<MachineFacts>, o: SweepOptio
       }
       if (m.lastReportAt !== null) lastReport.push(`${LAST_REPORT}{${who}} ${formatValue(m.lastReportAt / 1000)}\n`);
     }
-    if (n % yieldEvery === 0) await yieldToLoop();
+    if ((n & 63) === 0 && performance.now() - sliceStart >= sliceMs) {
+      if (o.perMachine) cut();
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
   }
   let machineText = '';
   if (o.perMachine) {
+    cut();
     machineText =
       gaugeHeader(LICENSE_STATUS, MACHINE_SERIES_HELP[LICENSE_STATUS]) +
-      status.join('') +
+      chunks.status.join('') +
       gaugeHeader(GRACE_EXPIRY, MACHINE_SERIES_HELP[GRACE_EXPIRY]) +
-      expiry.join('') +
+      chunks.expiry.join('') +
       gaugeHeader(LAST_REPORT, MACHINE_SERIES_HELP[LAST_REPORT]) +
-      lastReport.join('');
+      chunks.lastReport.join('');
   }
   return {
     at: o.now,
@@ -104,7 +122,7 @@ export async function sweepFleet(machines: Iterable<MachineFacts>, o: SweepOptio
     agents,
     machineText,
     machineSeriesExported: o.perMachine,
-    machineSeries: status.length + expiry.length + lastReport.length,
+    machineSeries: series,
     machines: n,
   };
 }
