@@ -1,6 +1,5 @@
 /** AgentStale: no report from an agent within 3 heartbeat intervals. Warning. */
 import { z } from 'zod';
-import { MS } from '../../../shared/kms-rules.js';
 import type { Finding, FleetView } from '../model.js';
 import type { ByGroup } from '../rule-definition.js';
 
@@ -19,7 +18,6 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<AgentSta
     if (m.retired || !c.enabled) continue;
     const silentFor = now - m.lastReportAt;
     if (silentFor <= c.heartbeatMultiple * m.heartbeatIntervalMs) continue;
-    const hours = silentFor / MS.HOUR;
     out.push({
       rule: 'AgentStale',
       severity: 'warning',
@@ -29,7 +27,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<AgentSta
       // Not grouped under a KMS host: a silent agent says nothing about the host.
       kmsHost: null,
       machines: [{ machineId: m.machineId, hostname: m.hostname, detail: `last report ${new Date(m.lastReportAt).toISOString()}` }],
-      summary: `${m.hostname}: no report for ${hours.toFixed(1)} hours`,
+      summary: `${m.hostname}: no report since ${new Date(m.lastReportAt).toISOString()}`,
       knowledge: {
         meaning: "vawatch has not heard from this machine's agent; its licensing state shown here may be out of date.",
         cause:

@@ -32,7 +32,6 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
       const left = endsAt - now;
       if (left > c.warningDays * MS.DAY) continue;
       const severity = left <= c.criticalDays * MS.DAY ? 'critical' : 'warning';
-      const days = Math.max(0, left / MS.DAY);
       const state = licenseStatusInfo(p.licenseStatus)?.label ?? `status ${p.licenseStatus}`;
       const kmsClient = p.channel === 'kms-client';
       out.push({
@@ -45,7 +44,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
         machines: [
           { machineId: m.machineId, hostname: m.hostname, detail: `${p.name}: ${state} ends ${new Date(endsAt).toISOString()}` },
         ],
-        summary: `${m.hostname}: ${state} of ${p.name} ends in ${days.toFixed(1)} days`,
+        summary: `${m.hostname}: ${state} of ${p.name} ends ${new Date(endsAt).toISOString()}`,
         knowledge: {
           meaning: `The product is in ${state}; when it ends, the machine goes to Notification (unlicensed, with nag screens).`,
           cause:

@@ -46,7 +46,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
       })),
       summary: `${h.hostname}: count will fall below ${crossing.threshold} on ${when} as ${names.length + crossing.unnamedCausing} client(s) age out`,
       knowledge: {
-        meaning: `In ${((crossing.at - now) / MS.DAY).toFixed(1)} days the host will have seen fewer than ${crossing.threshold} distinct clients in 30 days; from then on machines that need ${crossing.threshold} cannot activate or renew.`,
+        meaning: `From ${when} the host will have seen fewer than ${crossing.threshold} distinct clients in 30 days; from then on machines that need ${crossing.threshold} cannot activate or renew.`,
         cause: `Clients stopped asking this host (retired, switched off, moved to another host, re-imaged): ${names.slice(0, 10).join(', ')}${names.length > 10 ? ` and ${names.length - 10} more` : ''}${crossing.unnamedCausing ? `, plus ${crossing.unnamedCausing} client(s) seen before vawatch watched the host` : ''}.`,
         action:
           'Bring more clients onto this host before that date (or confirm the decline is intended and plan MAK / AD-based activation for what remains).',

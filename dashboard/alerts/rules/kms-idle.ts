@@ -40,7 +40,6 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsIdleC
     const last = times[times.length - 1]!;
     const limit = Math.max(c.gapMultiple * usual, c.minIdleHours * MS.HOUR);
     if (now - last <= limit) continue;
-    const idleHours = (now - last) / MS.HOUR;
     out.push({
       rule: 'KmsIdle',
       severity: 'warning',
@@ -49,7 +48,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsIdleC
       group: h.group,
       kmsHost: canonicalHostName(h.hostname),
       machines: dependentsOf(state, h).map((m) => ({ machineId: m.machineId, hostname: m.hostname, detail: 'depends on this host' })),
-      summary: `${h.hostname}: no activation request for ${idleHours.toFixed(1)} hours (usually one every ${(usual / MS.HOUR).toFixed(1)} h)`,
+      summary: `${h.hostname}: no activation request since ${new Date(last).toISOString()} (usually one every ${(usual / MS.HOUR).toFixed(1)} h)`,
       knowledge: {
         meaning: 'Clients renew every 7 days, so a working KMS host logs 12290 events steadily; this one has gone quiet.',
         cause:

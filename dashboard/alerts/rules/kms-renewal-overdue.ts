@@ -29,7 +29,6 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
       const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
       if (left >= limit) continue;
       const lastRenewal = Date.parse(p.graceExpiresAt) - KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY;
-      const daysSince = (now - lastRenewal) / MS.DAY;
       const kmsHost = kmsHostOfProduct(p);
       out.push({
         rule: 'KmsRenewalOverdue',
@@ -42,10 +41,10 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
           {
             machineId: m.machineId,
             hostname: m.hostname,
-            detail: `last renewed ${daysSince.toFixed(1)} days ago; activation expires ${new Date(Date.parse(p.graceExpiresAt)).toISOString()}`,
+            detail: `last renewed ${new Date(lastRenewal).toISOString()}; activation expires ${new Date(Date.parse(p.graceExpiresAt)).toISOString()}`,
           },
         ],
-        summary: `${m.hostname}: no KMS renewal for ${daysSince.toFixed(1)} days${kmsHost ? ` (host ${kmsHost})` : ''}`,
+        summary: `${m.hostname}: no KMS renewal since ${new Date(lastRenewal).toISOString()}${kmsHost ? ` (host ${kmsHost})` : ''}`,
         knowledge: {
           meaning:
             'The client is still Licensed, but it renews every 7 days and has not done so for longer than expected. If nothing changes it goes to additional (OOT) grace when its 180 days end, then to Notification 30 days later.',
