@@ -1,8 +1,9 @@
 /**
- * The event records a simulated machine writes, kept compact while the simulation runs and turned into the raw
+ * The event records a simulated machine writes, stored as a few numbers while the simulation runs and turned into the raw
  * `Get-WinEvent` shape (shared/wmi-shapes.ts RawEventRecord) only when someone reads them. The field layouts are the
  * ones agreed with the agent and the shared parsers (reference section 2.2).
  */
+import { KMS_RENEWAL_INTERVAL_MINUTES, KMS_RETRY_INTERVAL_MINUTES } from '../../shared/kms-rules.js';
 import type { RawEventRecord } from '../../shared/wmi-shapes.js';
 
 /** Event ids the simulator writes. */
@@ -49,15 +50,36 @@ export const HR = {
 /** Status flag of a 12289 whose count is below the client's N-policy (SL_VL_BINDING_STATUS_NOT_ENOUGH_COUNT). */
 export const FLAG_NOT_ENOUGH_COUNT = 0x04000000;
 
-/** A record as stored in a simulated log: raw values, formatted on read. */
-export interface LoggedEvent {
+/**
+ * Who sent a KMS request: the fields of 12288 / 12290 that stay the same from one request to the next. A machine keeps
+ * one and replaces it when its CMID changes, so a million stored records share a few thousand of these.
+ */
+export interface ClientIdentity {
+  fqdn: string;
+  cmid: string;
+  activationId: string;
+  vm: boolean;
+  nPolicy: number;
+}
+
+/**
+ * One stored record, unpacked: four numbers and two references whose meaning depends on the event id.
+ * 12288: n1 hresult, n2 LicenseStatus, n3 minutes to expiry, n4 port, a ClientIdentity, b host name.
+ * 12289: n1 hresult, n2 status flags, n3 activated (1/0), n4 current count.
+ * 12290: n1 hresult, n2 LicenseStatus, n3 minutes to expiry, n4 client time (ms), a ClientIdentity.
+ * 12293: n1 hresult, a domain.   12294: a domain.   8198: n1 hresult, a command line.
+ */
+export interface StoredEvent {
   id: number;
   recordId: number;
-  /** The writing machine's own clock (real logs stamp local time, skew included). */
+  /** The writing machine's own clock (real logs stamp local time, skew included); also the client time of 12288/12289. */
   timeMs: number;
-  provider: string;
-  logName: string;
-  data: readonly (string | number)[];
+  n1: number;
+  n2: number;
+  n3: number;
+  n4: number;
+  a: unknown;
+  b: unknown;
 }
 
 /** Windows prints an HRESULT in event text as `0x` and upper-case hex without padding (`0x0`, `0xC004F074`). */
@@ -75,146 +97,72 @@ export function clientTimeText(ms: number): string {
   return `${d.getUTCFullYear()}/${pad2(d.getUTCMonth() + 1)}/${pad2(d.getUTCDate())} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`;
 }
 
-/** The data of a 12288, in field order; formatted into its one string on read. */
-export function requestSentData(f: {
-  hresult: number;
-  host: string;
-  port: number;
-  cmid: string;
-  clientTimeMs: number;
-  vm: boolean;
-  licenseStatus: number;
-  minutesToExpiry: number;
-  activationId: string;
-  nPolicy: number;
-}): Array<string | number> {
-  return [
-    f.hresult,
-    0,
-    `${f.host}:${f.port}`,
-    f.cmid,
-    f.clientTimeMs,
-    f.vm ? 1 : 0,
-    f.licenseStatus,
-    f.minutesToExpiry,
-    f.activationId,
-    f.nPolicy,
-  ];
-}
-
-/** The data of a 12289, in field order. */
-export function responseProcessedData(f: {
-  hresult: number;
-  statusFlags: number;
-  activated: boolean;
-  currentCount: number;
-  activationIntervalMinutes: number;
-  renewalIntervalMinutes: number;
-  clientTimeMs: number;
-}): Array<string | number> {
-  return [
-    f.hresult,
-    f.statusFlags,
-    f.activated ? 1 : 0,
-    0,
-    f.currentCount,
-    f.activationIntervalMinutes,
-    f.renewalIntervalMinutes,
-    f.clientTimeMs,
-  ];
-}
-
-/** The data of a 12290, items [1..9] (item [0] is added on read). */
-export function requestProcessedData(f: {
-  hresult: number;
-  nPolicy: number;
-  clientFqdn: string;
-  cmid: string;
-  clientTimeMs: number;
-  vm: boolean;
-  licenseStatus: number;
-  minutesToExpiry: number;
-  activationId: string;
-}): Array<string | number> {
-  return [
-    f.hresult,
-    f.nPolicy,
-    f.clientFqdn,
-    f.cmid,
-    f.clientTimeMs,
-    f.vm ? 1 : 0,
-    f.licenseStatus,
-    f.minutesToExpiry,
-    f.activationId,
-  ];
-}
-
-function num(v: string | number | undefined): number {
-  return typeof v === 'number' ? v : Number(v ?? 0);
-}
-
 /** The `Properties` array `Get-WinEvent` would show. Classic events carry their inserts as strings. */
-export function propertiesOf(e: LoggedEvent): Array<{ Value: unknown }> {
-  const d = e.data;
+export function propertiesOf(e: StoredEvent): Array<{ Value: unknown }> {
   switch (e.id) {
     case EVENT.KMS_REQUEST_SENT: {
+      const c = e.a as ClientIdentity;
       const s = [
-        hresultText(num(d[0])),
-        `0x${num(d[1]).toString(16).toUpperCase().padStart(8, '0')}`,
-        d[2],
-        d[3],
-        clientTimeText(num(d[4])),
-        d[5],
-        d[6],
-        d[7],
-        d[8],
-        d[9],
+        hresultText(e.n1),
+        `0x${(0).toString(16).padStart(8, '0')}`,
+        `${String(e.b)}:${e.n4}`,
+        c.cmid,
+        clientTimeText(e.timeMs),
+        c.vm ? 1 : 0,
+        e.n2,
+        e.n3,
+        c.activationId,
+        c.nPolicy,
       ].join(', ');
       return [{ Value: s }];
     }
     case EVENT.KMS_RESPONSE_PROCESSED: {
       const s = [
-        hresultText(num(d[0])),
-        hresultText(num(d[1])),
-        d[2],
-        d[3],
-        d[4],
-        d[5],
-        d[6],
-        clientTimeText(num(d[7])),
+        hresultText(e.n1),
+        hresultText(e.n2),
+        e.n3,
+        0,
+        e.n4,
+        KMS_RETRY_INTERVAL_MINUTES,
+        KMS_RENEWAL_INTERVAL_MINUTES,
+        clientTimeText(e.timeMs),
       ].join(', ');
       return [{ Value: s }];
     }
-    case EVENT.KMS_REQUEST_PROCESSED:
+    case EVENT.KMS_REQUEST_PROCESSED: {
+      const c = e.a as ClientIdentity;
       // Item [0]'s content is unverified (reference 2.2); the agreed layout has it empty.
       return [
-        { Value: '' },
-        { Value: hresultText(num(d[0])) },
-        { Value: String(d[1]) },
-        { Value: String(d[2]) },
-        { Value: String(d[3]) },
-        { Value: clientTimeText(num(d[4])) },
-        { Value: String(d[5]) },
-        { Value: String(d[6]) },
-        { Value: String(d[7]) },
-        { Value: String(d[8]) },
-      ];
+        '',
+        hresultText(e.n1),
+        String(c.nPolicy),
+        c.fqdn,
+        c.cmid,
+        clientTimeText(e.n4),
+        c.vm ? '1' : '0',
+        String(e.n2),
+        String(e.n3),
+        c.activationId,
+      ].map((Value) => ({ Value }));
+    }
     case EVENT.DNS_PUBLISH_FAILED:
-      return [{ Value: hresultText(num(d[0])) }, { Value: String(d[1]) }];
+      return [{ Value: hresultText(e.n1) }, { Value: String(e.a) }];
+    case EVENT.DNS_PUBLISH_SUCCEEDED:
+      return [{ Value: String(e.a) }];
     case EVENT.ACTIVATION_FAILED:
-      return [{ Value: `hr=${hresultText(num(d[0]))}` }, { Value: String(d[1] ?? '') }];
+      return [{ Value: `hr=${hresultText(e.n1)}` }, { Value: String(e.a ?? '') }];
     default:
-      return d.map((v) => ({ Value: String(v) }));
+      return [];
   }
 }
 
 /** The raw record, exactly as the `cim` source hands it over. */
-export function toRawEventRecord(e: LoggedEvent): RawEventRecord {
+export function toRawEventRecord(e: StoredEvent, logName: string, provider: string): RawEventRecord {
   return {
     Id: e.id,
     RecordId: e.recordId,
-    LogName: e.logName,
-    ProviderName: e.provider,
+    LogName: logName,
+    ProviderName: provider,
     TimeCreated: new Date(e.timeMs).toISOString(),
     Properties: propertiesOf(e),
   };

@@ -8,29 +8,10 @@ import {
   KMS_MAX_CLOCK_SKEW_HOURS,
   MS,
 } from '../../shared/kms-rules.js';
-import { HR } from './event-records.js';
+import { type ClientIdentity, HR } from './event-records.js';
 
-/** What a client sends: the fields a 12290 records. */
-export interface KmsRequest {
-  clientFqdn: string;
-  cmid: string;
-  /** The client's own clock when it sent the request. */
-  clientTimeMs: number;
-  vm: boolean;
-  /** The client's LicenseStatus and the minutes until that state expires. */
-  licenseStatus: number;
-  minutesToExpiry: number;
-  activationId: string;
-  /** The client's N-policy: 25 for a client OS, 5 for a server OS. */
-  nPolicy: number;
-}
-
-/** The host's answer: hresult 0 with the count, or a refusal. */
-export interface KmsAnswer {
-  hresult: number;
-  /** The current count after counting the requester in; null on a refusal. */
-  currentCount: number | null;
-}
+/** The largest count a host can answer with; anything above is a failure HRESULT (those are all ≥ 0x80000000). */
+export const MAX_COUNT = 0xffff;
 
 const WINDOW_MS = KMS_CLIENT_WINDOW_DAYS * MS.DAY;
 const MAX_SKEW_MS = KMS_MAX_CLOCK_SKEW_HOURS * MS.HOUR;
@@ -42,7 +23,8 @@ export class KmsHostService {
   // Unique CMIDs seen in the last 30 days: the latest sighting per CMID, plus the sightings in time order so ageing
   // out costs O(1) per request instead of a scan of the table.
   #lastSeen = new Map<string, number>();
-  #sightings: Array<{ cmid: string; atMs: number }> = [];
+  #sightingCmids: string[] = [];
+  #sightingTimes: number[] = [];
   #sightingsHead = 0;
   #largestPolicy = 0;
   #total = 0;
@@ -57,20 +39,22 @@ export class KmsHostService {
   /**
    * Handles one request at simulation time `nowMs`, the host's own clock reading `hostClockMs`. The host counts the
    * requester in before it answers, so the 25th client receives 25 (reference 7); a request stamped more than 4 h away
-   * from the host's clock is refused with 0xC004F06C and not counted.
+   * from the host's clock is refused with 0xC004F06C and not counted. Returns the count, or that HRESULT.
    */
-  process(req: KmsRequest, nowMs: number, hostClockMs = nowMs): KmsAnswer {
+  process(client: ClientIdentity, clientTimeMs: number, licenseStatus: number, nowMs: number, hostClockMs = nowMs): number {
     this.#total++;
-    if (req.licenseStatus >= 0 && req.licenseStatus < this.#byStatus.length) this.#byStatus[req.licenseStatus]!++;
-    if (Math.abs(req.clientTimeMs - hostClockMs) > MAX_SKEW_MS) {
+    if (licenseStatus >= 0 && licenseStatus < this.#byStatus.length) this.#byStatus[licenseStatus]!++;
+    if (Math.abs(clientTimeMs - hostClockMs) > MAX_SKEW_MS) {
       this.#failed++;
-      return { hresult: HR.TIMESTAMP_INVALID, currentCount: null };
+      return HR.TIMESTAMP_INVALID;
     }
     this.#expire(nowMs);
-    this.#lastSeen.set(req.cmid, nowMs);
-    this.#sightings.push({ cmid: req.cmid, atMs: nowMs });
-    if (req.nPolicy > this.#largestPolicy) this.#largestPolicy = req.nPolicy;
-    return { hresult: HR.OK, currentCount: this.#capped() };
+    const { cmid, nPolicy } = client;
+    this.#lastSeen.set(cmid, nowMs);
+    this.#sightingCmids.push(cmid);
+    this.#sightingTimes.push(nowMs);
+    if (nPolicy > this.#largestPolicy) this.#largestPolicy = nPolicy;
+    return this.#capped();
   }
 
   /**
@@ -103,13 +87,19 @@ export class KmsHostService {
   }
 
   #expire(nowMs: number): void {
-    const s = this.#sightings;
-    while (this.#sightingsHead < s.length && s[this.#sightingsHead]!.atMs <= nowMs - WINDOW_MS) {
-      const old = s[this.#sightingsHead++]!;
-      if (this.#lastSeen.get(old.cmid) === old.atMs) this.#lastSeen.delete(old.cmid);
+    const cmids = this.#sightingCmids;
+    const times = this.#sightingTimes;
+    const oldest = nowMs - WINDOW_MS;
+    let h = this.#sightingsHead;
+    while (h < times.length && times[h]! <= oldest) {
+      const cmid = cmids[h]!;
+      if (this.#lastSeen.get(cmid) === times[h]) this.#lastSeen.delete(cmid);
+      h++;
     }
-    if (this.#sightingsHead > 1024 && this.#sightingsHead * 2 > s.length) {
-      this.#sightings = s.slice(this.#sightingsHead);
+    this.#sightingsHead = h;
+    if (h > 1024 && h * 2 > times.length) {
+      this.#sightingCmids = cmids.slice(h);
+      this.#sightingTimes = times.slice(h);
       this.#sightingsHead = 0;
     }
   }

@@ -87,6 +87,38 @@ export function readTerm(term: LicenceTerm, nowMs: number): LicenceReading {
   }
 }
 
+/** Just the LicenseStatus at `nowMs` (the same answer as readTerm, without building a reading: summaries call it a lot). */
+export function statusAt(term: LicenceTerm, nowMs: number): LicenseStatusValue {
+  switch (term.phase) {
+    case 'permanent':
+      return LICENSE_STATUS.LICENSED;
+    case 'oob':
+      return nowMs < term.endsAtMs ? LICENSE_STATUS.OOB_GRACE : LICENSE_STATUS.NOTIFICATION;
+    case 'kms':
+      return nowMs < term.validUntilMs
+        ? LICENSE_STATUS.LICENSED
+        : nowMs < term.validUntilMs + OOT_MS
+          ? LICENSE_STATUS.OOT_GRACE
+          : LICENSE_STATUS.NOTIFICATION;
+    case 'oot':
+      return nowMs < term.endsAtMs ? LICENSE_STATUS.OOT_GRACE : LICENSE_STATUS.NOTIFICATION;
+  }
+}
+
+/** Just GracePeriodRemaining at `nowMs` (as readTerm, without building a reading). */
+export function remainingMinutesAt(term: LicenceTerm, nowMs: number): number {
+  switch (term.phase) {
+    case 'permanent':
+      return 0;
+    case 'kms':
+      if (nowMs < term.validUntilMs) return until(term.validUntilMs, nowMs);
+      return until(term.validUntilMs + OOT_MS, nowMs);
+    case 'oob':
+    case 'oot':
+      return until(term.endsAtMs, nowMs);
+  }
+}
+
 /** The term a successful KMS activation or renewal at `nowMs` starts: 180 days of validity. */
 export function kmsTermFrom(nowMs: number): LicenceTerm {
   return { phase: 'kms', validUntilMs: nowMs + KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY };

@@ -24,12 +24,13 @@ export class Prng {
 
   /** A GUID-shaped string (version-4 layout) drawn from this generator. */
   guid(): string {
-    const hex = (n: number) => {
-      let s = '';
-      for (let i = 0; i < n; i++) s += this.int(16).toString(16);
-      return s;
-    };
-    return `${hex(8)}-${hex(4)}-4${hex(3)}-${(8 + this.int(4)).toString(16)}${hex(3)}-${hex(12)}`;
+    const word = () => Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0');
+    const a = word();
+    const b = word();
+    const c = word();
+    const d = word();
+    const variant = (8 + (parseInt(c[0]!, 16) & 3)).toString(16);
+    return `${a}-${b.slice(0, 4)}-4${b.slice(5, 8)}-${variant}${c.slice(1, 4)}-${c.slice(4)}${d}`;
   }
 
   /** Five characters from the product-key alphabet (what PartialProductKey shows). */

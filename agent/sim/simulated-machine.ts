@@ -27,16 +27,9 @@ import {
   type RawSoftwareLicensingService,
 } from '../../shared/wmi-shapes.js';
 import { EventLog } from './event-log.js';
-import {
-  EVENT,
-  FLAG_NOT_ENOUGH_COUNT,
-  HR,
-  requestProcessedData,
-  requestSentData,
-  responseProcessedData,
-} from './event-records.js';
-import { type KmsAnswer, KmsHostService, type KmsRequest } from './kms-host-service.js';
-import { type LicenceReading, type LicenceTerm, kmsTermFrom, ootTermFrom, readTerm } from './licence-term.js';
+import { type ClientIdentity, EVENT, FLAG_NOT_ENOUGH_COUNT, HR } from './event-records.js';
+import { KmsHostService, MAX_COUNT } from './kms-host-service.js';
+import { type LicenceReading, type LicenceTerm, kmsTermFrom, ootTermFrom, readTerm, remainingMinutesAt, statusAt } from './licence-term.js';
 import { type KeyChannel, type OsProfile, activationIdOf, channelToken } from './os-profile.js';
 import type { Prng } from './prng.js';
 
@@ -81,8 +74,11 @@ export interface MachineInit {
   firstAttemptDelayMs: number;
 }
 
-/** A machine's result of one KMS request to one host. */
-type Contact = { answered: true; answer: KmsAnswer } | { answered: false; hresult: number };
+/** The outcome of one request to one host, from the client's side. */
+const FAILED = 0;
+const NOT_ACTIVATED = 1;
+const ACTIVATED = 2;
+type TryResult = typeof FAILED | typeof NOT_ACTIVATED | typeof ACTIVATED;
 
 export class SimulatedMachine {
   readonly machineId: string;
@@ -101,6 +97,7 @@ export class SimulatedMachine {
 
   #world: MachineWorld;
   #cmid: string;
+  #identity: ClientIdentity;
   #rearms: number;
   #term: LicenceTerm;
   #kmsMachine: { host: string; port: number } | null;
@@ -109,6 +106,9 @@ export class SimulatedMachine {
   #skewMs = 0;
   #retired = false;
   #attemptTimer: Cancel | null = null;
+  readonly #attemptFn = (): void => this.#attempt();
+  /** The failure of the activation attempt under way (0 while none). */
+  #failure = 0;
   #lastRequestAtMs: number | null = null;
   #lastActivationAtMs: number | null = null;
   readonly #application: EventLog;
@@ -135,9 +135,12 @@ export class SimulatedMachine {
     this.#cmid = init.cmid;
     this.#rearms = init.rearms;
     this.#kmsMachine = init.kmsMachine ? parseHostPort(init.kmsMachine) : null;
-    this.#application = new EventLog(LOG_APPLICATION, world.logCapacity.application);
+    this.#identity = this.#identityFor(init.cmid);
+    const provider = init.profile.generation === 'vista' ? PROVIDER_SLC : PROVIDER_SPP;
+    this.#application = new EventLog(LOG_APPLICATION, provider, world.logCapacity.application);
     const isHost = init.channel === 'kms-host';
-    this.#kmsLog = isHost ? new EventLog(LOG_KMS, world.logCapacity.kms) : null;
+    // The agreed layout gives 12290 the Security-SPP provider on every generation.
+    this.#kmsLog = isHost ? new EventLog(LOG_KMS, PROVIDER_SPP, world.logCapacity.kms) : null;
     this.#service = isHost ? new KmsHostService(KMS_DEFAULT_PORT) : null;
     // Every install starts in its initial grace (reference 7); a CSVLK host is activated with Microsoft at setup.
     this.#term = isHost
@@ -196,7 +199,7 @@ export class SimulatedMachine {
 
   /** The LicenseStatus of the primary Windows product now. */
   licenseStatus(): LicenseStatusValue {
-    return this.licence().status;
+    return statusAt(this.#term, this.#world.scheduler.now());
   }
 
   /** A KMS host's current count now (null before its first request or when this is not a host). */
@@ -316,6 +319,7 @@ export class SimulatedMachine {
     const now = this.#world.scheduler.now();
     this.#rearms--;
     this.#cmid = newCmid;
+    this.#identity = this.#identityFor(newCmid);
     this.#term = { phase: 'oob', endsAtMs: now + this.profile.oobGraceDays * MS.DAY };
     if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(now + MS.MINUTE * 5);
     return HR.OK;
@@ -365,20 +369,26 @@ export class SimulatedMachine {
 
   // ---- the host side ----
 
-  /** Host: a request arrives over the network; `answered: false` when nothing answers (down or port blocked). */
-  receiveKmsRequest(req: KmsRequest): { answered: false; hresult: number } | { answered: true; answer: KmsAnswer } {
-    if (!this.#service || this.#down || this.#retired) return { answered: false, hresult: HR.NO_KMS_CONTACTED };
-    if (this.#portBlocked) return { answered: false, hresult: HR.KMS_NOT_ANSWERING };
+  /**
+   * Host: a request arrives over the network. Returns the current count the host answers with, or a failure HRESULT
+   * (all of which are above any count): 0xC004F074 down, 0xC004F039 port blocked, 0xC004F06C refused for clock skew.
+   */
+  receiveKmsRequest(client: ClientIdentity, clientTimeMs: number, licenseStatus: number, minutesToExpiry: number): number {
+    if (!this.#service || this.#down || this.#retired) return HR.NO_KMS_CONTACTED;
+    if (this.#portBlocked) return HR.KMS_NOT_ANSWERING;
     const now = this.#world.scheduler.now();
-    const answer = this.#service.process(req, now, now + this.#skewMs);
+    const r = this.#service.process(client, clientTimeMs, licenseStatus, now, now + this.#skewMs);
     // 12290 for every request the host processes, refusals included (reference 2.2).
     this.#write(
       this.#kmsLog!,
       EVENT.KMS_REQUEST_PROCESSED,
-      PROVIDER_SPP,
-      requestProcessedData({ ...req, hresult: answer.hresult }),
+      r > MAX_COUNT ? r : HR.OK,
+      licenseStatus,
+      minutesToExpiry,
+      clientTimeMs,
+      client,
     );
-    return { answered: true, answer };
+    return r;
   }
 
   /** The extended PID a host hands its clients (KeyManagementServiceProductKeyID on the client). */
@@ -396,15 +406,15 @@ export class SimulatedMachine {
   #publishDns(): void {
     if (!this.#service || this.#down || this.#retired || !this.#service.dnsPublishing) return;
     const hr = this.#world.srvRegister(this.domain, this.hostname, this.#service.listeningPort);
-    if (hr === HR.OK) this.#write(this.#application, EVENT.DNS_PUBLISH_SUCCEEDED, this.#provider(), [this.domain]);
-    else this.#write(this.#application, EVENT.DNS_PUBLISH_FAILED, this.#provider(), [hr, this.domain]);
+    if (hr === HR.OK) this.#write(this.#application, EVENT.DNS_PUBLISH_SUCCEEDED, 0, 0, 0, 0, this.domain);
+    else this.#write(this.#application, EVENT.DNS_PUBLISH_FAILED, hr, 0, 0, 0, this.domain);
   }
 
   // ---- the KMS client side ----
 
   #scheduleAttempt(atMs: number): void {
     this.#attemptTimer?.();
-    this.#attemptTimer = this.#world.scheduler.at(atMs, () => this.#attempt());
+    this.#attemptTimer = this.#world.scheduler.at(atMs, this.#attemptFn);
   }
 
   #attempt(): void {
@@ -418,68 +428,53 @@ export class SimulatedMachine {
 
   /** One activation or renewal: the configured host, else the cached one, else DNS in random order. */
   #activateOnce(now: number): boolean {
-    const failures: number[] = [];
-    const tryHost = (host: string, port: number, fromDns: boolean): boolean | null => {
-      const c = this.#request(host, port, now);
-      if (!c.answered) {
-        failures.push(c.hresult);
-        return null;
-      }
-      if (c.answer.hresult !== HR.OK) {
-        failures.push(c.answer.hresult);
-        return null;
-      }
-      // Host caching: keep the host that answered.
-      if (fromDns) this.#discovered = { host, port };
-      return this.#onAnswer(c.answer.currentCount ?? 0, now, host);
-    };
-
-    if (this.#kmsMachine) {
-      const r = tryHost(this.#kmsMachine.host, this.#kmsMachine.port, false);
-      if (r !== null) return r;
+    this.#failure = 0;
+    const configured = this.#kmsMachine;
+    if (configured) {
+      const r = this.#tryHost(configured.host, configured.port, false, now);
+      if (r !== FAILED) return r === ACTIVATED;
     } else {
       const cached = this.#discovered;
       if (cached) {
-        const r = tryHost(cached.host, cached.port, true);
-        if (r !== null) return r;
+        const r = this.#tryHost(cached.host, cached.port, true, now);
+        if (r !== FAILED) return r === ACTIVATED;
       }
       const records = this.#world.srvLookup(this.domain).filter((t) => t.host !== cached?.host);
-      if (records.length === 0 && failures.length === 0) failures.push(HR.DNS_NAME_DOES_NOT_EXIST);
+      if (records.length === 0 && this.#failure === 0) this.#failure = HR.DNS_NAME_DOES_NOT_EXIST;
       for (const t of this.#world.prng.shuffled(records)) {
-        const r = tryHost(t.host, t.port, true);
-        if (r !== null) return r;
+        const r = this.#tryHost(t.host, t.port, true, now);
+        if (r !== FAILED) return r === ACTIVATED;
       }
     }
-    // Every host failed (or none was found): slui logs 8198 with the error; one cause is reported as itself, a mix
-    // as 0xC004F074 "no KMS could be contacted".
-    const hr = failures.every((f) => f === failures[0]) ? failures[0]! : HR.NO_KMS_CONTACTED;
-    this.#write(this.#application, EVENT.ACTIVATION_FAILED, this.#provider(), [hr, '-Embedding']);
+    // Every host failed (or none was found): slui logs 8198 with the error (a mix of causes is 0xC004F074).
+    this.#write(this.#application, EVENT.ACTIVATION_FAILED, this.#failure, 0, 0, 0, '-Embedding');
     return false;
   }
 
-  #request(host: string, port: number, now: number): Contact {
-    const r = readTerm(this.#term, now);
-    const req: KmsRequest = {
-      clientFqdn: this.hostname,
-      cmid: this.#cmid,
-      clientTimeMs: now + this.#skewMs,
-      vm: this.vm,
-      licenseStatus: r.status,
-      minutesToExpiry: r.remainingMinutes,
-      activationId: this.activationId,
-      nPolicy: thresholdFor(this.osKind),
-    };
+  #tryHost(host: string, port: number, fromDns: boolean, now: number): TryResult {
+    const r = this.#request(host, port, now);
+    if (r > MAX_COUNT) {
+      // One cause is reported as itself, a mix as 0xC004F074 "no KMS could be contacted".
+      this.#failure = this.#failure === 0 || this.#failure === r ? r : HR.NO_KMS_CONTACTED;
+      return FAILED;
+    }
+    // Host caching: keep the host that answered.
+    if (fromDns && this.#discovered?.host !== host) this.#discovered = { host, port };
+    return this.#onAnswer(r, now, host) ? ACTIVATED : NOT_ACTIVATED;
+  }
+
+  /** Sends one request and writes its 12288; returns the count the host answered, or the failure HRESULT. */
+  #request(host: string, port: number, now: number): number {
+    const term = this.#term;
+    const status = statusAt(term, now);
+    const minutes = remainingMinutesAt(term, now);
     const target = this.#world.machineNamed(host);
-    const contact: Contact = target ? target.receiveKmsRequest(req) : { answered: false, hresult: HR.NO_KMS_CONTACTED };
-    const sentHr = contact.answered ? contact.answer.hresult : contact.hresult;
-    this.#write(
-      this.#application,
-      EVENT.KMS_REQUEST_SENT,
-      this.#provider(),
-      requestSentData({ ...req, hresult: sentHr, host, port, minutesToExpiry: r.remainingMinutes }),
-    );
-    if (contact.answered) this.#lastRequestAtMs = now;
-    return contact;
+    const r = target
+      ? target.receiveKmsRequest(this.#identity, now + this.#skewMs, status, minutes)
+      : HR.NO_KMS_CONTACTED;
+    this.#write(this.#application, EVENT.KMS_REQUEST_SENT, r > MAX_COUNT ? r : HR.OK, status, minutes, port, this.#identity, host);
+    if (r <= MAX_COUNT) this.#lastRequestAtMs = now;
+    return r;
   }
 
   /** The client compares the count with its policy and activates itself if it is met (reference 7). */
@@ -495,16 +490,10 @@ export class SimulatedMachine {
     this.#write(
       this.#application,
       EVENT.KMS_RESPONSE_PROCESSED,
-      this.#provider(),
-      responseProcessedData({
-        hresult: HR.OK,
-        statusFlags: activated ? 0 : FLAG_NOT_ENOUGH_COUNT,
-        activated,
-        currentCount: count,
-        activationIntervalMinutes: KMS_RETRY_INTERVAL_MINUTES,
-        renewalIntervalMinutes: KMS_RENEWAL_INTERVAL_MINUTES,
-        clientTimeMs: now + this.#skewMs,
-      }),
+      HR.OK,
+      activated ? 0 : FLAG_NOT_ENOUGH_COUNT,
+      activated ? 1 : 0,
+      count,
     );
     return activated;
   }
@@ -535,8 +524,14 @@ export class SimulatedMachine {
     };
   }
 
-  #provider(): string {
-    return this.profile.generation === 'vista' ? PROVIDER_SLC : PROVIDER_SPP;
+  #identityFor(cmid: string): ClientIdentity {
+    return {
+      fqdn: this.hostname,
+      cmid,
+      activationId: this.activationId,
+      vm: this.vm,
+      nPolicy: thresholdFor(this.osKind),
+    };
   }
 
   #log(name: string): EventLog | null {
@@ -545,8 +540,8 @@ export class SimulatedMachine {
     return null;
   }
 
-  #write(log: EventLog, id: number, provider: string, data: ReadonlyArray<string | number>): void {
-    log.write(id, provider, this.#world.scheduler.now() + this.#skewMs, data);
+  #write(log: EventLog, id: number, n1 = 0, n2 = 0, n3 = 0, n4 = 0, a: unknown = null, b: unknown = null): void {
+    log.write(id, this.#world.scheduler.now() + this.#skewMs, n1, n2, n3, n4, a, b);
     this.#world.eventWritten();
   }
 }

@@ -242,14 +242,14 @@ export class Simulation {
   // ---- what a dashboard would show ----
 
   summary(): DaySummary {
-    const licenseStatus = Object.fromEntries(LICENSE_STATUS_VALUES.map((v) => [String(v), 0])) as DaySummary['licenseStatus'];
+    const counts = LICENSE_STATUS_VALUES.map(() => 0);
     const kmsHosts: Record<string, number> = {};
     for (const m of this.#machines) {
       if (m.retired) continue;
-      const s = String(m.licenseStatus()) as keyof DaySummary['licenseStatus'];
-      licenseStatus[s]++;
+      counts[m.licenseStatus()]!++;
       if (m.isKmsHost) kmsHosts[m.hostname] = m.currentCount() ?? 0;
     }
+    const licenseStatus = Object.fromEntries(counts.map((n, v) => [String(v), n])) as DaySummary['licenseStatus'];
     const events = this.#eventsSinceSummary;
     this.#eventsSinceSummary = 0;
     return { atMs: this.clock.now(), licenseStatus, kmsHosts, events };
