@@ -1,4 +1,5 @@
 // Building blocks every view uses: the page header, panels, empty states, live relative times and status labels.
+import { ApiError } from '../lib/api-client.js';
 import { h, type Child } from '../lib/dom.js';
 import { relative, timeLeft } from '../lib/format.js';
 import { healthIcon, type Health } from './health-icon.js';
@@ -25,6 +26,10 @@ export function emptyState(title: string, text?: Child, command?: string, small 
 
 export function errorState(err: unknown): HTMLElement {
   const msg = err instanceof Error ? err.message : String(err);
+  // A collector started without the alert engine has no forecast or alert routes: say so instead of "error".
+  if (err instanceof ApiError && err.status === 404 && /no such API path/i.test(err.message)) {
+    return emptyState('Not available on this collector', 'This part comes from the alert engine, which this collector is not running.', undefined, true);
+  }
   return emptyState('Could not load this view', msg, undefined, true);
 }
 

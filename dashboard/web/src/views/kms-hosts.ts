@@ -109,8 +109,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     static: true,
     key: (c) => c.cmid,
     columns: [
-      { label: '', class: 'icon', cell: (c) => healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14) },
-      { label: 'Client', class: 'strong', cell: (c) => c.clientFqdn },
+      { label: 'Client', class: 'strong', cell: (c) => h('span', { class: 'status' }, healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14), c.clientFqdn) },
       { label: 'Last request', cell: (c, t) => timeAgo(c.lastRequestAt, t) },
       { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'soon' : '' }, date(c.agesOutAt), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
       { label: 'Status', cell: (c) => h('span', { title: `N-policy ${c.nPolicy}${c.isVm ? ' · virtual machine' : ''}` }, licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus)) },
