@@ -82,7 +82,7 @@ describe('collector: enrol, report, read back, live delta', () => {
       recordId,
       time: new Date(at).toISOString(),
       payload: {
-        kind: 'kms-request',
+        kind: 'kms-request' as const,
         hresult: 0,
         nPolicy: 25,
         clientFqdn: `${cmid}.contoso.com`,

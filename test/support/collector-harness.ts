@@ -145,12 +145,11 @@ export async function sendBatch(h: Harness, agent: EnrolledAgent, reports: unkno
 }
 
 /** Row counts of the tables a refusal must leave untouched. */
-export function storeCounts(h: Harness): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const t of ['machines', 'events', 'state_history', 'kms_hosts', 'kms_clients', 'agent_seqs']) {
-    out[t] = (h.collector.db.prepare(`SELECT COUNT(*) AS n FROM ${t}`).get() as { n: number }).n;
-  }
-  out.snapshots = (h.collector.db.prepare('SELECT COUNT(*) AS n FROM machines WHERE snapshot IS NOT NULL').get() as { n: number }).n;
+const COUNTED_TABLES = ['machines', 'events', 'state_history', 'kms_hosts', 'kms_clients', 'agent_seqs'] as const;
+export function storeCounts(h: Harness): Record<(typeof COUNTED_TABLES)[number] | 'snapshots', number> {
+  const n = (sql: string) => (h.collector.db.prepare(sql).get() as { n: number }).n;
+  const out = { snapshots: n('SELECT COUNT(*) AS n FROM machines WHERE snapshot IS NOT NULL') } as Record<(typeof COUNTED_TABLES)[number] | 'snapshots', number>;
+  for (const t of COUNTED_TABLES) out[t] = n(`SELECT COUNT(*) AS n FROM ${t}`);
   return out;
 }
 

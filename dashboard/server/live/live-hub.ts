@@ -33,6 +33,8 @@ export class LiveHub implements LiveHubApi {
   #alertsSnapshot: ((room: Room, session: SessionInfo) => RoomSnapshot) | undefined;
   #cancel: Cancel | undefined;
   #unsubscribe: (() => void) | undefined;
+  #scheduler: Scheduler | undefined;
+  #intervalMs = 250;
 
   constructor(deps: { io: CollectorIo; views: Views; state: FleetState; store: FleetStore; clock: Clock; log: Logger }) {
     this.#io = deps.io;
@@ -43,14 +45,26 @@ export class LiveHub implements LiveHubApi {
     this.#log = deps.log;
   }
 
+  /** Subscribes to the change feed; a flush is scheduled only while something is queued (no idle timer). */
   start(scheduler: Scheduler, intervalMs: number): void {
+    this.#scheduler = scheduler;
+    this.#intervalMs = intervalMs;
     this.#unsubscribe = this.#state.onChange((c) => this.#onChange(c));
-    this.#cancel = scheduler.every(intervalMs, () => this.flush());
   }
 
   stop(): void {
     this.#cancel?.();
+    this.#cancel = undefined;
     this.#unsubscribe?.();
+    this.#scheduler = undefined;
+  }
+
+  #scheduleFlush(): void {
+    if (this.#cancel || !this.#scheduler) return;
+    this.#cancel = this.#scheduler.at(this.#clock.now() + this.#intervalMs, () => {
+      this.#cancel = undefined;
+      this.flush();
+    });
   }
 
   publish(room: Room, delta: Delta): void {
@@ -130,9 +144,11 @@ export class LiveHub implements LiveHubApi {
     if (!q) this.#pending.set(room, (q = new Map()));
     q.delete(key); // re-insert so the newest change goes last
     q.set(key, p);
+    this.#scheduleFlush();
     if (q.size > MAX_PENDING_PER_ROOM) {
       this.#pending.delete(room);
       this.#resync.add(room);
+      this.#scheduleFlush();
     }
   }
 
