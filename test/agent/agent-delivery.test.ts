@@ -85,11 +85,11 @@ describe('agent delivery', () => {
     expect(collector.stored[1]!.report.snapshot?.products[0]).toMatchObject({ licenseStatus: 3, licenseStatusReason: 0xc004f00f });
 
     // Nothing else for a heartbeat interval: a heartbeat.
-    clock.advanceTo(T0 + 32 * 60_000);
-    await agent.heartbeat(); // too soon after the status report: nothing
+    clock.advanceTo(T0 + 30.5 * 60_000);
+    await agent.heartbeat(); // 30 s after the status report: too soon, nothing
     await agent.deliver();
     expect(collector.stored).toHaveLength(2);
-    clock.advanceTo(T0 + 33 * 60_000);
+    clock.advanceTo(T0 + 31.5 * 60_000);
     await agent.heartbeat();
     await agent.deliver();
     expect(collector.stored[2]!.report).toMatchObject({ seq: 3, heartbeat: true });
