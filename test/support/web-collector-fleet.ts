@@ -39,6 +39,8 @@ export interface WebCollector {
   report(machineId: string, status: number): Promise<void>;
   /** A signed-in fetch for comparing the page with the API. */
   api<T = unknown>(pathname: string, user?: keyof typeof WEB_USERS): Promise<T>;
+  /** The HTTP status of a signed-in GET (404 tells a route this collector does not have). */
+  status(pathname: string, user?: keyof typeof WEB_USERS): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -231,6 +233,9 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
       const r = await call('GET', pathname, undefined, { cookie: await signIn(user) });
       if (r.status !== 200) throw new Error(`GET ${pathname}: ${r.status} ${JSON.stringify(r.body)}`);
       return r.body as T;
+    },
+    async status(pathname: string, user: keyof typeof WEB_USERS = 'admin') {
+      return (await call('GET', pathname, undefined, { cookie: await signIn(user) })).status;
     },
     async close() {
       await collector.close();
