@@ -8,7 +8,6 @@ import type { MachineFacts } from './metrics-source.js';
 export class FleetAggregates {
   // group → "status\u0000channel" → machines
   #counts = new Map<string, Map<string, number>>();
-  #groups = new Set<string>();
 
   /** Applies one machine change: `before` null for a new machine, `after` null for one that retired. */
   apply(before: Pick<MachineFacts, 'group' | 'status' | 'channel'> | null, after: Pick<MachineFacts, 'group' | 'status' | 'channel'> | null): void {
@@ -21,9 +20,9 @@ export class FleetAggregates {
     this.#counts.clear();
   }
 
-  /** Groups ever seen, so a group whose machines all left reads 0 rather than vanishing mid-graph. */
+  /** Groups that have live machines. */
   groups(): Iterable<string> {
-    return this.#groups;
+    return this.#counts.keys();
   }
 
   count(group: string, statusLabel: string, channel: string): number {
@@ -31,12 +30,12 @@ export class FleetAggregates {
   }
 
   #bump(m: Pick<MachineFacts, 'group' | 'status' | 'channel'>, by: number): void {
-    this.#groups.add(m.group);
     let g = this.#counts.get(m.group);
     if (!g) this.#counts.set(m.group, (g = new Map()));
     const key = `${licenseStatusLabel(m.status)}\u0000${channelLabel(m.channel)}`;
     const n = (g.get(key) ?? 0) + by;
     if (n === 0) g.delete(key);
     else g.set(key, n);
+    if (g.size === 0) this.#counts.delete(m.group);
   }
 }

@@ -1,3 +1,4 @@
+import { KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
@@ -6,8 +7,10 @@ import type { AlertTally, KmsHostFacts, MachineFacts, MetricsSource } from './me
 /** What the alert engine can tell the metrics, when it is loaded. */
 export interface AlertEngineView {
   alertTallies(): Iterable<AlertTally>;
-  /** When the host's count falls below 25 / 5 if no new client arrives (ms), or null beyond the forecast horizon. */
+  /** When the host's count falls below 25 / 5 if no new client arrives (ms), or null; undefined when unknown. */
   kmsForecast(kmsHostId: string): { below25At: number | null; below5At: number | null } | undefined;
+  /** Recomputes the forecasts (background refresh). */
+  refresh?(now: number): void;
 }
 
 /** The facts of a machine state, or null for a retired one (it no longer counts anywhere). */
@@ -36,6 +39,8 @@ export class FleetStateSource implements MetricsSource {
   readonly #state: FleetState;
   readonly #alerts: () => AlertEngineView | undefined;
   readonly staleAfterMs: number;
+  /** Per KMS host: clients in its 30-day window by N-policy, from the last refresh. */
+  #window = new Map<string, { client: number; server: number }>();
 
   constructor(state: FleetState, options: { staleAfterMs: number; alerts?: () => AlertEngineView | undefined }) {
     this.#state = state;
@@ -67,15 +72,32 @@ export class FleetStateSource implements MetricsSource {
     return this.#alerts()?.alertTallies() ?? [];
   }
 
+  refresh(now: number): void {
+    // Windows hold every client of every host: walked here, in the background, never in a scrape.
+    const window = new Map<string, { client: number; server: number }>();
+    for (const h of this.#state.kmsHosts()) {
+      const c = { client: 0, server: 0 };
+      for (const e of this.#state.clientWindow(h.id).values()) {
+        if (now - e.lastRequestAt >= KMS_CLIENT_WINDOW_DAYS * MS.DAY) continue;
+        if (e.nPolicy >= KMS_CLIENT_THRESHOLD) c.client++;
+        else c.server++;
+      }
+      window.set(h.id, c);
+    }
+    this.#window = window;
+    this.#alerts()?.refresh?.(now);
+  }
+
   #kmsHostFacts(h: KmsHostState, alerts: AlertEngineView | undefined): KmsHostFacts {
     const users = this.#state.machinesUsingKmsHost(h.id).size;
     const clientOs = this.#state.clientOsUsingKmsHost(h.id);
+    const w = this.#window.get(h.id);
     const forecast = alerts?.kmsForecast(h.id);
     return {
       id: h.id,
       currentCount: h.kmsService?.currentCount ?? null,
-      clientOsDependents: clientOs,
-      serverOsDependents: users - clientOs,
+      clientOsDependents: Math.max(clientOs, w?.client ?? 0),
+      serverOsDependents: Math.max(users - clientOs, w?.server ?? 0),
       forecastBelow25At: forecast?.below25At ?? null,
       forecastBelow5At: forecast?.below5At ?? null,
       lastRequestAt: h.lastRequestAt,

@@ -35,14 +35,22 @@ export const EXPIRY_WAVE_DAYS = [7, 14, 30, 60] as const;
 /** The thresholds a KMS host's count is judged against (client OS / server OS N-policy). */
 export const KMS_THRESHOLD_LABELS = ['25', '5'] as const;
 
-/** Reasons the collector refuses an ingest request; anything else is counted as `other`. */
+/**
+ * Why the collector refused an ingest or enrolment request: its ErrorBody codes (dashboard/server). A code not listed
+ * here is counted as `other`, keeping the label bounded.
+ */
 export const INGEST_REJECT_REASONS = [
-  'bad_request',
-  'unauthorized',
-  'forbidden',
-  'conflict',
-  'too_large',
-  'rate_limited',
+  'invalid-batch',
+  'expected-json',
+  'body-too-large',
+  'missing-token',
+  'bad-token',
+  'wrong-agent',
+  'wrong-machine',
+  'too-many-requests',
+  'bad-enrolment-secret',
+  'too-many-enrolment-failures',
+  'machine-enrolled',
   'other',
 ] as const;
 export type IngestRejectReason = (typeof INGEST_REJECT_REASONS)[number];

@@ -149,6 +149,7 @@ export class MetricsExporter {
       }
       this.#perMachineLogged = perMachine;
     }
+    await this.#source.refresh?.(this.#clock.now());
     const sweep = await sweepFleet(this.#source.machines(), {
       now: this.#clock.now(),
       staleAfterMs: this.#source.staleAfterMs,

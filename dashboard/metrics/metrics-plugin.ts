@@ -1,5 +1,7 @@
 import type { CollectorPlugin } from '../server/plugin.js';
-import { FleetStateSource, machineFactsOf, type AlertEngineView } from './fleet-state-source.js';
+import type { AlertsEngine } from '../alerts/alerts-plugin.js';
+import { alertsEngineView } from './alerts-engine-view.js';
+import { FleetStateSource, machineFactsOf } from './fleet-state-source.js';
 import { MetricsExporter } from './metrics-exporter.js';
 import type { MetricsOptionsInput } from './metrics-options.js';
 import type { IngestMetrics } from './self-metrics.js';
@@ -7,7 +9,7 @@ import type { IngestMetrics } from './self-metrics.js';
 export interface MetricsPlugin extends CollectorPlugin {
   /** The running exporter (after setup). */
   readonly exporter: MetricsExporter | undefined;
-  /** Ingest counters; safe to call before setup (they do nothing until then). */
+  /** Ingest counters (the plug-in feeds them from the collector's ingest events); no-ops before setup. */
   readonly ingest: IngestMetrics;
 }
 
@@ -15,10 +17,15 @@ export interface MetricsPlugin extends CollectorPlugin {
  * The metrics as a collector plug-in: follows the fleet state's change feed, refreshes the background part on the
  * collector's scheduler, and makes the collector's registry serve the per-machine series too.
  */
-export function metricsPlugin(options: MetricsOptionsInput = {}, alerts?: () => AlertEngineView | undefined): MetricsPlugin {
+export function metricsPlugin(
+  options: MetricsOptionsInput = {},
+  /** The alert engine (e.g. `() => alerts.engine()` of the alerts plug-in), when loaded; read lazily. */
+  engine?: () => AlertsEngine | undefined,
+): MetricsPlugin {
   let exporter: MetricsExporter | undefined;
   let unsubscribe: (() => void) | undefined;
   let uninstall: (() => void) | undefined;
+  const unsubscribeIngest: Array<() => void> = [];
   const ingest: IngestMetrics = {
     batch: () => exporter?.ingest.batch(),
     reports: (result, count) => exporter?.ingest.reports(result, count),
@@ -31,9 +38,10 @@ export function metricsPlugin(options: MetricsOptionsInput = {}, alerts?: () => 
     },
     ingest,
     async setup(ctx) {
+      const view = engine ? alertsEngineView(() => safely(engine), ctx.clock) : undefined;
       const source = new FleetStateSource(ctx.state, {
         staleAfterMs: ctx.config.staleAfterMinutes * 60_000,
-        ...(alerts ? { alerts } : {}),
+        ...(view ? { alerts: () => view } : {}),
       });
       exporter = new MetricsExporter({
         registry: ctx.registry,
@@ -48,13 +56,32 @@ export function metricsPlugin(options: MetricsOptionsInput = {}, alerts?: () => 
         if (c.kind !== 'machine') return;
         e.machineChanged(c.before ? machineFactsOf(c.before) : null, machineFactsOf(c.after));
       });
+      unsubscribeIngest.push(
+        ctx.ingest.onBatch((r) => {
+          e.ingest.batch();
+          e.ingest.reports('accepted', r.stored);
+          e.ingest.reports('duplicate', r.duplicates);
+          e.ingest.reports('refused', r.refused);
+        }),
+        ctx.ingest.onRefusal((code) => e.ingest.rejected(code)),
+      );
       uninstall = e.installOnRegistry();
       await e.start();
     },
     close() {
       unsubscribe?.();
+      for (const u of unsubscribeIngest.splice(0)) u();
       uninstall?.();
       exporter?.close();
     },
   };
+}
+
+/** The engine, or undefined while its plug-in is not set up (it throws then). */
+function safely(engine: () => AlertsEngine | undefined): AlertsEngine | undefined {
+  try {
+    return engine();
+  } catch {
+    return undefined;
+  }
 }

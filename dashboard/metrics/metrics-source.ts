@@ -32,7 +32,11 @@ export interface KmsHostFacts {
   readonly id: string;
   /** KeyManagementServiceCurrentCount, or null when no agent reports it (or Windows gave the "no data" sentinel). */
   readonly currentCount: number | null;
-  /** Live machines whose KMS client product uses this host, by OS kind. */
+  /**
+   * Machines that depend on this host, by OS kind: those whose KMS client product names it, or (when more) the clients
+   * in its 30-day window by the N-policy they asked with (25 client OS, 5 server OS); unactivated clients often do not
+   * report the host they asked.
+   */
   readonly clientOsDependents: number;
   readonly serverOsDependents: number;
   /** When the count is forecast to fall below 25 / 5 if no new client arrives; null when not within the horizon. */
@@ -61,4 +65,6 @@ export interface MetricsSource {
   alertTallies(): Iterable<AlertTally>;
   /** An agent silent longer than this counts as stale. */
   readonly staleAfterMs: number;
+  /** Called at the start of each background refresh: recompute whatever is too costly for a scrape. */
+  refresh?(now: number): void | Promise<void>;
 }

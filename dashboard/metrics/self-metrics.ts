@@ -39,7 +39,7 @@ export class SelfMetrics implements IngestMetrics {
     for (const result of INGEST_REPORT_RESULTS) this.#reports.inc({ result }, 0);
     this.#rejected = new Counter({
       name: 'vawatch_ingest_requests_rejected_total',
-      help: 'Ingest requests refused as a whole, by reason (bad_request 400, unauthorized 401, forbidden 403, conflict 409, too_large 413, rate_limited 429).',
+      help: 'Agent requests (report batches, enrolments) the collector refused, by the ErrorBody code it answered (other: any code not listed).',
       labelNames: ['reason'],
       registers: [registry],
     });

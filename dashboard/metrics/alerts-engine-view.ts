@@ -1,0 +1,51 @@
+import { canonicalHostName } from '../alerts/host-names.js';
+import type { AlertsEngine } from '../alerts/alerts-plugin.js';
+import { forecastKmsCount, knownStoppedOf } from '../forecast/kms-count-forecast.js';
+import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../shared/kms-rules.js';
+import type { AlertEngineView } from './fleet-state-source.js';
+import type { AlertTally } from './metrics-source.js';
+
+/**
+ * The alert engine as the metrics read it: open alerts counted by rule × severity × state (silenced while
+ * `silencedUntil` is ahead), and the KMS count forecast per host, recomputed on the background refresh.
+ */
+export function alertsEngineView(engine: () => AlertsEngine | undefined, clock: { now(): number }): AlertEngineView {
+  let forecasts = new Map<string, { below25At: number | null; below5At: number | null }>();
+  return {
+    *alertTallies(): Iterable<AlertTally> {
+      const e = engine();
+      if (!e) return;
+      const now = clock.now();
+      const tally = new Map<string, AlertTally & { count: number }>();
+      for (const a of e.book().open()) {
+        const state = a.silencedUntil !== null && a.silencedUntil > now ? 'silenced' : a.state;
+        const k = `${a.rule}|${a.severity}|${state}`;
+        const t = tally.get(k);
+        if (t) t.count++;
+        else tally.set(k, { rule: a.rule, severity: a.severity, state, count: 1 });
+      }
+      yield* tally.values();
+    },
+    kmsForecast(kmsHostId) {
+      return forecasts.get(kmsHostId);
+    },
+    refresh(now) {
+      const e = engine();
+      if (!e) return;
+      const fleet = e.fleet();
+      const knownStopped = knownStoppedOf(fleet, now);
+      const next = new Map<string, { below25At: number | null; below5At: number | null }>();
+      for (const h of fleet.kmsHosts) {
+        if (h.retired) continue;
+        const f = forecastKmsCount(h, now, { knownStopped });
+        // A date only while the count is still at or above the threshold: once below, the count rule speaks.
+        const at = (threshold: number) => {
+          const c = f.crossings.find((x) => x.threshold === threshold);
+          return c && !c.alreadyBelow ? c.at : null;
+        };
+        next.set(canonicalHostName(h.hostname), { below25At: at(KMS_CLIENT_THRESHOLD), below5At: at(KMS_SERVER_THRESHOLD) });
+      }
+      forecasts = next;
+    },
+  };
+}
