@@ -66,7 +66,10 @@ async function snapshot(config: AgentConfig): Promise<void> {
   const { source, sim } = await buildSource(config, undefined);
   const atMs = config.at !== undefined ? Date.parse(config.at) : sim ? sim.sim.clock.now() : Date.now();
   if (sim && config.at !== undefined) sim.sim.runUntil(atMs);
-  const [products, service, os] = await Promise.all([source.readProducts(), source.readService(), source.readOs()]);
+  // One after the other, so the error names the first file that is wrong.
+  const products = await source.readProducts();
+  const service = await source.readService();
+  const os = await source.readOs();
   const machineId = config.machineId ?? (await source.stableMachineId());
   const hostname = config.hostname ?? sim?.machine.hostname;
   const group = config.groupGiven || !sim ? config.group : sim.machine.group;
