@@ -8,7 +8,7 @@ export const CollectorConfig = z.object({
   /** Interface to listen on; 0.0.0.0 accepts agents from the network. */
   host: z.string().min(1).default('127.0.0.1'),
   /** TCP port; 0 picks a free one. */
-  port: z.coerce.number().int().min(0).max(65535).default(8080),
+  port: z.coerce.number({ error: 'expected a port number 0..65535' }).int({ error: 'expected a port number 0..65535' }).min(0, { error: 'expected a port number 0..65535' }).max(65535, { error: 'expected a port number 0..65535' }).default(8080),
   /** Folder of the SQLite file (vawatch.db). */
   dataDir: z.string().min(1).default('./data'),
   /** Enrolment secret agents present; generated (and printed once) at first start when not given. */
@@ -44,7 +44,9 @@ export const CollectorConfig = z.object({
   tlsCert: z.string().optional(),
   tlsKey: z.string().optional(),
   /** Trust X-Forwarded-* from a reverse proxy (client address for rate limits; secure cookies). */
-  trustProxy: z.coerce.boolean().default(false),
+  trustProxy: z
+    .preprocess((v) => (typeof v === 'string' ? ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[v.toLowerCase()] ?? v : v), z.boolean({ error: 'expected true or false' }))
+    .default(false),
   /** Bearer token required on /metrics when set. */
   metricsToken: z.string().optional(),
   /** Built web UI (index.html and assets); a plain status page is served when it does not exist. */

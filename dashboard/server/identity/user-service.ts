@@ -36,7 +36,6 @@ export interface UserServiceOptions {
 export class UserService {
   #db: Database.Database;
   #opts: UserServiceOptions;
-  #users = new Map<string, UserRow>();
   #sessions = new Map<string, Session>();
   #byName: FailureLimiter;
   #byAddress: FailureLimiter;
@@ -48,7 +47,6 @@ export class UserService {
     this.#byName = new FailureLimiter(opts.signInFailures, opts.signInWindowMs, opts.clock);
     // An address gets more tries than one name: several people may sign in from behind one NAT.
     this.#byAddress = new FailureLimiter(opts.signInFailures * 4, opts.signInWindowMs, opts.clock);
-    for (const u of db.prepare('SELECT * FROM users').all() as UserRow[]) this.#users.set(u.username.toLowerCase(), u);
     const now = opts.clock.now();
     for (const s of db.prepare('SELECT * FROM sessions').all() as Array<{
       id_hash: string;
@@ -65,25 +63,25 @@ export class UserService {
 
   /** Creates the first admin when there is no user at all; returns the password when it generated one. */
   async ensureFirstAdmin(username: string, password: string | undefined): Promise<{ created: boolean; generatedPassword?: string }> {
-    if (this.#users.size > 0) return { created: false };
+    if (this.#all().length > 0) return { created: false };
     const pw = password ?? newPassword();
     await this.add(username, pw, 'admin');
     return password ? { created: true } : { created: true, generatedPassword: pw };
   }
 
   list(): User[] {
-    return [...this.#users.values()]
+    return this.#all()
       .sort((a, b) => a.username.localeCompare(b.username))
       .map((u) => this.#view(u));
   }
 
   get(username: string): User | undefined {
-    const u = this.#users.get(username.toLowerCase());
+    const u = this.#find(username);
     return u ? this.#view(u) : undefined;
   }
 
   async add(username: string, password: string, role: Role): Promise<User> {
-    if (this.#users.has(username.toLowerCase())) throw new ApiError(409, 'user-exists', `user ${username} already exists`);
+    if (this.#find(username)) throw new ApiError(409, 'user-exists', `user ${username} already exists`);
     const row: UserRow = {
       username,
       role,
@@ -91,11 +89,10 @@ export class UserService {
       created_at: this.#opts.clock.now(),
       last_sign_in_at: null,
     };
-    if (this.#users.has(username.toLowerCase())) throw new ApiError(409, 'user-exists', `user ${username} already exists`);
+    if (this.#find(username)) throw new ApiError(409, 'user-exists', `user ${username} already exists`);
     this.#db
       .prepare('INSERT INTO users (username, role, password_hash, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, NULL)')
       .run(row.username, row.role, row.password_hash, row.created_at);
-    this.#users.set(username.toLowerCase(), row);
     return this.#view(row);
   }
 
@@ -108,7 +105,6 @@ export class UserService {
       this.#db.prepare('DELETE FROM users WHERE username = ?').run(u.username);
       this.#db.prepare('DELETE FROM sessions WHERE username = ?').run(u.username);
     })();
-    this.#users.delete(u.username.toLowerCase());
     this.#endSessionsOf(u.username, 'the user was removed');
   }
 
@@ -120,7 +116,6 @@ export class UserService {
     const hash = change.password ? await hashPassword(change.password) : u.password_hash;
     const next: UserRow = { ...u, role: change.role ?? u.role, password_hash: hash };
     this.#db.prepare('UPDATE users SET role = ?, password_hash = ? WHERE username = ?').run(next.role, next.password_hash, u.username);
-    this.#users.set(u.username.toLowerCase(), next);
     if (change.password) {
       this.#db.prepare('DELETE FROM sessions WHERE username = ?').run(u.username);
       this.#endSessionsOf(u.username, 'the password was changed');
@@ -138,7 +133,7 @@ export class UserService {
         headers: { 'Retry-After': String(seconds) },
       });
     }
-    const u = this.#users.get(nameKey);
+    const u = this.#find(username);
     const ok = await verifyPassword(password, u?.password_hash ?? DUMMY_PASSWORD_HASH);
     if (!u || !ok) {
       this.#byName.fail(nameKey);
@@ -153,7 +148,6 @@ export class UserService {
       this.#db.prepare('INSERT INTO sessions (id_hash, username, created_at, last_used_at) VALUES (?, ?, ?, ?)').run(hash, u.username, now, now);
       this.#db.prepare('UPDATE users SET last_sign_in_at = ? WHERE username = ?').run(now, u.username);
     })();
-    this.#users.set(nameKey, { ...u, last_sign_in_at: now });
     this.#sessions.set(hash, { username: u.username, createdAt: now, lastUsedAt: now, persistedAt: now });
     return { cookie, session: { username: u.username, role: u.role } };
   }
@@ -164,7 +158,7 @@ export class UserService {
     const s = this.#sessions.get(hash);
     if (!s) return undefined;
     const now = this.#opts.clock.now();
-    const u = this.#users.get(s.username.toLowerCase());
+    const u = this.#find(s.username);
     if (!u || now - s.lastUsedAt >= this.#opts.sessionIdleMs) {
       this.#sessions.delete(hash);
       this.#db.prepare('DELETE FROM sessions WHERE id_hash = ?').run(hash);
@@ -205,13 +199,20 @@ export class UserService {
   }
 
   #adminCount(): number {
-    let n = 0;
-    for (const u of this.#users.values()) if (u.role === 'admin') n++;
-    return n;
+    return this.#all().filter((u) => u.role === 'admin').length;
+  }
+
+  /** Users are read from SQLite each time (a primary-key lookup), so `user …` commands act on a running collector. */
+  #find(username: string): UserRow | undefined {
+    return this.#db.prepare('SELECT * FROM users WHERE lower(username) = lower(?)').get(username) as UserRow | undefined;
+  }
+
+  #all(): UserRow[] {
+    return this.#db.prepare('SELECT * FROM users').all() as UserRow[];
   }
 
   #require(username: string): UserRow {
-    const u = this.#users.get(username.toLowerCase());
+    const u = this.#find(username);
     if (!u) throw new ApiError(404, 'not-found', `user ${username} does not exist`);
     return u;
   }

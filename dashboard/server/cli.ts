@@ -1,0 +1,166 @@
+/**
+ * `npm run collector -- …`: runs the collector alone (no simulated fleet), manages users, takes backups.
+ * The only place that reads the environment, flags and the config file.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { Role, Username, Password } from '../../shared/api.js';
+import { systemClock } from '../../shared/scheduling.js';
+import { createCronScheduler } from '../../platform/cron-scheduler.js';
+import { loadConfig, OPTIONS, optionsHelp, parseFlags } from './cli-config.js';
+import { createCollector } from './collector.js';
+import { defaultPlugins } from './default-plugins.js';
+import { UserService } from './identity/user-service.js';
+import { newPassword } from './identity/secrets.js';
+import { consoleLogger } from './log.js';
+import { CORE_MIGRATIONS } from './store/core-migrations.js';
+import { DATABASE_FILE, migrate, openDatabase } from './store/database.js';
+import { ApiError } from './http/api-error.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const DEFAULT_WEB_DIR = join(here, '..', 'web', 'dist');
+
+const HELP = `usage: npm run collector -- [OPTIONS]                      run the collector (no simulated fleet)
+       npm run collector -- user add NAME [--role ROLE] [--password PW]
+       npm run collector -- user passwd NAME [--password PW]
+       npm run collector -- user role NAME ROLE
+       npm run collector -- user remove NAME
+       npm run collector -- user list
+       npm run collector -- backup FILE                           consistent online backup of the database
+
+ROLE is viewer (reads), operator (also acknowledges, comments, silences) or admin (also manages); default viewer.
+Without --password a password is generated and printed. User commands work while the collector runs.
+
+Options (a flag wins over its environment variable, which wins over the config file):
+  --config FILE                  env VAWATCH_CONFIG                 default: none
+                                 JSON file with any of the keys: ${OPTIONS.map((o) => o.key).join(', ')}
+${optionsHelp()}
+  --help                         this text
+
+At first start the collector creates the admin user and the enrolment secret and prints the generated ones once.
+TLS: give --tls-cert and --tls-key, or run plain HTTP on 127.0.0.1 behind a reverse proxy that terminates TLS
+(and set --trust-proxy true). See dashboard/server/README.md.`;
+
+function fail(message: string): never {
+  process.stderr.write(`collector: ${message}\n`);
+  process.exit(2);
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const known = ['--config', '--role', '--password', ...OPTIONS.map((o) => o.flag)];
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags(argv, known);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const { flags, rest } = parsed;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(flags, process.env, { webDir: DEFAULT_WEB_DIR });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const command = rest[0];
+  if (command === 'user') return userCommand(config.dataDir, rest.slice(1), flags);
+  if (command === 'backup') return backupCommand(config.dataDir, rest.slice(1));
+  if (command !== undefined && command !== 'serve') fail(`unknown command "${command}" (see --help)`);
+  if (flags.has('--role') || flags.has('--password')) fail('--role and --password belong to the user commands');
+
+  const log = consoleLogger();
+  const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins: defaultPlugins() });
+  let address: { url: string };
+  try {
+    address = await collector.listen();
+  } catch (e) {
+    await collector.close();
+    fail(`cannot listen on ${config.host}:${config.port}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  process.stdout.write(`collector: listening on ${address.url} (data in ${config.dataDir})\n`);
+  const first = collector.firstStart;
+  if (first.adminPassword) process.stdout.write(`collector: first start: admin user "${first.adminUsername}" created with password ${first.adminPassword} (shown once)\n`);
+  if (first.enrolmentSecret) process.stdout.write(`collector: first start: enrolment secret ${first.enrolmentSecret} (shown once; agents need it)\n`);
+  const stop = async () => {
+    await collector.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+async function userCommand(dataDir: string, args: string[], flags: Map<string, string>): Promise<void> {
+  const [action, name, extra] = args;
+  const db = openDatabase(dataDir);
+  migrate(db, 'core', CORE_MIGRATIONS);
+  const users = new UserService(db, { clock: systemClock, sessionIdleMs: 12 * 3_600_000, signInFailures: 5, signInWindowMs: 900_000 });
+  const check = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, v: unknown, what: string): T => {
+    const r = schema.safeParse(v);
+    if (!r.success) fail(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+    return r.data;
+  };
+  try {
+    switch (action) {
+      case 'list':
+        for (const u of users.list()) process.stdout.write(`${u.username}\t${u.role}\tlast sign-in ${u.lastSignInAt ?? 'never'}\n`);
+        return;
+      case 'add': {
+        const username = check(Username, name, 'user name');
+        const role = check(Role, flags.get('--role') ?? 'viewer', '--role');
+        const given = flags.get('--password');
+        const password = check(Password, given ?? newPassword(), '--password');
+        await users.add(username, password, role);
+        process.stdout.write(`user ${username} added as ${role}${given ? '' : ` with password ${password}`}\n`);
+        return;
+      }
+      case 'passwd': {
+        if (!name) fail('user passwd needs a NAME');
+        const given = flags.get('--password');
+        const password = check(Password, given ?? newPassword(), '--password');
+        await users.update(name, { password });
+        process.stdout.write(`password of ${name} changed${given ? '' : ` to ${password}`}; their sessions ended\n`);
+        return;
+      }
+      case 'role': {
+        if (!name) fail('user role needs a NAME and a ROLE');
+        const role = check(Role, extra, 'ROLE');
+        await users.update(name, { role });
+        process.stdout.write(`${name} is now ${role}\n`);
+        return;
+      }
+      case 'remove':
+        if (!name) fail('user remove needs a NAME');
+        users.remove(name);
+        process.stdout.write(`user ${name} removed\n`);
+        return;
+      default:
+        fail(`unknown user command "${action ?? ''}" (add, passwd, role, remove, list)`);
+    }
+  } catch (e) {
+    if (e instanceof ApiError) fail(e.message);
+    throw e;
+  } finally {
+    db.close();
+  }
+}
+
+async function backupCommand(dataDir: string, args: string[]): Promise<void> {
+  const file = args[0];
+  if (!file) fail('backup needs a FILE');
+  // Opened read-write (WAL needs it), but only read: safe beside a running collector.
+  const db = new Database(join(dataDir, DATABASE_FILE), { fileMustExist: true });
+  try {
+    const r = await db.backup(file);
+    process.stdout.write(`backup of ${join(dataDir, DATABASE_FILE)} written to ${file} (${r.totalPages} pages)\n`);
+  } catch (e) {
+    fail(`backup to ${file} failed: ${(e as Error).message}`);
+  } finally {
+    db.close();
+  }
+}
+
+await main(process.argv.slice(2));
