@@ -9,39 +9,11 @@ import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
 import { dateTime, num, plural } from '../lib/format.js';
 import { AlertDetail, alertExtras } from '../lib/forecast-schemas.js';
 import { href, type Route } from '../lib/router.js';
-import { AlertsModel } from './overview.js';
+import { AlertsModel, groupIntoIncidents } from '../lib/alert-model.js';
 import { Disposer, type View, type ViewContext, type ViewFactory } from './view.js';
 
 export function severityHealth(a: { severity: string }): Health {
   return a.severity === 'critical' ? 'critical' : 'warning';
-}
-
-export interface Incident {
-  key: string;
-  title: string;
-  kmsHost: string | null;
-  alerts: AlertListItem[];
-  worst: 'critical' | 'warning';
-}
-
-/** Groups alerts under their KMS host; the rest one group each by subject kind. Worst incident first. */
-export function groupIntoIncidents(alerts: readonly AlertListItem[]): Incident[] {
-  const map = new Map<string, Incident>();
-  for (const a of alerts) {
-    const key = a.kmsHost ? `kms:${a.kmsHost}` : a.subject.kind === 'kms-host' ? `kms:${a.subject.id}` : 'other';
-    const kmsHost = a.kmsHost ?? (a.subject.kind === 'kms-host' ? a.subject.id : null);
-    let inc = map.get(key);
-    if (!inc) {
-      inc = { key, title: kmsHost ? `KMS host ${kmsHost}` : 'Not tied to a KMS host', kmsHost, alerts: [], worst: 'warning' };
-      map.set(key, inc);
-    }
-    inc.alerts.push(a);
-    if (a.severity === 'critical') inc.worst = 'critical';
-  }
-  const rank = (i: Incident) => (i.worst === 'critical' ? 2 : 1) * 1e6 + i.alerts.length;
-  const list = [...map.values()].sort((a, b) => Number(a.key === 'other') - Number(b.key === 'other') || rank(b) - rank(a));
-  for (const i of list) i.alerts.sort((a, b) => (b.severity === 'critical' ? 1 : 0) - (a.severity === 'critical' ? 1 : 0) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
-  return list;
 }
 
 export const alertsView: ViewFactory = (ctx, route) => {

@@ -11,7 +11,7 @@ import { emptyState, errorState, pageHead, statusCell, timeAgo } from '../compon
 import { h, replaceChildren, setText } from '../lib/dom.js';
 import { num } from '../lib/format.js';
 import { href, type Route } from '../lib/router.js';
-import { EMPTY_FLEET_COMMAND } from './overview.js';
+import { emptyFleetCommands } from '../lib/fleet-figures.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
 
 const PAGE_SIZE = 100;
@@ -175,7 +175,7 @@ export const machinesView: ViewFactory = (ctx, route) => {
           tableWrap,
           filtered
             ? emptyState('No machine matches these filters', 'Clear a filter or search for part of a host name.', undefined, true)
-            : emptyState('No agents have reported yet', 'Machines appear here within seconds of their agent’s first report.', EMPTY_FLEET_COMMAND),
+            : emptyState('No agents have reported yet', 'Machines appear here within seconds of their agent’s first report.', emptyFleetCommands(location.origin)),
         );
       } else if (tableWrap.firstChild !== grid.el) replaceChildren(tableWrap, grid.el);
       const from = f.page * PAGE_SIZE;

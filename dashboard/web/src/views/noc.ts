@@ -8,7 +8,8 @@ import { emptyState, STATUS_COLORS, STATUS_ORDER, statusLabel, tickTimes } from 
 import { h, replaceChildren, setText } from '../lib/dom.js';
 import { clock as clockText, duration, num, relative } from '../lib/format.js';
 import { renderAge, renderConnection } from '../shell.js';
-import { AlertsModel, byStatusTotals, EMPTY_FLEET_COMMAND } from './overview.js';
+import { AlertsModel } from '../lib/alert-model.js';
+import { byStatusTotals, emptyFleetCommands } from '../lib/fleet-figures.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
 
 const RESYNC_MS = 15 * 60_000;
@@ -57,7 +58,7 @@ export const nocView: ViewFactory = (ctx) => {
   function render(): void {
     const t = now();
     if (summary && summary.machines.total === 0) {
-      replaceChildren(kpis, emptyState('No agents have reported yet', 'Machines appear within seconds of their first report.', EMPTY_FLEET_COMMAND));
+      replaceChildren(kpis, emptyState('No agents have reported yet', 'Machines appear within seconds of their first report.', emptyFleetCommands(location.origin)));
       replaceChildren(tiles);
     } else if (summary) {
       const s = summary;

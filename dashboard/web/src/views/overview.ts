@@ -1,6 +1,8 @@
 // Overview: fleet health at a glance. The Summary arrives on the `overview` room (snapshot, then whole-summary
 // deltas), alerts on the `alerts` room; the expiry wave is fetched and refreshed when the summary moves.
-import type { AlertCounts, AlertListItem, Summary } from '../../../../shared/api.js';
+import type { Summary } from '../../../../shared/api.js';
+import { AlertsModel } from '../lib/alert-model.js';
+import { byStatusTotals, emptyFleetCommands, percent } from '../lib/fleet-figures.js';
 import { channelLabel, CHANNELS } from '../../../../shared/channel.js';
 import { doughnutChart, expiryWaveChart } from '../components/charts.js';
 import { healthIcon, HEALTH_LABEL, HEALTH_RANK } from '../components/health-icon.js';
@@ -11,39 +13,6 @@ import { num, plural } from '../lib/format.js';
 import { ExpiryWave } from '../lib/forecast-schemas.js';
 import { href } from '../lib/router.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
-
-export const EMPTY_FLEET_COMMAND = 'npm run agent -- run --collector http://127.0.0.1:8080 --secret <enrolment secret>';
-
-export function byStatusTotals(summary: Summary): { licensed: number; grace: number; notification: number; unlicensed: number; none: number } {
-  const c = (k: string) => summary.byStatus[k] ?? 0;
-  return { licensed: c('1'), grace: c('2') + c('3') + c('4') + c('6'), notification: c('5'), unlicensed: c('0'), none: c('none') };
-}
-
-export function sortAlertsWorstFirst(alerts: readonly AlertListItem[]): AlertListItem[] {
-  const sev = (a: AlertListItem) => (a.severity === 'critical' ? 2 : 1);
-  const state = (a: AlertListItem) => (a.state === 'new' ? 1 : 0);
-  return [...alerts].sort((a, b) => state(b) - state(a) || sev(b) - sev(a) || Date.parse(b.raisedAt) - Date.parse(a.raisedAt));
-}
-
-/** Keeps the alerts room's list current from its snapshot and deltas. */
-export class AlertsModel {
-  readonly byId = new Map<string, AlertListItem>();
-  counts: AlertCounts = { active: 0, critical: 0, warning: 0, acknowledged: 0 };
-  loaded = false;
-  reset(alerts: readonly AlertListItem[], counts: AlertCounts): void {
-    this.byId.clear();
-    for (const a of alerts) if (a.state !== 'resolved') this.byId.set(a.id, a);
-    this.counts = counts;
-    this.loaded = true;
-  }
-  apply(a: AlertListItem): void {
-    if (a.state === 'resolved') this.byId.delete(a.id);
-    else this.byId.set(a.id, a);
-  }
-  active(): AlertListItem[] {
-    return sortAlertsWorstFirst([...this.byId.values()]);
-  }
-}
 
 export const overviewView: ViewFactory = (ctx) => {
   const d = new Disposer();
@@ -95,7 +64,7 @@ export const overviewView: ViewFactory = (ctx) => {
     if (s.machines.total === 0) {
       replaceChildren(
         body,
-        emptyState('No agents have reported yet', 'Start an agent on a Windows machine (or a simulated fleet) and point it at this collector; machines appear here within seconds of their first report.', EMPTY_FLEET_COMMAND),
+        emptyState('No agents have reported yet', 'Start an agent on a Windows machine (or a simulated fleet) and point it at this collector; machines appear here within seconds of their first report.', emptyFleetCommands(location.origin)),
       );
       setText(sub, 'No machines yet');
       replaceChildren(fleetHealth, healthIcon('unknown', 16), 'Unknown');
@@ -109,7 +78,7 @@ export const overviewView: ViewFactory = (ctx) => {
     replaceChildren(
       kpis,
       kpi('Machines', s.machines.total, s.machines.stale ? `${num(s.machines.stale)} not reporting` : 'all reporting', s.machines.stale ? 'warning' : 'healthy', 'machines'),
-      kpi('Licensed', t.licensed, pct(t.licensed, s.machines.total), 'healthy', 'licensed', href(['machines'], { status: '1' })),
+      kpi('Licensed', t.licensed, percent(t.licensed, s.machines.total), 'healthy', 'licensed', href(['machines'], { status: '1' })),
       kpi('In grace', t.grace, 'initial, additional, extended', t.grace ? 'warning' : 'healthy', 'grace', href(['machines'], { status: '2,3,4,6' })),
       kpi('Notification', t.notification, 'reduced functionality', t.notification ? 'critical' : 'healthy', 'notification', href(['machines'], { status: '5' })),
       kpi('Unlicensed', t.unlicensed, t.none ? `${num(t.none)} without Windows product` : 'key installed, not activated', t.unlicensed ? 'critical' : 'healthy', 'unlicensed', href(['machines'], { status: '0' })),
@@ -121,7 +90,7 @@ export const overviewView: ViewFactory = (ctx) => {
       labels: keys.map((k) => statusLabel(k === 'none' ? null : Number(k))),
       values: keys.map((k) => s.byStatus[k] ?? 0),
       colors: keys.map((k) => STATUS_COLORS[k]!),
-      center: pct(t.licensed, s.machines.total),
+      center: percent(t.licensed, s.machines.total),
       centerLabel: 'licensed',
     });
     replaceChildren(
@@ -255,9 +224,3 @@ export const overviewView: ViewFactory = (ctx) => {
   };
   return view;
 };
-
-function pct(part: number, total: number): string {
-  if (!total) return '—';
-  const p = (part / total) * 100;
-  return `${p >= 99.95 || p === 0 ? p.toFixed(0) : p.toFixed(1)}%`;
-}
