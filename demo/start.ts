@@ -1,0 +1,153 @@
+/**
+ * `npm start`: the collector with its embedded store in ./data (VAWATCH_DATA) and the `enterprise` simulated fleet
+ * (history fast-forwarded to now, then live). Prints two lines a script can read:
+ *   dashboard: http://127.0.0.1:PORT/
+ *   login: USER / PASSWORD
+ * The demo credentials and enrolment secret are kept in the data folder, so a restart over it prints the same ones.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { startFleet } from '../agent/fleet/index.js';
+import { createCollector } from '../dashboard/server/collector.js';
+import { defaultPlugins } from '../dashboard/server/default-plugins.js';
+import { consoleLogger } from '../dashboard/server/log.js';
+import { createCronScheduler } from '../platform/cron-scheduler.js';
+import { systemClock } from '../shared/scheduling.js';
+
+const HELP = `usage: npm start [-- OPTIONS]
+
+Runs the collector (embedded SQLite store) and a simulated fleet on one machine, then prints
+  dashboard: http://127.0.0.1:PORT/
+  login: USER / PASSWORD
+
+Options (flag, environment, default):
+  --port N          PORT            8080        port of the dashboard and API (0 = any free port)
+  --data DIR        VAWATCH_DATA    ./data      data folder (database, demo credentials, the fleet's agent state)
+  --scenario NAME   VAWATCH_SCENARIO enterprise simulated scenario
+  --days N          VAWATCH_DAYS    30          days of history fast-forwarded before running live
+  --quiet                                       no progress lines on stderr
+  --help                                        this text`;
+
+const Options = z.object({
+  port: z.coerce.number({ error: 'expected a port number 0..65535' }).int({ error: 'expected a port number 0..65535' }).min(0, { error: 'expected a port number 0..65535' }).max(65535, { error: 'expected a port number 0..65535' }),
+  data: z.string().min(1),
+  scenario: z.string().min(1),
+  days: z.coerce.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(0, { error: 'expected 0 or more days' }).max(365, { error: 'expected at most 365 days' }),
+  quiet: z.boolean(),
+});
+
+const Credentials = z.object({ username: z.string(), password: z.string(), enrolmentSecret: z.string() });
+
+function fail(message: string): never {
+  process.stderr.write(`start: ${message}\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv: string[]): z.infer<typeof Options> {
+  const raw: Record<string, unknown> = {
+    port: process.env.PORT ?? '8080',
+    data: process.env.VAWATCH_DATA ?? './data',
+    scenario: process.env.VAWATCH_SCENARIO ?? 'enterprise',
+    days: process.env.VAWATCH_DAYS ?? '30',
+    quiet: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quiet') raw.quiet = true;
+    else if (['--port', '--data', '--scenario', '--days'].includes(a)) {
+      const v = argv[++i];
+      if (v === undefined) fail(`${a} needs a value`);
+      raw[a.slice(2)] = v;
+    } else fail(`unknown option ${a} (see --help)`);
+  }
+  const r = Options.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0]!;
+    fail(`--${String(i.path[0])}: ${i.message}`);
+  }
+  return r.data;
+}
+
+/** The demo's credentials: made up at the first start, then read back, so a restart prints the same login. */
+function demoCredentials(dataDir: string): z.infer<typeof Credentials> {
+  const file = join(dataDir, 'demo-credentials.json');
+  if (existsSync(file)) {
+    const r = Credentials.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    if (!r.success) fail(`${file} is damaged; delete the data folder to start afresh`);
+    return r.data;
+  }
+  const creds = { username: 'admin', password: randomBytes(9).toString('base64url'), enrolmentSecret: randomBytes(18).toString('base64url') };
+  mkdirSync(dataDir, { recursive: true });
+  writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
+  return creds;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${HELP}\n`);
+    return;
+  }
+  const opts = parseArgs(argv);
+  const dataDir = resolve(opts.data);
+  const creds = demoCredentials(dataDir);
+  const here = dirname(fileURLToPath(import.meta.url));
+  const quiet = opts.quiet;
+  const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : consoleLogger();
+
+  const collector = await createCollector({
+    config: {
+      host: '127.0.0.1',
+      port: opts.port,
+      dataDir,
+      adminUsername: creds.username,
+      adminPassword: creds.password,
+      enrolmentSecret: creds.enrolmentSecret,
+      webDir: join(here, '..', 'dashboard', 'web', 'dist'),
+    },
+    clock: systemClock,
+    scheduler: createCronScheduler(),
+    log,
+    plugins: defaultPlugins(),
+  });
+  let url: string;
+  try {
+    ({ url } = await collector.listen());
+  } catch (e) {
+    await collector.close();
+    fail(`cannot listen on 127.0.0.1:${opts.port}: ${(e as NodeJS.ErrnoException).code ?? String(e)} (try --port 0)`);
+  }
+  process.stdout.write(`dashboard: ${url}\n`);
+  process.stdout.write(`login: ${creds.username} / ${creds.password}\n`);
+
+  const fleet = await startFleet({
+    scenario: opts.scenario,
+    collectorUrl: url.replace(/\/$/, ''),
+    enrolmentSecret: creds.enrolmentSecret,
+    stateDir: join(dataDir, 'fleet'),
+    historyDays: opts.days,
+    log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+  });
+  fleet.caughtUp.then(
+    () => {
+      if (!quiet) process.stderr.write(`start: history caught up; ${fleet.stats().machines} machines running live\n`);
+    },
+    (e: unknown) => process.stderr.write(`start: the fleet stopped: ${e instanceof Error ? e.message : String(e)}\n`),
+  );
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await fleet.stop().catch(() => undefined);
+    await collector.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+}
+
+await main();
