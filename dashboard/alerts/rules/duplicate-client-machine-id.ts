@@ -18,10 +18,10 @@ export type DuplicateClientMachineIdConfig = z.infer<typeof DuplicateClientMachi
 
 export function evaluate(state: FleetView, now: number, config: ByGroup<DuplicateClientMachineIdConfig>): Finding[] {
   // cmid → names of machines using it (agent hostnames and client FQDNs seen by hosts), plus what we know of them.
-  const byCmid = new Map<string, { names: Map<string, AffectedMachine>; group: string | null; hosts: Set<string> }>();
+  const byCmid = new Map<string, { names: Map<string, AffectedMachine>; seen: Set<string>; group: string | null; hosts: Set<string> }>();
   const entry = (cmid: string) => {
     let e = byCmid.get(cmid);
-    if (!e) byCmid.set(cmid, (e = { names: new Map(), group: null, hosts: new Set() }));
+    if (!e) byCmid.set(cmid, (e = { names: new Map(), seen: new Set(), group: null, hosts: new Set() }));
     return e;
   };
   for (const m of state.machines) {
@@ -34,15 +34,19 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Duplicat
   }
   for (const h of state.kmsHosts) {
     if (h.retired) continue;
+    const hostName = canonicalHostName(h.hostname);
     for (const r of h.requests) {
       if (now - r.time >= KMS_CLIENT_WINDOW_DAYS * MS.DAY || r.time > now) continue;
       const e = entry(r.cmid.toLowerCase());
+      e.hosts.add(hostName);
+      e.group ??= h.group;
+      // A host logs a client every few hours: compare each client name once, not each request.
+      if (e.seen.has(r.clientFqdn)) continue;
+      e.seen.add(r.clientFqdn);
       const known = [...e.names.keys()].some((n) => sameHost(n, r.clientFqdn));
       if (!known) {
         e.names.set(canonicalHostName(r.clientFqdn), { machineId: r.clientFqdn, hostname: r.clientFqdn, detail: `seen by ${h.hostname}` });
       }
-      e.group ??= h.group;
-      e.hosts.add(canonicalHostName(h.hostname));
     }
   }
   const out: Finding[] = [];
