@@ -1,7 +1,7 @@
 // Builds the browser dashboard into dist/: hashed, immutable assets under assets/ and an index.html that names them.
 // `npm run build:web -- --help` lists the options. Also importable (buildWeb) so tests build in-process.
 import * as esbuild from 'esbuild';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -69,6 +69,28 @@ const withoutZodLocales: esbuild.Plugin = {
     b.onLoad({ filter: /.*/, namespace: 'empty' }, () => ({ contents: 'export {};', loader: 'js' }));
   },
 };
+
+/**
+ * Builds the dashboard when dist/ is missing or older than any source file, so `npm start` and `npm run collector`
+ * serve the current UI without a separate step. Returns the folder to give the collector as `webDir`.
+ */
+export async function ensureWebBuilt(outDir: string = DEFAULT_DIST_DIR): Promise<{ outDir: string; built: boolean }> {
+  const index = path.join(outDir, 'index.html');
+  const builtAt = await stat(index).then((s) => s.mtimeMs, () => 0);
+  const newest = await newestMtime(path.join(HERE, 'src'));
+  if (builtAt && builtAt >= newest) return { outDir: path.resolve(outDir), built: false };
+  const r = await buildWeb({ outDir });
+  return { outDir: r.outDir, built: true };
+}
+
+async function newestMtime(dir: string): Promise<number> {
+  let newest = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? await newestMtime(p) : (await stat(p)).mtimeMs);
+  }
+  return newest;
+}
 
 const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="#1d4ed8"/><path d="M8 17l5 5 11-12" fill="none" stroke="#fff" stroke-width="3.5" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 

@@ -102,10 +102,11 @@ export type Knowledge = z.infer<typeof Knowledge>;
 
 const HistoryEntry = z.looseObject({
   at: Instant,
-  action: z.string().optional(),
-  state: z.string().optional(),
-  by: z.string().nullable().optional(),
-  comment: z.string().nullable().optional(),
+  /** raised, changed, acknowledged, commented, silenced, resolved. */
+  kind: z.string().optional().default('changed'),
+  actor: z.string().nullable().optional().default(null),
+  comment: z.string().nullable().optional().default(null),
+  detail: z.string().nullable().optional().default(null),
 });
 
 /** GET /api/v1/alerts/:id — the list item plus knowledge, affected machines and history. */
@@ -116,7 +117,9 @@ export const AlertDetail = AlertListItem.extend({
   history: z.array(HistoryEntry).optional().default([]),
   acknowledgedBy: z.string().nullable().optional(),
   acknowledgedAt: MaybeInstant,
-  comment: z.string().nullable().optional(),
+  silencedBy: z.string().nullable().optional(),
+  silenceReason: z.string().nullable().optional(),
+  occurrence: z.number().optional(),
 });
 export type AlertDetail = z.infer<typeof AlertDetail>;
 

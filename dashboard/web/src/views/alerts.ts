@@ -206,7 +206,8 @@ class AlertDetailPane {
           h('dd', null, a.subject.kind === 'machine' ? h('a', { attrs: { href: href(['machines', a.subject.id]) } }, a.subject.name) : a.subject.kind === 'kms-host' ? h('a', { attrs: { href: href(['kms-hosts', a.subject.id]) } }, a.subject.name) : a.subject.name),
           a.kmsHost ? [h('dt', null, 'KMS host'), h('dd', null, h('a', { attrs: { href: href(['kms-hosts', a.kmsHost]) } }, a.kmsHost))] : null,
           a.group ? [h('dt', null, 'Group'), h('dd', null, a.group)] : null,
-          a.silencedUntil ? [h('dt', null, 'Silenced until'), h('dd', null, dateTime(a.silencedUntil))] : null,
+          a.silencedUntil ? [h('dt', null, 'Silenced until'), h('dd', null, dateTime(a.silencedUntil), a.silencedBy ? ` by ${a.silencedBy}` : '', a.silenceReason ? ` — ${a.silenceReason}` : '')] : null,
+          a.occurrence && a.occurrence > 1 ? [h('dt', null, 'Occurrence'), h('dd', null, `${a.occurrence} (it cleared and came back)`)] : null,
         ),
         a.summary ? h('p', { class: 'muted' }, a.summary) : null,
       ),
@@ -249,7 +250,12 @@ class AlertDetailPane {
             'ul',
             { class: 'timeline' },
             [...a.history].reverse().map((e) =>
-              h('li', null, healthIcon(e.action === 'acknowledged' || e.state === 'acknowledged' ? 'healthy' : 'unknown', 14), h('div', null, h('div', null, h('strong', null, e.action ?? e.state ?? 'change'), e.by ? ` by ${e.by}` : '', e.comment ? ` — “${e.comment}”` : ''), h('div', { class: 'when' }, dateTime(e.at)))),
+              h(
+                'li',
+                null,
+                healthIcon(e.kind === 'resolved' || e.kind === 'acknowledged' ? 'healthy' : e.kind === 'raised' ? severityHealth(a) : 'unknown', 14),
+                h('div', null, h('div', null, h('strong', null, e.kind), e.actor ? ` by ${e.actor}` : '', e.comment ? ` — “${e.comment}”` : '', e.detail ? h('span', { class: 'muted' }, ` · ${e.detail}`) : null), h('div', { class: 'when' }, dateTime(e.at))),
+              ),
             ),
           ),
         ),
@@ -283,10 +289,34 @@ class AlertDetailPane {
     ack.addEventListener('click', () => send('ack', ack));
     const addComment = h('button', { class: 'btn' }, 'Add comment');
     addComment.addEventListener('click', () => send('comment', addComment));
+    const span = h('select', { attrs: { 'aria-label': 'Silence for' } }, ([[60, '1 hour'], [240, '4 hours'], [1440, '1 day'], [10080, '7 days']] as const).map(([m, l]) => h('option', { attrs: { value: m } }, `Silence ${l}`)));
+    const silence = h('button', { class: 'btn' }, 'Silence');
+    silence.addEventListener('click', () => {
+      const reason = comment.value.trim();
+      if (!reason) {
+        msg.className = 'form-msg error';
+        msg.textContent = 'Say why in the comment: a silence needs a reason.';
+        return;
+      }
+      silence.disabled = true;
+      this.#ctx.api.post(`/api/v1/alerts/${encodeURIComponent(a.id)}/silence`, { minutes: Number(span.value), reason }, AckResult).then(
+        () => {
+          this.#draft = '';
+          msg.className = 'form-msg ok';
+          msg.textContent = 'Silenced.';
+          this.refresh();
+        },
+        (err: unknown) => {
+          silence.disabled = false;
+          msg.className = 'form-msg error';
+          msg.textContent = err instanceof Error ? err.message : String(err);
+        },
+      );
+    });
     return section(
       'Respond',
       h('div', { class: 'field' }, h('label', null, 'Comment'), comment),
-      h('div', { class: 'form-row' }, a.state === 'new' ? ack : null, addComment),
+      h('div', { class: 'form-row' }, a.state === 'new' ? ack : null, addComment, span, silence),
       msg,
     );
   }
