@@ -49,7 +49,8 @@ export function metricsPlugin(
         clock: ctx.clock,
         scheduler: ctx.scheduler,
         log: ctx.log,
-        options,
+        // The collector's configuration first (flags, environment, file), then what the caller passed.
+        options: { machineSeriesLimit: ctx.config.metricsMachineSeries, refreshSeconds: ctx.config.metricsRefreshSeconds, ...options },
       });
       const e = exporter;
       unsubscribe = ctx.state.onChange((c) => {

@@ -112,7 +112,20 @@ export function notifyPlugin(options: NotifyOptionsInput, engine: () => AlertsEn
     },
     sync,
     setup(ctx) {
-      const n = new AlertNotifications({ options, scheduler: ctx.scheduler, log: ctx.log });
+      const c = ctx.config;
+      const fromConfig: NotifyOptionsInput = {
+        ...(c.alertmanagerUrl ? { alertmanagerUrl: c.alertmanagerUrl } : {}),
+        publicUrl: c.publicUrl ?? `http://${c.host === '0.0.0.0' || c.host === '::' ? '127.0.0.1' : c.host}:${c.port}`,
+        silenceOnAck: c.ackSilenceHours > 0,
+        ...(c.ackSilenceHours > 0 ? { ackSilenceHours: c.ackSilenceHours } : {}),
+        webhooks: (c.webhookUrls ?? '')
+          .split(',')
+          .map((u) => u.trim())
+          .filter(Boolean)
+          .map((url) => ({ url, ...(c.webhookSecret ? { secret: c.webhookSecret } : {}) })),
+      };
+      // The collector's configuration first (flags, environment, file), then what the caller passed.
+      const n = new AlertNotifications({ options: { ...fromConfig, ...options }, scheduler: ctx.scheduler, log: ctx.log });
       if (!n.options.alertmanagerUrl && n.options.webhooks.length === 0) return;
       notifications = n;
       ctx.api.use('/alerts', (req, res, next) => {

@@ -33,6 +33,13 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'tlsKey', flag: '--tls-key', env: 'VAWATCH_TLS_KEY', default: 'none', help: 'PEM private key file for --tls-cert' },
   { key: 'trustProxy', flag: '--trust-proxy', env: 'VAWATCH_TRUST_PROXY', default: 'false', help: 'trust X-Forwarded-* from a reverse proxy that terminates TLS' },
   { key: 'metricsToken', flag: '--metrics-token', env: 'VAWATCH_METRICS_TOKEN', default: 'none (open)', help: 'bearer token required on /metrics' },
+  { key: 'metricsMachineSeries', flag: '--metrics-machine-series', env: 'VAWATCH_METRICS_MACHINE_SERIES', default: '10000', help: 'per-machine series on /metrics up to this many machines (0 = never); above it, aggregates only' },
+  { key: 'metricsRefreshSeconds', flag: '--metrics-refresh-seconds', env: 'VAWATCH_METRICS_REFRESH_SECONDS', default: '15', help: 'how often the per-machine series and the expiry wave are recomputed' },
+  { key: 'alertmanagerUrl', flag: '--alertmanager-url', env: 'VAWATCH_ALERTMANAGER_URL', default: 'none (no push)', help: 'Alertmanager to push the collector\'s alerts to, e.g. http://alertmanager:9093' },
+  { key: 'publicUrl', flag: '--public-url', env: 'VAWATCH_PUBLIC_URL', default: 'http://127.0.0.1:PORT', help: 'the dashboard address people open (links in pushed alerts and webhooks)' },
+  { key: 'ackSilenceHours', flag: '--ack-silence-hours', env: 'VAWATCH_ACK_SILENCE_HOURS', default: '24', help: 'an acknowledgement silences the alert in Alertmanager this long (0 = no silence)' },
+  { key: 'webhookUrls', flag: '--webhooks', env: 'VAWATCH_WEBHOOKS', default: 'none', help: 'comma-separated URLs that receive every alert event as JSON (retried with backoff)' },
+  { key: 'webhookSecret', flag: '--webhook-secret', env: 'VAWATCH_WEBHOOK_SECRET', default: 'none (unsigned)', help: 'HMAC-SHA256 key signing webhook bodies (X-Vawatch-Signature)' },
   { key: 'webDir', flag: '--web-dir', env: 'VAWATCH_WEB_DIR', default: 'dashboard/web/dist', help: 'built web UI to serve' },
 ];
 

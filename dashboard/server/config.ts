@@ -49,6 +49,20 @@ export const CollectorConfig = z.object({
     .default(false),
   /** Bearer token required on /metrics when set. */
   metricsToken: z.string().optional(),
+  /** Per-machine Prometheus series while the fleet has at most this many live machines (0: never). */
+  metricsMachineSeries: z.coerce.number().int().min(0).default(10_000),
+  /** How often per-machine series, the expiry wave and agent freshness are recomputed for /metrics. */
+  metricsRefreshSeconds: z.coerce.number().min(1).max(3600).default(15),
+  /** Alertmanager base URL: the collector pushes its own alerts there (none: no push). */
+  alertmanagerUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** The dashboard's address as people open it, for links in pushed alerts and webhooks. */
+  publicUrl: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  /** Acknowledging an alert creates an Alertmanager silence for this many hours (0: no silence). */
+  ackSilenceHours: z.coerce.number().min(0).max(24 * 90).default(24),
+  /** Generic webhooks (comma-separated URLs) receiving every alert event as JSON. */
+  webhookUrls: z.string().optional(),
+  /** Signs webhook bodies (X-Vawatch-Signature: sha256=HMAC) when set. */
+  webhookSecret: z.string().min(8, { error: 'webhook secret must be at least 8 characters' }).optional(),
   /** Built web UI (index.html and assets); a plain status page is served when it does not exist. */
   webDir: z.string().optional(),
 });

@@ -1,4 +1,6 @@
 import { alertsPlugin } from '../alerts/alerts-plugin.js';
+import { metricsPlugin } from '../metrics/metrics-plugin.js';
+import { notifyPlugin } from '../notify/notify-plugin.js';
 import type { CollectorPlugin } from './plugin.js';
 
 /**
@@ -6,5 +8,8 @@ import type { CollectorPlugin } from './plugin.js';
  * line here; tests pass their own list to createCollector.
  */
 export function defaultPlugins(): CollectorPlugin[] {
-  return [alertsPlugin()];
+  const alerts = alertsPlugin();
+  const engine = () => alerts.engine();
+  // notify first: its hook must see the alert actions (acknowledge → silence) before the alert routes answer them.
+  return [notifyPlugin({}, engine), alerts, metricsPlugin({}, engine)];
 }
