@@ -121,7 +121,12 @@ export function remainingMinutesAt(term: LicenceTerm, nowMs: number): number {
 
 /** The term a successful KMS activation or renewal at `nowMs` starts: 180 days of validity. */
 export function kmsTermFrom(nowMs: number): LicenceTerm {
-  return { phase: 'kms', validUntilMs: nowMs + KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY };
+  return { phase: 'kms', validUntilMs: kmsValidUntil(nowMs) };
+}
+
+/** The end of the validity a KMS activation or renewal at `nowMs` gives: 180 days later. */
+export function kmsValidUntil(nowMs: number): number {
+  return nowMs + KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY;
 }
 
 /** The term a hardware change at `nowMs` starts: 30 days out of tolerance. */

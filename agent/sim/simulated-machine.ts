@@ -26,10 +26,10 @@ import {
   type RawSoftwareLicensingProduct,
   type RawSoftwareLicensingService,
 } from '../../shared/wmi-shapes.js';
-import { EventLog } from './event-log.js';
+import { EventLog, type RefTable } from './event-log.js';
 import { type ClientIdentity, EVENT, FLAG_NOT_ENOUGH_COUNT, HR } from './event-records.js';
 import { KmsHostService, MAX_COUNT } from './kms-host-service.js';
-import { type LicenceReading, type LicenceTerm, kmsTermFrom, ootTermFrom, readTerm, remainingMinutesAt, statusAt } from './licence-term.js';
+import { type LicenceReading, type LicenceTerm, kmsTermFrom, kmsValidUntil, ootTermFrom, readTerm, remainingMinutesAt, statusAt } from './licence-term.js';
 import { type KeyChannel, type OsProfile, activationIdOf, channelToken } from './os-profile.js';
 import type { Prng } from './prng.js';
 
@@ -51,7 +51,13 @@ export interface MachineWorld {
   machineNamed(fqdn: string): SimulatedMachine | undefined;
   /** Called once per event record written anywhere (for the daily summary). */
   eventWritten(): void;
+  /** Numbers the strings and identities event records refer to. */
+  readonly refs: RefTable;
   readonly logCapacity: { application: number; kms: number };
+  /** The RefTable number of the 8198 command line. */
+  readonly embeddingRef: number;
+  /** The RefTable number of a host name no machine answers to (a stale /skms). */
+  nameRef(fqdn: string): number;
 }
 
 /** How a machine is built. */
@@ -98,6 +104,10 @@ export class SimulatedMachine {
   #world: MachineWorld;
   #cmid: string;
   #identity: ClientIdentity;
+  /** RefTable numbers of this machine's identity, name and domain, for its event records. */
+  #identityRef: number;
+  readonly hostnameRef: number;
+  #domainRef: number;
   #rearms: number;
   #term: LicenceTerm;
   #kmsMachine: { host: string; port: number } | null;
@@ -136,11 +146,14 @@ export class SimulatedMachine {
     this.#rearms = init.rearms;
     this.#kmsMachine = init.kmsMachine ? parseHostPort(init.kmsMachine) : null;
     this.#identity = this.#identityFor(init.cmid);
+    this.#identityRef = world.refs.add(this.#identity);
+    this.hostnameRef = world.refs.add(this.hostname);
+    this.#domainRef = world.refs.add(this.domain);
     const provider = init.profile.generation === 'vista' ? PROVIDER_SLC : PROVIDER_SPP;
-    this.#application = new EventLog(LOG_APPLICATION, provider, world.logCapacity.application);
+    this.#application = new EventLog(LOG_APPLICATION, provider, world.logCapacity.application, world.refs);
     const isHost = init.channel === 'kms-host';
     // The agreed layout gives 12290 the Security-SPP provider on every generation.
-    this.#kmsLog = isHost ? new EventLog(LOG_KMS, PROVIDER_SPP, world.logCapacity.kms) : null;
+    this.#kmsLog = isHost ? new EventLog(LOG_KMS, PROVIDER_SPP, world.logCapacity.kms, world.refs) : null;
     this.#service = isHost ? new KmsHostService(KMS_DEFAULT_PORT) : null;
     // Every install starts in its initial grace (reference 7); a CSVLK host is activated with Microsoft at setup.
     this.#term = isHost
@@ -320,6 +333,7 @@ export class SimulatedMachine {
     this.#rearms--;
     this.#cmid = newCmid;
     this.#identity = this.#identityFor(newCmid);
+    this.#identityRef = this.#world.refs.add(this.#identity);
     this.#term = { phase: 'oob', endsAtMs: now + this.profile.oobGraceDays * MS.DAY };
     if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(now + MS.MINUTE * 5);
     return HR.OK;
@@ -373,7 +387,13 @@ export class SimulatedMachine {
    * Host: a request arrives over the network. Returns the current count the host answers with, or a failure HRESULT
    * (all of which are above any count): 0xC004F074 down, 0xC004F039 port blocked, 0xC004F06C refused for clock skew.
    */
-  receiveKmsRequest(client: ClientIdentity, clientTimeMs: number, licenseStatus: number, minutesToExpiry: number): number {
+  receiveKmsRequest(
+    client: ClientIdentity,
+    clientRef: number,
+    clientTimeMs: number,
+    licenseStatus: number,
+    minutesToExpiry: number,
+  ): number {
     if (!this.#service || this.#down || this.#retired) return HR.NO_KMS_CONTACTED;
     if (this.#portBlocked) return HR.KMS_NOT_ANSWERING;
     const now = this.#world.scheduler.now();
@@ -386,7 +406,7 @@ export class SimulatedMachine {
       licenseStatus,
       minutesToExpiry,
       clientTimeMs,
-      client,
+      clientRef,
     );
     return r;
   }
@@ -406,8 +426,8 @@ export class SimulatedMachine {
   #publishDns(): void {
     if (!this.#service || this.#down || this.#retired || !this.#service.dnsPublishing) return;
     const hr = this.#world.srvRegister(this.domain, this.hostname, this.#service.listeningPort);
-    if (hr === HR.OK) this.#write(this.#application, EVENT.DNS_PUBLISH_SUCCEEDED, 0, 0, 0, 0, this.domain);
-    else this.#write(this.#application, EVENT.DNS_PUBLISH_FAILED, hr, 0, 0, 0, this.domain);
+    if (hr === HR.OK) this.#write(this.#application, EVENT.DNS_PUBLISH_SUCCEEDED, 0, 0, 0, 0, this.#domainRef);
+    else this.#write(this.#application, EVENT.DNS_PUBLISH_FAILED, hr, 0, 0, 0, this.#domainRef);
   }
 
   // ---- the KMS client side ----
@@ -447,7 +467,7 @@ export class SimulatedMachine {
       }
     }
     // Every host failed (or none was found): slui logs 8198 with the error (a mix of causes is 0xC004F074).
-    this.#write(this.#application, EVENT.ACTIVATION_FAILED, this.#failure, 0, 0, 0, '-Embedding');
+    this.#write(this.#application, EVENT.ACTIVATION_FAILED, this.#failure, 0, 0, 0, this.#world.embeddingRef);
     return false;
   }
 
@@ -470,9 +490,10 @@ export class SimulatedMachine {
     const minutes = remainingMinutesAt(term, now);
     const target = this.#world.machineNamed(host);
     const r = target
-      ? target.receiveKmsRequest(this.#identity, now + this.#skewMs, status, minutes)
+      ? target.receiveKmsRequest(this.#identity, this.#identityRef, now + this.#skewMs, status, minutes)
       : HR.NO_KMS_CONTACTED;
-    this.#write(this.#application, EVENT.KMS_REQUEST_SENT, r > MAX_COUNT ? r : HR.OK, status, minutes, port, this.#identity, host);
+    const hostRef = target ? target.hostnameRef : this.#world.nameRef(host);
+    this.#write(this.#application, EVENT.KMS_REQUEST_SENT, r > MAX_COUNT ? r : HR.OK, status, minutes, port, this.#identityRef, hostRef);
     if (r <= MAX_COUNT) this.#lastRequestAtMs = now;
     return r;
   }
@@ -482,7 +503,9 @@ export class SimulatedMachine {
     const policy = thresholdFor(this.osKind);
     const activated = count >= policy;
     if (activated) {
-      this.#term = kmsTermFrom(now);
+      // A renewal restarts the 180 days (reference 7); the term is updated in place, as renewals are frequent.
+      if (this.#term.phase === 'kms') this.#term.validUntilMs = kmsValidUntil(now);
+      else this.#term = kmsTermFrom(now);
       this.#rearms = Math.max(this.#rearms, REARMS_AFTER_KMS_ACTIVATION);
       this.#lastActivationAtMs = now;
       this.#hostPidSeen = this.#world.machineNamed(host)?.hostPid ?? null;
@@ -540,7 +563,7 @@ export class SimulatedMachine {
     return null;
   }
 
-  #write(log: EventLog, id: number, n1 = 0, n2 = 0, n3 = 0, n4 = 0, a: unknown = null, b: unknown = null): void {
+  #write(log: EventLog, id: number, n1 = 0, n2 = 0, n3 = 0, n4 = 0, a = 0, b = 0): void {
     log.write(id, this.#world.scheduler.now() + this.#skewMs, n1, n2, n3, n4, a, b);
     this.#world.eventWritten();
   }

@@ -6,7 +6,7 @@ import { MS } from '../../shared/kms-rules.js';
 import { LICENSE_STATUS_VALUES } from '../../shared/license-status.js';
 import { VirtualClock } from '../../shared/scheduling.js';
 import type { OsKind } from '../../shared/windows-product.js';
-import { DEFAULT_LOG_CAPACITY } from './event-log.js';
+import { DEFAULT_LOG_CAPACITY, RefTable } from './event-log.js';
 import { HR } from './event-records.js';
 import { type KeyChannel, OS_PROFILES, type OsProfileName } from './os-profile.js';
 import { Prng } from './prng.js';
@@ -103,8 +103,17 @@ export class Simulation {
       application: opts.logCapacity?.application ?? DEFAULT_LOG_CAPACITY.application,
       kms: opts.logCapacity?.kms ?? DEFAULT_LOG_CAPACITY.kms,
     };
+    const refs = new RefTable();
+    const unknownNames = new Map<string, number>();
     this.#world = {
       scheduler: this.clock,
+      refs,
+      embeddingRef: refs.add('-Embedding'),
+      nameRef: (fqdn) => {
+        let ref = unknownNames.get(fqdn);
+        if (ref === undefined) unknownNames.set(fqdn, (ref = refs.add(fqdn)));
+        return ref;
+      },
       prng: behaviour,
       logCapacity: capacity,
       srvLookup: (domain) => [...(srv.get(domain) ?? [])].map(([host, port]) => ({ host, port })),

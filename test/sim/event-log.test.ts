@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MS } from '../../shared/kms-rules.js';
 import { LOG_APPLICATION, LOG_KMS } from '../../shared/wmi-shapes.js';
 import { Simulation } from '../../agent/sim/index.js';
-import { EventLog } from '../../agent/sim/event-log.js';
+import { EventLog, RefTable } from '../../agent/sim/event-log.js';
 
 describe('event log ring', () => {
   it.each([
@@ -13,9 +13,13 @@ describe('event log ring', () => {
     { capacity: 5, written: 12, after: 9, ids: [12, 11, 10] },
     { capacity: 5, written: 12, after: 12, ids: [] },
     { capacity: 1, written: 4, after: 0, ids: [4] },
+    { capacity: 150, written: 400, after: 380, ids: Array.from({ length: 20 }, (_, i) => 400 - i) },
+    { capacity: 150, written: 400, after: 0, ids: Array.from({ length: 150 }, (_, i) => 400 - i) },
+    { capacity: 130, written: 129, after: 0, ids: Array.from({ length: 129 }, (_, i) => 129 - i) },
   ])('capacity $capacity, $written written, read after $after → $ids', ({ capacity, written, after, ids }) => {
-    const log = new EventLog(LOG_APPLICATION, 'Microsoft-Windows-Security-SPP', capacity);
-    for (let i = 1; i <= written; i++) log.write(12294, Date.UTC(2026, 0, 1) + i * MS.MINUTE, 0, 0, 0, 0, `d${i}`);
+    const refs = new RefTable();
+    const log = new EventLog(LOG_APPLICATION, 'Microsoft-Windows-Security-SPP', capacity, refs);
+    for (let i = 1; i <= written; i++) log.write(12294, Date.UTC(2026, 0, 1) + i * MS.MINUTE, 0, 0, 0, 0, refs.add(`d${i}`));
     const read = log.read(after);
     expect(read.map((r) => r.RecordId)).toEqual(ids);
     // the record in each slot is the one with that RecordId, not an older one left behind by the wrap
@@ -26,7 +30,7 @@ describe('event log ring', () => {
   });
 
   it('reads at most `limit` records, the newest', () => {
-    const log = new EventLog(LOG_APPLICATION, 'p', 10);
+    const log = new EventLog(LOG_APPLICATION, 'p', 10, new RefTable());
     for (let i = 0; i < 7; i++) log.write(8198, i, 0xc004f074);
     expect(log.read(0, 2).map((r) => r.RecordId)).toEqual([7, 6]);
   });
