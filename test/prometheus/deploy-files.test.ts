@@ -56,10 +56,10 @@ describe.skipIf(!binaries.amtool)(needs('amtool', 'shipped Alertmanager config')
 });
 
 describe.skipIf(!binaries.dockerCompose)(needs('dockerCompose', 'docker-compose.yml'), () => {
-  it('docker-compose config accepts the compose file and it has the four services', () => {
+  it('docker-compose config accepts the compose file and it has the five services', () => {
     const r = run(binaries.dockerCompose!, ['-f', join(root, 'docker-compose.yml'), 'config', '--services']);
     expect(r.status).toBe(0);
-    expect(r.output.split('\n').filter(Boolean).sort()).toEqual(['alertmanager', 'grafana', 'prometheus', 'vawatch']);
+    expect(r.output.split('\n').filter(Boolean).sort()).toEqual(['alertmanager', 'fleet', 'grafana', 'prometheus', 'vawatch']);
   });
 });
 
