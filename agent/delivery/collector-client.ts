@@ -2,6 +2,8 @@
  * The agent's side of the HTTP envelope (shared/protocol.ts): enrol, and send a ReportBatch. Every answer becomes a
  * value the delivery loop can act on; nothing throws for a network error or an HTTP status.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { z } from 'zod';
 import {
   EnrolResponse,
@@ -21,8 +23,12 @@ export interface CollectorClientOptions {
   baseUrl: string;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
-  /** Injected for tests; the global fetch otherwise. */
-  fetch?: typeof fetch;
+}
+
+interface RawAnswer {
+  status: number;
+  text: string;
+  retryAfter: string | null;
 }
 
 /** Retry-After as delta-seconds or an HTTP date, in milliseconds from `nowMs`. */
@@ -34,62 +40,83 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   return Number.isNaN(t) ? undefined : Math.max(0, t - nowMs);
 }
 
+/**
+ * node:http rather than fetch: the global fetch loads undici, about 10 MB of resident memory an agent on every
+ * machine should not pay for two small POSTs.
+ */
 export class CollectorClient {
-  readonly #base: string;
+  readonly #base: URL;
   readonly #timeoutMs: number;
-  readonly #fetch: typeof fetch;
+  readonly #agent: http.Agent;
 
   constructor(opts: CollectorClientOptions) {
-    this.#base = opts.baseUrl.replace(/\/+$/, '');
+    this.#base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
-    this.#fetch = opts.fetch ?? fetch;
+    this.#agent = this.#base.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
   }
 
   enrol(req: EnrolRequest): Promise<CollectorAnswer<EnrolResponse>> {
-    return this.#post('/api/v1/agents/enrol', req, undefined, EnrolResponse);
+    return this.#post('api/v1/agents/enrol', req, undefined, EnrolResponse);
   }
 
   sendBatch(token: string, batch: ReportBatch): Promise<CollectorAnswer<ReportAck>> {
-    return this.#post('/api/v1/reports', batch, token, ReportAck);
+    return this.#post('api/v1/reports', batch, token, ReportAck);
+  }
+
+  /** Closes idle keep-alive connections. */
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  #request(path: string, body: string, token: string | undefined): Promise<RawAnswer> {
+    const url = new URL(path, this.#base);
+    const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    if (token) headers.authorization = `Bearer ${token}`;
+    const lib = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = lib.request(url, { method: 'POST', headers, agent: this.#agent, timeout: this.#timeoutMs }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ra = res.headers['retry-after'];
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: typeof ra === 'string' ? ra : null });
+        });
+        res.on('error', reject);
+      });
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${this.#timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   async #post<T>(path: string, body: unknown, token: string | undefined, schema: z.ZodType<T>): Promise<CollectorAnswer<T>> {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers.authorization = `Bearer ${token}`;
-    let res: Response;
-    let text: string;
+    let raw: RawAnswer;
     try {
-      res = await this.#fetch(`${this.#base}${path}`, {
-        method: 'POST',
-        headers,
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      text = await res.text();
+      raw = await this.#request(path, JSON.stringify(body), token);
     } catch (e) {
-      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      return { kind: 'network', message: cause?.code ?? cause?.message ?? (e as Error).message };
+      const err = e as NodeJS.ErrnoException;
+      return { kind: 'network', message: err.code ?? err.message };
     }
     let json: unknown;
     try {
-      json = text === '' ? undefined : JSON.parse(text);
+      json = raw.text === '' ? undefined : JSON.parse(raw.text);
     } catch {
       json = undefined;
     }
-    if (res.ok) {
+    if (raw.status >= 200 && raw.status < 300) {
       const parsed = schema.safeParse(json);
       if (parsed.success) return { kind: 'ok', body: parsed.data };
       // A 2xx we cannot read is the collector's fault and may pass: retry like a 5xx.
-      return { kind: 'http', status: 502, code: 'bad_answer', message: `unreadable answer to ${path}: ${describeIssues(parsed.error).summary}` };
+      return { kind: 'http', status: 502, code: 'bad_answer', message: `unreadable answer to /${path}: ${describeIssues(parsed.error).summary}` };
     }
     const err = ErrorBody.safeParse(json);
     const answer: CollectorAnswer<T> = {
       kind: 'http',
-      status: res.status,
-      code: err.success ? err.data.error.code : `http_${res.status}`,
-      message: err.success ? err.data.error.message : (text.slice(0, 300) || res.statusText),
+      status: raw.status,
+      code: err.success ? err.data.error.code : `http_${raw.status}`,
+      message: err.success ? err.data.error.message : raw.text.slice(0, 300) || `HTTP ${raw.status}`,
     };
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+    const retryAfterMs = parseRetryAfter(raw.retryAfter, Date.now());
     if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
     return answer;
   }

@@ -1,0 +1,132 @@
+/**
+ * Agent cost with the `sim` source (targets: ≤ 60 MB RSS, ≤ 50 ms CPU per poll):
+ * - CPU per poll, in-process: one agent on a simulated KMS host (the busiest machine: every client's 12290 lands in
+ *   its log) and one on a client, polled every simulated 15 minutes, each poll read, normalised, diffed, queued in a
+ *   file outbox and sent to a local collector stand-in.
+ * - RSS of a real agent process (`run --source sim`) after it has run for a few seconds: as deployed (bundled with
+ *   esbuild into one file, run by plain node with a small young generation, see agent/README.md) and under tsx as
+ *   `npm run agent` runs it, next to the RSS of a bare node process doing nothing (the floor any agent pays).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { Agent } from '../agent/agent.js';
+import { CollectorClient } from '../agent/delivery/collector-client.js';
+import { FileOutbox } from '../agent/outbox/file-outbox.js';
+import { createScenario } from '../agent/sim/index.js';
+import { SimSource } from '../agent/sources/sim-source.js';
+import { MemoryCredentialStore } from '../agent/state/credentials.js';
+import { cpuBaselineOpsPerSec, report } from './baseline.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const START = Date.UTC(2026, 0, 5);
+
+/** Acks every batch, enrols everyone: the cheapest collector, so the agent's own cost is what is measured. */
+async function ackingCollector(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { reports?: Array<{ epoch: number; seq: number }>; machineId?: string };
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/api/v1/agents/enrol') return res.end(JSON.stringify({ agentId: `a-${body.machineId}`, machineId: body.machineId, token: 't' }));
+      const last = body.reports?.at(-1);
+      res.end(JSON.stringify({ epoch: last?.epoch ?? 1, ackedThrough: last?.seq ?? 0 }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+async function cpuPerPoll(collectorUrl: string, hostname: string, polls: number): Promise<{ ms: number; events: number; reports: number }> {
+  const sim = createScenario('enterprise', { startMs: START, seed: 1 });
+  const machine = sim.machines.find((m) => m.hostname === hostname)!;
+  const dir = await mkdtemp(join(tmpdir(), 'vawatch-bench-agent-'));
+  try {
+    const outbox = await FileOutbox.open({ dir, newEpoch: () => 1 });
+    const agent = new Agent({
+      source: new SimSource(machine),
+      scheduler: sim.clock,
+      timers: sim.clock,
+      outbox,
+      credentials: new MemoryCredentialStore(),
+      client: new CollectorClient({ baseUrl: collectorUrl }),
+      enrolmentSecret: 's',
+      group: machine.group,
+      hostname: machine.hostname,
+      deadLetter: async () => {},
+      log: () => {},
+    });
+    // Warm up past the first activations, so the polls measured are the steady state plus renewals.
+    sim.runUntil(START + 2 * 86_400_000);
+    await agent.poll();
+    await agent.deliver();
+    let cpu = 0;
+    for (let i = 0; i < polls; i++) {
+      sim.runUntil(sim.clock.now() + 15 * 60_000);
+      const before = process.cpuUsage();
+      await agent.poll();
+      await agent.deliver();
+      const d = process.cpuUsage(before);
+      cpu += (d.user + d.system) / 1000;
+    }
+    return { ms: cpu / polls, events: agent.stats.eventsQueued, reports: agent.stats.reportsQueued };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function rssOf(args: string[], settleMs: number): Promise<number> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, settleMs));
+  let kb = NaN;
+  try {
+    const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+    kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+  } catch {
+    // Not Linux: no /proc; the figure is printed as NaN rather than guessed.
+  }
+  child.kill('SIGKILL');
+  return kb / 1024;
+}
+
+export async function run(): Promise<void> {
+  const ops = cpuBaselineOpsPerSec();
+  report('baseline: JSON round trips of a report-sized object', `${Math.round(ops)} ops/s`);
+  const collector = await ackingCollector();
+  try {
+    for (const [label, host] of [
+      ['KMS host (kms01, 12290s from 300 clients)', 'kms01.contoso.com'],
+      ['KMS client (ws-0001)', 'ws-0001.contoso.com'],
+    ] as const) {
+      const r = await cpuPerPoll(collector.url, host, 200);
+      report(`agent CPU per poll, sim ${label}`, `${r.ms.toFixed(2)} ms`, `target ≤ 50 ms; = ${(r.ms / (1000 / ops)).toFixed(0)} baseline ops; ${r.reports} reports, ${r.events} events in 200 polls`);
+    }
+    const dir = await mkdtemp(join(tmpdir(), 'vawatch-bench-agent-rss-'));
+    try {
+      const bundle = join(dir, 'vawatch-agent.mjs');
+      await build({ entryPoints: [join(ROOT, 'agent/cli.ts')], bundle: true, minify: true, platform: 'node', format: 'esm', target: 'node20', outfile: bundle, logLevel: 'warning' });
+      // The smallest scenario with a KMS host: the simulated world lives in the agent's process and is not the agent.
+      const runArgs = (state: string) => ['run', '--source', 'sim', '--scenario', 'branch-below-threshold', '--machine', 'kms-branch.branch.contoso.com',
+        '--sim-start', '2026-01-05T00:00:00Z', '--speed', '600', '--collector', collector.url, '--secret', 's', '--state', join(dir, state)];
+      const floor = await rssOf(['-e', 'setTimeout(() => {}, 60000)'], 3_000);
+      const bundled = await rssOf(['--max-semi-space-size=1', bundle, ...runArgs('a')], 6_000);
+      const underTsx = await rssOf(['--import', 'tsx', 'agent/cli.ts', ...runArgs('b')], 6_000);
+      report('baseline: RSS of an idle node process', `${floor.toFixed(1)} MB`);
+      report('agent RSS, sim KMS host, deployed (bundled, node --max-semi-space-size=1)', `${bundled.toFixed(1)} MB`, `target ≤ 60 MB; ${(bundled - floor).toFixed(1)} MB above the idle floor`);
+      report('agent RSS under tsx (npm run agent), for comparison', `${underTsx.toFixed(1)} MB`, 'tsx and its esbuild loader included');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await collector.close();
+  }
+}
