@@ -23,7 +23,6 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
   let browser: Browser;
   let c: WebCollector;
   let dist: string;
-  let alertEngine = false;
 
   beforeAll(async () => {
     dist = mkdtempSync(path.join(tmpdir(), 'vawatch-web-dist-'));
@@ -31,8 +30,6 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     c = await startWebCollector(dist);
     browser = await launchChromium();
     mkdirSync(ARTIFACTS, { recursive: true });
-    // 404 = this collector runs without the alert engine (defaultPlugins() does not load it yet).
-    alertEngine = (await c.status('/api/v1/alerts')) !== 404;
   }, 90_000);
 
   afterAll(async () => {
@@ -100,8 +97,7 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     await w.context.close();
   });
 
-  it('gives a viewer no acknowledge button, and the API refuses the viewer', async (t) => {
-    if (!alertEngine) t.skip(); // reason: this collector build has no alert engine (no /api/v1/alerts)
+  it('gives a viewer no acknowledge button, and the API refuses the viewer', async () => {
     const alerts = await c.api<ApiPage<AlertListItem>>('/api/v1/alerts?state=new', 'viewer');
     const alert = alerts.items[0]!;
     const w = await openPage(browser, `${c.url}/#/alerts/${encodeURIComponent(alert.id)}`, { as: WEB_USERS.viewer });
@@ -116,8 +112,7 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     await w.context.close();
   });
 
-  it('shows an acknowledgement made in one browser in a second one', async (t) => {
-    if (!alertEngine) t.skip(); // reason: this collector build has no alert engine (no /api/v1/alerts)
+  it('shows an acknowledgement made in one browser in a second one', async () => {
     const alerts = await c.api<ApiPage<AlertListItem>>('/api/v1/alerts?state=new', 'viewer');
     const alert = alerts.items[alerts.items.length - 1]!;
     const watcher = await openPage(browser, `${c.url}/#/alerts`, { as: WEB_USERS.viewer });

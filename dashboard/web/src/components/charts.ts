@@ -79,10 +79,10 @@ export interface WaveDay {
   count: number;
 }
 
-export function expiryWaveChart(opts: { onClick?: (index: number) => void; tall?: boolean; selected?: () => number | null } = {}): ChartHandle<WaveDay[]> {
+export function expiryWaveChart(opts: { onClick?: (index: number) => void; tall?: boolean; short?: boolean; selected?: () => number | null } = {}): ChartHandle<WaveDay[]> {
   baseDefaults();
   const canvas = h('canvas', { attrs: { role: 'img', 'aria-label': 'Machines reaching Notification per day' } });
-  const el = h('div', { class: `chart-box ${opts.tall ? 'tall' : ''}` }, canvas);
+  const el = h('div', { class: `chart-box ${opts.tall ? 'tall' : opts.short ? 'short' : ''}` }, canvas);
   const critical = cssVar('--critical', '#d43d3d');
   const accent = cssVar('--accent', '#1d5fd6');
   const chart = new Chart<'bar', number[], string>(canvas, {

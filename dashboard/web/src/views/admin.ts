@@ -5,6 +5,7 @@ import { AgentInfo, CreateUserRequest, EnrolmentSecretRotated, ROLES, User, type
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon } from '../components/health-icon.js';
 import { emptyState, errorState, pageHead, panel, timeAgo } from '../components/page.js';
+import { ApiError } from '../lib/api-client.js';
 import { h, replaceChildren, type Child } from '../lib/dom.js';
 import { dateTime } from '../lib/format.js';
 import { href, type Route } from '../lib/router.js';
@@ -243,7 +244,13 @@ function thresholdsTab(ctx: ViewContext): HTMLElement {
       area.value = JSON.stringify(settings, null, 2);
       replaceChildren(box, h('div', { class: 'field' }, h('label', null, 'Rules globally, then per group (group entries override the global one of the same rule)'), area), h('div', { class: 'form-row' }, save), msg);
     },
-    (err: unknown) => replaceChildren(box, errorState(err), h('p', { class: 'muted' }, 'Thresholds can also be set in the alert configuration file the collector reads at start-up.')),
+    (err: unknown) =>
+      replaceChildren(
+        box,
+        err instanceof ApiError && err.status === 404
+          ? emptyState('Set in the alert configuration file', 'This collector reads thresholds from its alert configuration file at start-up (global rules, then per group); it does not offer editing them here.', undefined, true)
+          : errorState(err),
+      ),
   );
   save.addEventListener('click', () => {
     let body: unknown;

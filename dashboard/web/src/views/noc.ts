@@ -2,6 +2,8 @@
 // a fixed set of DOM nodes redrawn at most twice a second, a fresh snapshot every 15 minutes as a safety net, and
 // socket.io's own reconnection with the banner showing while it is away.
 import type { Summary } from '../../../../shared/api.js';
+import { expiryWaveChart } from '../components/charts.js';
+import { ExpiryWave } from '../lib/forecast-schemas.js';
 import { healthIcon, HEALTH_LABEL, HEALTH_RANK, type Health } from '../components/health-icon.js';
 import { kmsTile } from '../components/kms-tile.js';
 import { emptyState, STATUS_COLORS, STATUS_ORDER, statusLabel, tickTimes } from '../components/page.js';
@@ -13,6 +15,7 @@ import { byStatusTotals, emptyFleetCommands } from '../lib/fleet-figures.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
 
 const RESYNC_MS = 15 * 60_000;
+const WAVE_REFRESH_MS = 10 * 60_000;
 const MAX_ALERTS = 9;
 const MAX_TILES = 12;
 
@@ -30,6 +33,11 @@ export const nocView: ViewFactory = (ctx) => {
   const stack = h('div', { class: 'stackbar', attrs: { 'data-testid': 'noc-states' } });
   const stackLegend = h('div', { class: 'stackbar-legend' });
   const groupsEl = h('div', { class: 'noc-groups' });
+  const wave = expiryWaveChart({ short: true });
+  d.add(() => wave.destroy());
+  const waveTitle = h('h2', null, 'Reaching Notification · next 60 days');
+  const waveBox = h('div', { class: 'noc-wave' }, waveTitle, wave.el);
+  waveBox.hidden = true;
   const alertsEl = h('div', { class: 'stack', attrs: { 'data-testid': 'noc-alerts' } });
   const alertsTitle = h('h2', null, 'Active alerts');
   const exit = kiosk ? null : h('a', { class: 'top-btn exit', attrs: { href: '#/overview', 'data-testid': 'noc-exit' } }, 'Exit wall mode');
@@ -38,7 +46,7 @@ export const nocView: ViewFactory = (ctx) => {
     { class: 'noc', attrs: { 'data-testid': 'noc' } },
     h('div', { class: 'noc-head' }, h('div', { class: 'title' }, fleetIcon, 'Volume activation'), conn, age, h('div', { class: 'clock-wrap', style: { flex: '1' } }), clockEl, exit),
     h('div', null, banner, kpis),
-    h('div', { class: 'noc-body' }, h('div', { class: 'noc-col' }, h('h2', null, 'KMS hosts'), tiles, h('h2', null, 'Licence states'), h('div', null, stack, stackLegend), h('h2', null, 'Groups'), groupsEl), h('div', { class: 'noc-col' }, alertsTitle, alertsEl)),
+    h('div', { class: 'noc-body' }, h('div', { class: 'noc-col' }, h('h2', null, 'KMS hosts'), tiles, h('h2', null, 'Licence states'), h('div', null, stack, stackLegend), h('h2', null, 'Groups'), groupsEl, waveBox), h('div', { class: 'noc-col' }, alertsTitle, alertsEl)),
   );
 
   let summary: Summary | null = null;
@@ -158,6 +166,20 @@ export const nocView: ViewFactory = (ctx) => {
     }),
   );
   d.add(ctx.live.onStatus(() => tickStatus()));
+  async function loadWave(): Promise<void> {
+    try {
+      const w = await ctx.api.get('/api/v1/forecast/expiry', ExpiryWave);
+      const total = w.days.reduce((n, x) => n + x.count, 0);
+      setText(waveTitle, `Reaching Notification · next ${w.days.length - 1} days · ${num(total)}`);
+      wave.update(w.days.map((x) => ({ date: x.date, count: x.count })));
+      waveBox.hidden = false;
+    } catch {
+      waveBox.hidden = true; // no alert engine on this collector: the wall simply leaves the wave out
+    }
+  }
+  void loadWave();
+  const waveTimer = setInterval(() => void loadWave(), WAVE_REFRESH_MS);
+  d.add(() => clearInterval(waveTimer));
   const resync = setInterval(() => ctx.live.resync(), RESYNC_MS);
   d.add(() => clearInterval(resync));
   tickStatus();
