@@ -18,7 +18,13 @@ export const DEFAULT_START_MS = Date.UTC(2026, 0, 5);
 export const DEFAULT_SEED = 1;
 
 export interface SimulationOptions {
+  /** Where the simulation starts; default the clock's time when one is given, else DEFAULT_START_MS. */
   startMs?: number;
+  /**
+   * The clock to schedule on, e.g. one the agents under test share; default a new VirtualClock at `startMs`. Its time
+   * must not be past `startMs`: the simulation moves it forward to `startMs`.
+   */
+  clock?: VirtualClock;
   seed?: number;
   /** Event log sizes in records (a full log overwrites its oldest records). */
   logCapacity?: Partial<{ application: number; kms: number }>;
@@ -89,9 +95,13 @@ export class Simulation {
   #csvlkTail: string | null = null;
 
   constructor(opts: SimulationOptions = {}) {
-    this.startMs = opts.startMs ?? DEFAULT_START_MS;
+    this.startMs = opts.startMs ?? opts.clock?.now() ?? DEFAULT_START_MS;
     this.seed = opts.seed ?? DEFAULT_SEED;
-    this.clock = new VirtualClock(this.startMs);
+    if (opts.clock && opts.clock.now() > this.startMs) {
+      throw new Error(`the clock is already at ${new Date(opts.clock.now()).toISOString()}, after startMs`);
+    }
+    this.clock = opts.clock ?? new VirtualClock(this.startMs);
+    this.clock.advanceTo(this.startMs);
     this.#defaultDomain = opts.defaultDomain ?? 'contoso.com';
     // Ids come from their own stream so they stay the same when behaviour (random choices) changes.
     this.#ids = new Prng(this.seed);

@@ -4,7 +4,10 @@ import { channelOf } from '../../shared/channel.js';
 import { UINT32_SENTINEL, WINDOWS_APPLICATION_ID } from '../../shared/kms-rules.js';
 import { isPrimaryWindowsProduct, osKindOf } from '../../shared/windows-product.js';
 import { LOG_APPLICATION, PROVIDER_SLC, PROVIDER_SPP } from '../../shared/wmi-shapes.js';
+import { VirtualClock } from '../../shared/scheduling.js';
 import { OS_PROFILES, Simulation } from '../../agent/sim/index.js';
+
+const MINUTE = 60_000;
 
 /** The properties `SoftwareLicensingProduct` had on Vista / Server 2008 (its first 18; reference 1). */
 const VISTA_PRODUCT_KEYS = [
@@ -112,5 +115,19 @@ describe('machine reads', () => {
     sim.runUntil(sim.startMs + 60_000);
     expect(m.readService()).toMatchObject({ ClientMachineID: m.cmid, KeyManagementServiceMachine: 'kms01.contoso.com', KeyManagementServicePort: 1688 });
     expect(host.kmsWindow().map((w) => w.cmid)).toEqual([m.cmid]);
+  });
+});
+
+describe('clock', () => {
+  it('a simulation can run on a clock it is given, starting at that clock’s time', () => {
+    const clock = new VirtualClock(Date.UTC(2026, 10, 1));
+    const sim = new Simulation({ clock });
+    expect(sim.startMs).toBe(Date.UTC(2026, 10, 1));
+    const m = sim.addClient({ firstAttemptDelayMs: MINUTE });
+    clock.advanceBy(MINUTE);
+    expect(m.readEvents(LOG_APPLICATION, 0).map((e) => [e.Id, e.TimeCreated])).toEqual([
+      [8198, '2026-11-01T00:01:00.000Z'],
+    ]);
+    expect(() => new Simulation({ clock, startMs: Date.UTC(2026, 9, 1) })).toThrow(/after startMs/);
   });
 });
