@@ -7,11 +7,22 @@ import {
   ALERT_RULE_LABELS,
   ALERT_SEVERITY_LABELS,
   ALERT_STATE_LABELS,
-  CHANNEL_LABELS,
   EXPIRY_WAVE_DAYS,
-  LICENSE_STATUS_LABELS,
 } from './metric-labels.js';
 import type { MetricsSource } from './metrics-source.js';
+
+/**
+ * `vawatch_machines`: no collect(); FleetAggregates sets it as machines change (the one gauge whose size grows with
+ * the groups: statuses × channels × groups).
+ */
+export function machinesGauge(registry: Registry): Gauge<'license_status' | 'channel' | 'group'> {
+  return new Gauge({
+    name: 'vawatch_machines',
+    help: 'Live machines by the LicenseStatus and channel of their primary Windows product, and group; every combination is exported, 0 where empty.',
+    labelNames: ['license_status', 'channel', 'group'] as const,
+    registers: [registry],
+  });
+}
 
 export interface FleetMetricsDeps {
   aggregates: FleetAggregates;
@@ -32,23 +43,6 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
     for (const g of d.source.groups()) all.add(g);
     return all;
   };
-
-  new Gauge({
-    name: 'vawatch_machines',
-    help: 'Live machines by the LicenseStatus and channel of their primary Windows product, and group; every combination is exported, 0 where empty.',
-    labelNames: ['license_status', 'channel', 'group'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const group of groups()) {
-        for (const license_status of LICENSE_STATUS_LABELS) {
-          for (const channel of CHANNEL_LABELS) {
-            this.set({ license_status, channel, group }, d.aggregates.count(group, license_status, channel));
-          }
-        }
-      }
-    },
-  });
 
   new Gauge({
     name: 'vawatch_kms_host_current_clients',

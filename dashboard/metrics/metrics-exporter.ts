@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Cancel, Clock, Scheduler } from '../../shared/scheduling.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { FleetAggregates } from './fleet-aggregates.js';
-import { registerFleetMetrics } from './fleet-metrics.js';
+import { machinesGauge, registerFleetMetrics } from './fleet-metrics.js';
 import { sweepFleet, type FleetSweep } from './fleet-sweep.js';
 import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
@@ -40,7 +40,7 @@ export class MetricsExporter {
   readonly #scheduler: Scheduler | undefined;
   readonly #log: MetricsLog;
   readonly #yield: (() => Promise<void>) | undefined;
-  readonly #aggregates = new FleetAggregates();
+  readonly #aggregates: FleetAggregates;
   readonly #self: SelfMetrics;
   #sweep: FleetSweep | undefined;
   #running: Promise<FleetSweep> | undefined;
@@ -56,6 +56,7 @@ export class MetricsExporter {
     this.#log = d.log;
     this.#yield = d.yieldToLoop;
     this.#self = new SelfMetrics(d.registry, { processMetrics: this.options.processMetrics });
+    this.#aggregates = new FleetAggregates(machinesGauge(d.registry));
     registerFleetMetrics(d.registry, {
       aggregates: this.#aggregates,
       source: d.source,
