@@ -107,3 +107,28 @@ describe('agent command line', () => {
     expect(output).toMatch(message);
   });
 });
+
+describe('fleet command line', () => {
+  it('--help documents every option; a bad value stops it with one line and exit code 2', async () => {
+    const { spawn } = await import('node:child_process');
+    const { REPO_ROOT } = await import('../support/agent-process.js');
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn(process.execPath, ['--import', 'tsx', 'agent/fleet/cli.ts', ...args], { cwd: REPO_ROOT });
+        let out = '';
+        p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        p.on('exit', (code) => resolve({ code, out }));
+      });
+    const help = await run(['--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['--scenario', '--collector', '--secret', '--state', '--speed', '--history-days', '--seed', '--scale', '--poll-hours', '--heartbeat-seconds']) {
+      expect(help.out).toContain(flag);
+    }
+    const bad = await run(['--secret', 's', '--speed', '0']);
+    expect(bad).toEqual({ code: 2, out: 'fleet: --speed: expected a positive number\n' });
+    const unknown = await run(['--secret', 's', '--scenario', 'nowhere']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.out).toMatch(/^fleet: --scenario: expected one of enterprise, .*, got "nowhere"\n$/);
+  });
+});
