@@ -472,7 +472,8 @@ export class SimulatedMachine {
   }
 
   #tryHost(host: string, port: number, fromDns: boolean, now: number): TryResult {
-    const r = this.#request(host, port, now);
+    const target = this.#world.machineNamed(host);
+    const r = this.#request(target, host, port, now);
     if (r > MAX_COUNT) {
       // One cause is reported as itself, a mix as 0xC004F074 "no KMS could be contacted".
       this.#failure = this.#failure === 0 || this.#failure === r ? r : HR.NO_KMS_CONTACTED;
@@ -480,15 +481,14 @@ export class SimulatedMachine {
     }
     // Host caching: keep the host that answered.
     if (fromDns && this.#discovered?.host !== host) this.#discovered = { host, port };
-    return this.#onAnswer(r, now, host) ? ACTIVATED : NOT_ACTIVATED;
+    return this.#onAnswer(r, now, target) ? ACTIVATED : NOT_ACTIVATED;
   }
 
   /** Sends one request and writes its 12288; returns the count the host answered, or the failure HRESULT. */
-  #request(host: string, port: number, now: number): number {
+  #request(target: SimulatedMachine | undefined, host: string, port: number, now: number): number {
     const term = this.#term;
     const status = statusAt(term, now);
     const minutes = remainingMinutesAt(term, now);
-    const target = this.#world.machineNamed(host);
     const r = target
       ? target.receiveKmsRequest(this.#identity, this.#identityRef, now + this.#skewMs, status, minutes)
       : HR.NO_KMS_CONTACTED;
@@ -499,7 +499,7 @@ export class SimulatedMachine {
   }
 
   /** The client compares the count with its policy and activates itself if it is met (reference 7). */
-  #onAnswer(count: number, now: number, host: string): boolean {
+  #onAnswer(count: number, now: number, host: SimulatedMachine | undefined): boolean {
     const policy = thresholdFor(this.osKind);
     const activated = count >= policy;
     if (activated) {
@@ -508,7 +508,7 @@ export class SimulatedMachine {
       else this.#term = kmsTermFrom(now);
       this.#rearms = Math.max(this.#rearms, REARMS_AFTER_KMS_ACTIVATION);
       this.#lastActivationAtMs = now;
-      this.#hostPidSeen = this.#world.machineNamed(host)?.hostPid ?? null;
+      this.#hostPidSeen = host?.hostPid ?? null;
     }
     this.#write(
       this.#application,

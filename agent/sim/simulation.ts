@@ -134,7 +134,8 @@ export class Simulation {
         zone.set(host, port);
         return HR.OK;
       },
-      machineNamed: (fqdn) => byName.get(fqdn.toLowerCase()),
+      // Names reach here already lower-cased (hostnames, SRV targets and /skms are stored that way).
+      machineNamed: (fqdn) => byName.get(fqdn),
       eventWritten: () => {
         this.#eventsSinceSummary++;
       },

@@ -131,3 +131,27 @@ describe('clock', () => {
     expect(() => new Simulation({ clock, startMs: Date.UTC(2026, 9, 1) })).toThrow(/after startMs/);
   });
 });
+
+describe('summary', () => {
+  it('counts primary products of running machines by status, hosts by count, and the records written since the last summary', () => {
+    const sim = new Simulation({ seed: 6 });
+    sim.addKmsHost(); // 12294 at start
+    const clients = Array.from({ length: 25 }, () => sim.addClient({ firstAttemptDelayMs: MINUTE }));
+    const first = sim.summary();
+    expect(first).toEqual({
+      atMs: sim.startMs,
+      licenseStatus: { '0': 0, '1': 1, '2': 25, '3': 0, '4': 0, '5': 0, '6': 0 },
+      kmsHosts: { 'kms01.contoso.com': 0 },
+      events: 1,
+    });
+    sim.runUntil(sim.startMs + MINUTE);
+    // 25 × (12288 + 12290 + 12289); the 25th request reaches 25, the 24 before it retry in 2 h
+    expect(sim.summary()).toMatchObject({ licenseStatus: { '1': 2, '2': 24 }, kmsHosts: { 'kms01.contoso.com': 25 }, events: 75 });
+    expect(sim.summary().events).toBe(0);
+    sim.retire(clients[0]!.machineId);
+    sim.runUntil(sim.startMs + MINUTE + 2 * 60 * MINUTE);
+    const s = sim.summary();
+    expect(s.licenseStatus).toEqual({ '0': 0, '1': 25, '2': 0, '3': 0, '4': 0, '5': 0, '6': 0 });
+    expect(s.events).toBe(23 * 3);
+  });
+});
