@@ -41,7 +41,7 @@ export function healthRollup(fleet: FleetView, findings: readonly Finding[]): He
     let health = worst(h.kmsService.currentCount === null ? 'unknown' : 'healthy', hostFindings.get(h.hostId) ?? 'unknown');
     if (h.machineId) health = worst(health, machines[h.machineId] ?? 'unknown');
     for (const m of live) {
-      const dep = kmsHostOfMachine(m);
+      const dep = kmsHostOfMachine(m, fleet);
       if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'unknown');
     }
     kmsHosts[h.hostId] = health;

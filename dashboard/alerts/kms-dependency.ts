@@ -1,6 +1,9 @@
 /**
- * Which KMS host a client depends on, and which clients depend on a host. A client's dependency is the host its KMS
- * client product last used: the /skms registry value or the host it discovered through DNS (`ProductState.kmsHost`).
+ * Which KMS host a client depends on, and which clients depend on a host. In order of trust:
+ * 1. the host its KMS client product reports (`ProductState.kmsHost`: /skms or the host found through DNS; Windows 7
+ *    and later only: Vista-class products do not carry it);
+ * 2. the host its newest activation request (12288) went to;
+ * 3. the host whose 12290 log last named its CMID.
  */
 import type { ProductState } from '../../shared/protocol.js';
 import { canonicalHostName, sameHost } from './host-names.js';
@@ -11,23 +14,57 @@ export function kmsClientProducts(m: MachineView): ProductState[] {
   return m.products.filter((p) => p.channel === 'kms-client');
 }
 
-/** The canonical name of the KMS host the machine's primary KMS client product uses, or null. */
-export function kmsHostOfMachine(m: MachineView): string | null {
-  const products = kmsClientProducts(m);
-  const p = products.find((x) => x.primary && x.kmsHost) ?? products.find((x) => x.kmsHost);
-  return p?.kmsHost ? canonicalHostName(p.kmsHost.name) : null;
+// cmid → the host that saw it last; built once per fleet view (the host list is rebuilt with every view).
+const cmidIndexes = new WeakMap<readonly KmsHostView[], Map<string, { host: string; time: number }>>();
+
+function hostThatSaw(fleet: Pick<FleetView, 'kmsHosts'>, cmid: string): string | null {
+  let index = cmidIndexes.get(fleet.kmsHosts);
+  if (!index) {
+    index = new Map();
+    for (const h of fleet.kmsHosts) {
+      const name = canonicalHostName(h.hostname);
+      for (const r of h.requests) {
+        const key = r.cmid.toLowerCase();
+        const seen = index.get(key);
+        if (!seen || seen.time < r.time) index.set(key, { host: name, time: r.time });
+      }
+    }
+    cmidIndexes.set(fleet.kmsHosts, index);
+  }
+  return index.get(cmid.toLowerCase())?.host ?? null;
 }
 
-/** The canonical name of the KMS host a product uses, or null when it is not a KMS client or has none yet. */
-export function kmsHostOfProduct(p: ProductState): string | null {
-  return p.channel === 'kms-client' && p.kmsHost ? canonicalHostName(p.kmsHost.name) : null;
+function hostOfLastRequest(m: MachineView): string | null {
+  let best: { t: number; host: string } | null = null;
+  for (const e of m.recentEvents) {
+    if (e.payload.kind !== 'activation-request' || !e.payload.kmsHost) continue;
+    const t = Date.parse(e.time);
+    if (!best || t >= best.t) best = { t, host: canonicalHostName(e.payload.kmsHost) };
+  }
+  return best?.host ?? null;
+}
+
+/** The canonical name of the KMS host a machine depends on, or null (not a KMS client, or never asked one). */
+export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
+  const products = kmsClientProducts(m);
+  if (products.length === 0) return null;
+  const p = products.find((x) => x.primary && x.kmsHost) ?? products.find((x) => x.kmsHost);
+  if (p?.kmsHost) return canonicalHostName(p.kmsHost.name);
+  return hostOfLastRequest(m) ?? (fleet && m.cmid ? hostThatSaw(fleet, m.cmid) : null);
+}
+
+/** The canonical name of the KMS host a product depends on, or null when it is not a KMS client or has none yet. */
+export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
+  if (p.channel !== 'kms-client') return null;
+  if (p.kmsHost) return canonicalHostName(p.kmsHost.name);
+  return m ? kmsHostOfMachine(m, fleet) : null;
 }
 
 /** The live (not retired) machines whose KMS client product uses this host. */
 export function dependentsOf(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>): MachineView[] {
   return fleet.machines.filter((m) => {
     if (m.retired) return false;
-    const h = kmsHostOfMachine(m);
+    const h = kmsHostOfMachine(m, fleet);
     return h !== null && sameHost(h, host.hostname);
   });
 }

@@ -6,7 +6,7 @@
 import { MS, thresholdFor } from '../../shared/kms-rules.js';
 import { licenseStatusInfo } from '../../shared/license-status.js';
 import { canonicalHostName, domainOf, sameHost } from '../alerts/host-names.js';
-import { kmsClientProducts } from '../alerts/kms-dependency.js';
+import { kmsClientProducts, kmsHostOfProduct } from '../alerts/kms-dependency.js';
 import type { FleetView, KmsHostView, MachineView } from '../alerts/model.js';
 import { expiryPathOf, startOfUtcDay, utcDate } from './notification-date.js';
 
@@ -67,13 +67,16 @@ export function blastRadius(fleet: FleetView, host: Pick<KmsHostView, 'hostId' |
   for (const m of fleet.machines) {
     if (m.retired || m.machineId === host.machineId) continue;
     for (const p of kmsClientProducts(m)) {
-      if (!p.kmsHost || !sameHost(p.kmsHost.name, host.hostname)) continue;
+      const uses = kmsHostOfProduct(p, m, fleet);
+      if (!uses || !sameHost(uses, host.hostname)) continue;
+      // Vista-class products do not say how they found their host; DNS discovery is the default unless /skms was set.
+      const discovery = p.kmsHost?.source ?? 'dns';
       const path = expiryPathOf(p);
       if (path.notificationAt === null && !path.alreadyInNotification) continue;
       const domain = machineDomain(m);
       const needed = thresholdFor(m.osKind);
       const failover =
-        p.kmsHost.source === 'dns' && domain
+        discovery === 'dns' && domain
           ? others.find((h) => publishedDomainsOf(h).includes(domain) && (h.kmsService.currentCount ?? 0) >= needed)
           : undefined;
       const entry: BlastRadiusMachine = {
@@ -82,7 +85,7 @@ export function blastRadius(fleet: FleetView, host: Pick<KmsHostView, 'hostId' |
         group: m.group,
         product: p.name,
         licenseStatus: licenseStatusInfo(p.licenseStatus)?.label ?? String(p.licenseStatus),
-        discovery: p.kmsHost.source,
+        discovery,
         ootGraceAt: path.ootGraceAt,
         notificationAt: path.notificationAt,
         alreadyInNotification: path.alreadyInNotification,

@@ -41,7 +41,7 @@ export function expiryWave(fleet: FleetView, now: number, horizonDays = FORECAST
       if (path.alreadyInNotification) inNotification = true;
       if (path.notificationAt === null) continue;
       if (!first || path.notificationAt < first.notificationAt) {
-        first = { machineId: m.machineId, hostname: m.hostname, group: m.group, product: p.name, notificationAt: path.notificationAt, kmsHost: kmsHostOfProduct(p) };
+        first = { machineId: m.machineId, hostname: m.hostname, group: m.group, product: p.name, notificationAt: path.notificationAt, kmsHost: kmsHostOfProduct(p, m, fleet) };
       }
     }
     if (inNotification) {

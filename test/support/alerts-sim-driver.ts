@@ -20,6 +20,8 @@ export interface SimRun {
   engine: AlertsEngine;
   /** Runs the fleet up to `ms`, polling every `stepMs` of simulated time. `each` runs after every step. */
   runTo(ms: number, each?: () => void): Promise<void>;
+  /** Runs the simulation and the collector's clock to `ms` in `stepMs` strides with no agent polling (a quiet stretch). */
+  skipTo(ms: number, each?: () => void): Promise<void>;
   /** GET /api/v1… as the admin. */
   api(path: string): Promise<any>;
   deadLetters: string[];
@@ -28,11 +30,11 @@ export interface SimRun {
 
 export async function startSimRun(
   scenario: ScenarioName,
-  opts: { startMs: number; seed?: number; stepMs?: number },
+  opts: { startMs: number; seed?: number; stepMs?: number; recheckMs?: number },
 ): Promise<SimRun> {
   const stepMs = opts.stepMs ?? MS.DAY;
   const sim = createScenario(scenario, { startMs: opts.startMs, seed: opts.seed ?? 1 });
-  const plugin = alertsPlugin({ recheckMs: MS.HOUR });
+  const plugin = alertsPlugin({ recheckMs: opts.recheckMs ?? MS.HOUR });
   // Agents heartbeat once per step; the collector calls them stale after 3 steps without a word.
   const h = await startCollector({
     clock: new VirtualClock(opts.startMs),
@@ -84,6 +86,14 @@ export async function startSimRun(
     async runTo(ms, each) {
       while (sim.clock.now() < ms) {
         await step(Math.min(ms, sim.clock.now() + stepMs));
+        each?.();
+      }
+    },
+    async skipTo(ms, each) {
+      while (sim.clock.now() < ms) {
+        const next = Math.min(ms, sim.clock.now() + stepMs);
+        sim.runUntil(next);
+        await h.clock.advanceToAsync(next);
         each?.();
       }
     },

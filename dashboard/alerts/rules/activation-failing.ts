@@ -83,7 +83,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Activati
     if (failures.length < c.minFailures) continue;
     const last = failures[failures.length - 1]!;
     const decoded = decodeHresult(last.hresult);
-    const kmsHost = [...failures].reverse().find((f) => f.host)?.host ?? kmsHostOfMachine(m);
+    const kmsHost = [...failures].reverse().find((f) => f.host)?.host ?? kmsHostOfMachine(m, state);
     out.push({
       rule: 'ActivationFailing',
       severity: 'warning',

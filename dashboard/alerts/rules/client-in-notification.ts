@@ -18,7 +18,7 @@ export function evaluate(state: FleetView, _now: number, config: ByGroup<ClientI
     if (m.retired || !config.forGroup(m.group).enabled) continue;
     for (const p of m.products) {
       if (p.licenseStatus !== LICENSE_STATUS.NOTIFICATION) continue;
-      const kmsHost = kmsHostOfProduct(p);
+      const kmsHost = kmsHostOfProduct(p, m, state);
       const reason = p.licenseStatusReason ? decodeHresult(p.licenseStatusReason) : undefined;
       out.push({
         rule: 'ClientInNotification',

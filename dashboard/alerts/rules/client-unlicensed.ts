@@ -25,7 +25,7 @@ export function evaluate(state: FleetView, _now: number, config: ByGroup<ClientU
         key: `ClientUnlicensed|machine:${m.machineId}|${p.activationId}`,
         subject: { kind: 'machine', id: m.machineId, name: m.hostname },
         group: m.group,
-        kmsHost: kmsHostOfProduct(p),
+        kmsHost: kmsHostOfProduct(p, m, state),
         machines: [{ machineId: m.machineId, hostname: m.hostname, detail: `${p.name} (key …${p.partialProductKey})` }],
         summary: `${m.hostname}: Windows is Unlicensed with key …${p.partialProductKey} installed`,
         knowledge: {

@@ -29,7 +29,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Duplicat
     const e = entry(m.cmid.toLowerCase());
     e.names.set(canonicalHostName(m.hostname), { machineId: m.machineId, hostname: m.hostname, detail: `group ${m.group}` });
     e.group ??= m.group;
-    const h = kmsHostOfMachine(m);
+    const h = kmsHostOfMachine(m, state);
     if (h) e.hosts.add(h);
   }
   for (const h of state.kmsHosts) {

@@ -32,7 +32,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
       const left = endsAt - now;
       if (left > c.warningDays * MS.DAY) continue;
       const severity = left <= c.criticalDays * MS.DAY ? 'critical' : 'warning';
-      const state = licenseStatusInfo(p.licenseStatus)?.label ?? `status ${p.licenseStatus}`;
+      const label = licenseStatusInfo(p.licenseStatus)?.label ?? `status ${p.licenseStatus}`;
       const kmsClient = p.channel === 'kms-client';
       out.push({
         rule: 'GraceExpiring',
@@ -40,13 +40,13 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
         key: `GraceExpiring|machine:${m.machineId}|${p.activationId}`,
         subject: { kind: 'machine', id: m.machineId, name: m.hostname },
         group: m.group,
-        kmsHost: kmsHostOfProduct(p),
+        kmsHost: kmsHostOfProduct(p, m, state),
         machines: [
-          { machineId: m.machineId, hostname: m.hostname, detail: `${p.name}: ${state} ends ${new Date(endsAt).toISOString()}` },
+          { machineId: m.machineId, hostname: m.hostname, detail: `${p.name}: ${label} ends ${new Date(endsAt).toISOString()}` },
         ],
-        summary: `${m.hostname}: ${state} of ${p.name} ends ${new Date(endsAt).toISOString()}`,
+        summary: `${m.hostname}: ${label} of ${p.name} ends ${new Date(endsAt).toISOString()}`,
         knowledge: {
-          meaning: `The product is in ${state}; when it ends, the machine goes to Notification (unlicensed, with nag screens).`,
+          meaning: `The product is in ${label}; when it ends, the machine goes to Notification (unlicensed, with nag screens).`,
           cause:
             p.licenseStatus === LICENSE_STATUS.OOT_GRACE && kmsClient
               ? 'The KMS activation lapsed (no successful renewal for 180 days), or the hardware changed beyond tolerance.'

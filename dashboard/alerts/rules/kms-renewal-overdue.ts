@@ -29,7 +29,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
       const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
       if (left >= limit) continue;
       const lastRenewal = Date.parse(p.graceExpiresAt) - KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY;
-      const kmsHost = kmsHostOfProduct(p);
+      const kmsHost = kmsHostOfProduct(p, m, state);
       out.push({
         rule: 'KmsRenewalOverdue',
         severity: 'warning',

@@ -24,7 +24,7 @@ export function evaluate(state: FleetView, _now: number, config: ByGroup<RearmEx
       key: `RearmExhausted|machine:${m.machineId}`,
       subject: { kind: 'machine', id: m.machineId, name: m.hostname },
       group: m.group,
-      kmsHost: kmsHostOfProduct(p),
+      kmsHost: kmsHostOfProduct(p, m, state),
       machines: [{ machineId: m.machineId, hostname: m.hostname, detail: `${p.name}: ${label}, 0 rearms left` }],
       summary: `${m.hostname}: in ${label} with no rearms left`,
       knowledge: {
