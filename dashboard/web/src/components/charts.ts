@@ -92,7 +92,7 @@ export function expiryWaveChart(opts: { onClick?: (index: number) => void; tall?
       maintainAspectRatio: false,
       scales: {
         x: { grid: { display: false }, ticks: { maxRotation: 0, autoSkipPadding: 12 } },
-        y: { beginAtZero: true, ticks: { precision: 0 }, grid: { color: cssVar('--border', '#dde2e9') } },
+        y: { beginAtZero: true, suggestedMax: 5, ticks: { precision: 0 }, grid: { color: cssVar('--border', '#dde2e9') } },
       },
       plugins: { legend: { display: false } },
       onClick: (_e, elements) => {

@@ -54,7 +54,8 @@ export const alertsView: ViewFactory = (ctx, route) => {
     replaceChildren(
       list,
       groupIntoIncidents(shown).map((inc) => {
-        const machines = new Set(inc.alerts.filter((a) => a.subject.kind === 'machine').map((a) => a.subject.id));
+        // Alerts name overlapping machine sets; the largest is a floor on how many machines the incident touches.
+        const machines = { size: Math.max(0, ...inc.alerts.map((a) => Math.max(alertExtras(a).machineCount, a.subject.kind === 'machine' ? 1 : 0))) };
         return h(
           'section',
           { class: 'incident', data: { incident: inc.key } },

@@ -38,7 +38,7 @@ export const eventsView: ViewFactory = (ctx, route) => {
       { label: 'Machine', class: 'strong', cell: (e) => e.hostname },
       { label: 'Group', cell: (e) => e.group || '—' },
       { label: 'Log', cell: (e) => e.log },
-      { label: 'Id', class: 'num', cell: (e) => String(e.eventId) },
+      { label: 'Id', class: 'num', cell: (e) => (e.payload.kind === 'collector' ? '—' : String(e.eventId)) },
       { label: 'What happened', cell: (e) => eventText(e) },
     ],
   });

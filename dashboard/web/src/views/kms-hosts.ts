@@ -245,8 +245,23 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
         );
       }
     }
-    const stopped = forecast.clients.filter((c) => c.status !== 'renewing').length;
-    parts.push(h('p', { class: 'muted' }, `Modelled count now ${num(forecast.modelledCount ?? null)}; ${plural(stopped, 'client')} no longer renewing.`));
+    const stopped = forecast.clients.filter((c) => c.status !== 'renewing').sort((a, b) => (a.agesOutAt ?? Infinity) - (b.agesOutAt ?? Infinity));
+    parts.push(h('p', { class: 'muted' }, `Modelled count now ${num(forecast.modelledCount ?? null)}; ${plural(stopped.length, 'client')} no longer renewing.`));
+    if (stopped.length) {
+      parts.push(
+        h('div', { class: 'subhead' }, 'Clients about to age out'),
+        h(
+          'table',
+          { class: 'grid static mini' },
+          h(
+            'tbody',
+            null,
+            stopped.slice(0, 6).map((c) => h('tr', null, h('td', null, c.clientFqdn), h('td', { class: 'muted' }, c.status === 'retired' ? 'retired' : 'stopped'), h('td', null, c.agesOutAt ? `ages out ${date(c.agesOutAt)}` : '—'))),
+          ),
+        ),
+        stopped.length > 6 ? h('div', { class: 'muted' }, `and ${stopped.length - 6} more`) : null,
+      );
+    }
     replaceChildren(forecastText, parts);
   }
 
