@@ -129,4 +129,30 @@ export async function run(): Promise<void> {
   } finally {
     await collector.close();
   }
+  const live = await fleetLiveCpu(75);
+  report(`fleet live at 1× (enterprise, ${live.machines} agents, 75 s)`, `${live.percentOfOneCore.toFixed(1)} % of a core`, `${live.reports} reports (heartbeats and changes) in 75 s, a local collector stand-in included`);
+}
+
+/** CPU of a steady simulated fleet running live at 1× (one day of history fast-forwarded first, not counted). */
+export async function fleetLiveCpu(seconds: number): Promise<{ percentOfOneCore: number; machines: number; reports: number }> {
+  const { startFleet } = await import('../agent/fleet/index.js');
+  const collector = await ackingCollector();
+  const dir = await mkdtemp(join(tmpdir(), 'vawatch-bench-fleet-'));
+  try {
+    const fleet = await startFleet({ scenario: 'enterprise', collectorUrl: collector.url, enrolmentSecret: 's', stateDir: dir, historyDays: 1 });
+    await fleet.caughtUp;
+    await new Promise((r) => setTimeout(r, 2_000)); // let the first live polls settle
+    const before = process.cpuUsage();
+    const queued = fleet.stats().reportsQueued;
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const d = process.cpuUsage(before);
+    const wall = performance.now() - t0;
+    const s = fleet.stats();
+    await fleet.stop();
+    return { percentOfOneCore: ((d.user + d.system) / 1000 / wall) * 100, machines: s.machines, reports: s.reportsQueued - queued };
+  } finally {
+    await collector.close();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -211,15 +211,12 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       const next = Math.min(t + stepMs, target);
       sim.runUntil(next);
       await addAgents();
-      const p0 = performance.now();
       await eachLimited(
         agents.filter((a) => !a.machine.retired),
         concurrency,
         (a) => a.agent.poll({ licensing: true, events: true }),
       );
-      const p1 = performance.now();
       await deliverWaiting(concurrency);
-      if (process.env.FLEET_DEBUG) log(`step poll ${(p1 - p0).toFixed(0)} ms deliver ${(performance.now() - p1).toFixed(0)} ms`);
       anchor.polledThroughMs = next;
       await saveSimAnchor(opts.stateDir, anchor);
       const day = Math.floor((next - firstMs) / MS.DAY);

@@ -30,13 +30,19 @@ describe('fleet runner', () => {
     const c = await collector();
     const state = await tempDir();
     cleanups.push(state.remove);
-    const opts = { scenario: 'branch-below-threshold', collectorUrl: c.url, enrolmentSecret: c.secret, stateDir: state.dir, historyDays: 3 };
+    const opts = { scenario: 'branch-below-threshold', collectorUrl: c.url, enrolmentSecret: c.secret, stateDir: state.dir, historyDays: 3, heartbeatMs: 1_000 };
     const fleet = await startFleet(opts);
     await fleet.caughtUp;
     const s = fleet.stats();
     expect(s.phase).toBe('live');
     expect(s.machines).toBe(21);
     expect(Math.abs(Date.parse(s.simulatedNow) - Date.now())).toBeLessThan(5_000);
+    // Live: heartbeats in real time from every agent (a 1 s interval here, so the test waits little).
+    const heartbeatsBefore = c.stored.filter((r) => r.report.heartbeat).length;
+    await new Promise((r) => setTimeout(r, 2_500));
+    const beating = new Set(c.stored.filter((r) => r.report.heartbeat).map((r) => r.agentId));
+    expect(c.stored.filter((r) => r.report.heartbeat).length).toBeGreaterThan(heartbeatsBefore);
+    expect(beating.size).toBe(21);
     await fleet.stop();
     expect(c.enrolments).toHaveLength(21);
     const agentsWithSnapshot = new Set(c.stored.filter((r) => r.report.snapshot).map((r) => r.agentId));
