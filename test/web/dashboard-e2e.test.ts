@@ -19,6 +19,7 @@ async function kpi(page: Page, id: string): Promise<number> {
   return Number((text ?? '').replace(/,/g, ''));
 }
 
+// CI installs Debian's chromium (.ci/run); where it is missing these are skipped rather than a browser downloaded.
 describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chromium)', () => {
   let browser: Browser;
   let c: WebCollector;
