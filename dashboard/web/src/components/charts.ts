@@ -28,7 +28,8 @@ function cssVar(name: string, fallback: string): string {
 
 function baseDefaults(): void {
   Chart.defaults.font.family = cssVar('--font', 'system-ui');
-  Chart.defaults.font.size = 12;
+  // The wall screen is read across a room: its charts take the larger type of the dark theme.
+  Chart.defaults.font.size = document.body.classList.contains('theme-dark') ? 15 : 12;
   Chart.defaults.color = cssVar('--muted', '#7a8596');
   Chart.defaults.borderColor = cssVar('--border', '#dde2e9');
   Chart.defaults.animation = { duration: 450 };
