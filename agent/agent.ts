@@ -49,12 +49,18 @@ export interface AgentOptions {
   slowRetryMs?: number;
   /** Reports per request (default and maximum: the protocol's 500). */
   batchSize?: number;
+  /** Bytes of queued reports per request (default 512 KiB; the collector's default body limit is 1 MiB). */
+  batchBytes?: number;
   random?: () => number;
   deadLetter: DeadLetterSink;
   log: (line: string) => void;
   /** False: queue only; the owner calls `deliver()` (the fleet batches during fast-forward). Default true. */
   deliverOnQueue?: boolean;
 }
+
+/** Events per report: well under the protocol's 5000, so one report stays far below a collector's body limit. */
+export const EVENTS_PER_REPORT = Math.min(1000, MAX_EVENTS_PER_REPORT);
+export const DEFAULT_BATCH_BYTES = 512 * 1024;
 
 export interface AgentStats {
   polls: number;
@@ -80,6 +86,7 @@ export class Agent {
   #unauthorisedInARow = 0;
   #tokenRefused = false;
   #batchSize: number;
+  #byteBudget: number;
   #lastQueuedRealMs = -Infinity;
   #stopped = false;
   #lastLogged = new Map<string, string>();
@@ -89,6 +96,7 @@ export class Agent {
     this.#o = opts;
     this.#schedules = opts.schedules ?? DEFAULT_SCHEDULES;
     this.#batchSize = Math.min(MAX_REPORTS_PER_BATCH, opts.batchSize ?? MAX_REPORTS_PER_BATCH);
+    this.#byteBudget = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   }
 
   /** Schedules the polls and the heartbeat; the first poll of both kinds runs now. */
@@ -228,9 +236,9 @@ export class Agent {
     const out: Array<{ events: EventRecord[]; bookmarks: Record<string, number> }> = [];
     // The bookmark comes from the raw ids (sorted like the events), so an unparsed record still moves it.
     const sorted = records.map((r) => r.RecordId).sort((a, b) => a - b);
-    for (let i = 0; i < events.length; i += MAX_EVENTS_PER_REPORT) {
-      const chunk = events.slice(i, i + MAX_EVENTS_PER_REPORT);
-      out.push({ events: chunk, bookmarks: { [log]: sorted[Math.min(sorted.length, i + MAX_EVENTS_PER_REPORT) - 1]! } });
+    for (let i = 0; i < events.length; i += EVENTS_PER_REPORT) {
+      const chunk = events.slice(i, i + EVENTS_PER_REPORT);
+      out.push({ events: chunk, bookmarks: { [log]: sorted[Math.min(sorted.length, i + EVENTS_PER_REPORT) - 1]! } });
     }
     return out;
   }
@@ -313,7 +321,7 @@ export class Agent {
   async #drain(): Promise<void> {
     const client = this.#o.client!;
     while (!this.#stopped) {
-      const batch = this.#o.outbox.peek(this.#batchSize);
+      const batch = this.#withinBytes(this.#o.outbox.peek(this.#batchSize));
       if (batch.length === 0) return;
       const creds = await this.#ensureEnrolled();
       if (!creds) return;
@@ -360,6 +368,11 @@ export class Agent {
         this.#o.log(`the collector refused the token (401 ${answer.code}: ${answer.message}); enrolling again`);
         continue;
       }
+      if (answer.status === 413 && batch.length > 1) {
+        // Too large for the collector: halve the requests from now on (its limit does not change between requests).
+        this.#byteBudget = Math.max(1, Math.floor(batch.reduce((n, e) => n + e.size, 0) / 2));
+        continue;
+      }
       // Any other 4xx: the collector will never take this report as it is. Find which one, set it aside, carry on.
       if (batch.length > 1) {
         this.#batchSize = 1;
@@ -368,6 +381,19 @@ export class Agent {
       await this.#deadLetter(reports[0]!, answer.status, answer.code, answer.message);
       this.stats.reportsAcked += await this.#o.outbox.ack(epoch, batch[0]!.seq);
     }
+  }
+
+  /** The longest prefix within the byte budget (at least one report: a lone big one is the collector's to judge). */
+  #withinBytes(entries: OutboxEntry[]): OutboxEntry[] {
+    const budget = this.#byteBudget;
+    let bytes = 0;
+    let n = 0;
+    for (const e of entries) {
+      if (n > 0 && bytes + e.size > budget) break;
+      bytes += e.size;
+      n++;
+    }
+    return entries.slice(0, n);
   }
 
   async #deadLetter(report: Report, status: number, code: string, message: string): Promise<void> {

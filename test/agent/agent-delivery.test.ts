@@ -163,6 +163,26 @@ describe('agent delivery', () => {
     expect(storedSeqs(collector)).toEqual([1, 3, 4]);
   });
 
+  it('splits a batch the collector finds too large (413) and loses nothing', async () => {
+    const { collector, clock, source, agent, state } = await setup();
+    collector.mode = { kind: 'down' };
+    for (let r = 0; r < 30; r++) {
+      for (let i = 0; i < 10; i++) source.addEvent();
+      await agent.poll({ licensing: r === 0, events: true });
+    }
+    await agent.deliver();
+    expect(agent.waitingToRetry).toBe(true);
+    collector.mode = { kind: 'ack' };
+    collector.bodyLimitBytes = 12_000; // a report of 10 events is a few KB: 30 of them in one request are too many
+    clock.advanceBy(1_000);
+    await waitFor(() => collector.stored.length === 30, 10_000, 'all 30 reports');
+    expect(storedSeqs(collector)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(collector.eventsOf(collector.stored[0]!.agentId).map((e) => e.recordId)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+    await expect(readFile(join(state.dir, DEAD_LETTER_FILE), 'utf8')).rejects.toThrow(/ENOENT/);
+    // It learnt the limit: after the first refusals, requests carry a few reports each, not one, and are not refused.
+    expect(collector.batchRequests).toBeLessThan(30);
+  });
+
   it('re-enrols with its previous token when the collector answers 401', async () => {
     const { collector, source, agent } = await setup();
     await agent.poll();

@@ -34,6 +34,8 @@ export interface FakeCollector {
   duplicates: number;
   /** A report for which this returns a message is refused with 400 (the whole batch, as a validation error would). */
   refuse: ((r: Report) => string | undefined) | undefined;
+  /** Bodies above this many bytes are refused with 413, as express.json({limit}) does. */
+  bodyLimitBytes: number;
   /** Makes every token issued so far invalid (401). */
   revokeAll(): void;
   /** Stored events of one agent, in arrival order. */
@@ -63,6 +65,7 @@ export async function startFakeCollector(opts: { secret?: string } = {}): Promis
     stored: [],
     duplicates: 0,
     refuse: undefined,
+    bodyLimitBytes: Infinity,
     revokeAll: () => tokens.clear(),
     eventsOf: (agentId) => fake.stored.filter((s) => s.agentId === agentId).flatMap((s) => s.report.events ?? []),
     close: async () => {},
@@ -74,6 +77,10 @@ export async function startFakeCollector(opts: { secret?: string } = {}): Promis
     req.on('end', () => {
       if (fake.mode.kind === 'down') {
         req.socket.destroy();
+        return;
+      }
+      if (Buffer.concat(chunks).length > fake.bodyLimitBytes) {
+        send(res, 413, errorBody('too_large', `the body is larger than ${fake.bodyLimitBytes} bytes`));
         return;
       }
       let body: unknown;
