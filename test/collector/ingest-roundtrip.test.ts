@@ -158,6 +158,38 @@ describe('collector: enrol, report, read back, live delta', () => {
     }
   });
 
+  it('catches up after a reconnect: joining again brings a snapshot with what changed meanwhile', async () => {
+    const agent = await enrolAgent(h, 'm-1', 'ws-0001.contoso.com');
+    const cookie = await signIn(h);
+    const first = await connectLive(h, cookie);
+    await new Promise((r) => first.socket.emit('join', { room: 'overview' }, r));
+    const seenBefore = first.snapshots[0]!;
+    first.socket.disconnect(); // the connection drops
+
+    await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: snapshot('m-1', 'ws-0001.contoso.com', T0) })]);
+    h.clock.advanceBy(250);
+
+    const again = await connectLive(h, cookie);
+    try {
+      again.socket.emit('join', { room: 'overview', since: seenBefore.seq }, () => undefined);
+      await until(() => again.snapshots.length === 1, 'the catch-up snapshot');
+      const snap = again.snapshots[0]!;
+      expect(snap.kind === 'overview' && snap.summary.byStatus['1']).toBe(1);
+      expect(seenBefore.kind === 'overview' && seenBefore.summary.byStatus['1']).toBe(0);
+    } finally {
+      again.socket.disconnect();
+    }
+  });
+
+  it('says hello with the server time, and ends the live session on sign-out', async () => {
+    const cookie = await signIn(h);
+    const live = await connectLive(h, cookie);
+    const ended = new Promise<{ message: string }>((resolve) => live.socket.once('session-ended', resolve));
+    expect(await live.hello).toMatchObject({ serverTime: new Date(T0).toISOString(), session: { username: 'admin', role: 'admin' }, deltaIntervalMs: 250 });
+    await fetch(`${h.url}/api/v1/session`, { method: 'DELETE', headers: { cookie } });
+    expect(await ended).toEqual({ message: 'signed out' });
+  });
+
   it('refuses a socket without a session', async () => {
     await expect(connectLive(h, 'vawatch_session=forged')).rejects.toThrow(/unauthorized/);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io as connect, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, DeltaBatch, RoomSnapshot, ServerToClientEvents } from '../../shared/socket-events.js';
+import type { ClientToServerEvents, DeltaBatch, Hello, RoomSnapshot, ServerToClientEvents } from '../../shared/socket-events.js';
 import type { MachineSnapshot, ProductState, Report } from '../../shared/protocol.js';
 import { VirtualClock } from '../../shared/scheduling.js';
 import { createCollector, type Collector } from '../../dashboard/server/collector.js';
@@ -156,17 +156,18 @@ export function storeCounts(h: Harness): Record<(typeof COUNTED_TABLES)[number] 
 export type LiveSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** A real socket.io client signed in with a session cookie; records what it receives. */
-export async function connectLive(h: Harness, cookie: string): Promise<{ socket: LiveSocket; snapshots: RoomSnapshot[]; deltas: DeltaBatch[] }> {
+export async function connectLive(h: Harness, cookie: string): Promise<{ socket: LiveSocket; snapshots: RoomSnapshot[]; deltas: DeltaBatch[]; hello: Promise<Hello> }> {
   const socket: LiveSocket = connect(h.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
   const snapshots: RoomSnapshot[] = [];
   const deltas: DeltaBatch[] = [];
   socket.on('snapshot', (s) => snapshots.push(s));
   socket.on('delta', (b) => deltas.push(...b));
+  const hello = new Promise<Hello>((resolve) => socket.once('hello', resolve));
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (e) => reject(e));
   });
-  return { socket, snapshots, deltas };
+  return { socket, snapshots, deltas, hello };
 }
 
 /** Waits (real time, bounded) until `check` holds; for network round trips only, never for the collector's clock. */
