@@ -35,15 +35,18 @@ export function healthRollup(fleet: FleetView, findings: readonly Finding[]): He
     for (const a of f.machines) if (a.machineId in machines) machines[a.machineId] = worst(machines[a.machineId]!, f.severity);
     if (f.subject.kind === 'kms-host') hostFindings.set(f.subject.id, worst(hostFindings.get(f.subject.id) ?? 'healthy', f.severity));
   }
+  // The worst client health per KMS host name, in one pass over the machines.
+  const byDependency = new Map<string, Health>();
+  for (const m of live) {
+    const dep = kmsHostOfMachine(m, fleet);
+    if (dep) byDependency.set(dep, worst(byDependency.get(dep) ?? 'unknown', machines[m.machineId]!));
+  }
   const kmsHosts: Record<string, Health> = {};
   for (const h of fleet.kmsHosts) {
     if (h.retired) continue;
     let health = worst(h.kmsService.currentCount === null ? 'unknown' : 'healthy', hostFindings.get(h.hostId) ?? 'unknown');
     if (h.machineId) health = worst(health, machines[h.machineId] ?? 'unknown');
-    for (const m of live) {
-      const dep = kmsHostOfMachine(m, fleet);
-      if (dep && sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, machines[m.machineId] ?? 'unknown');
-    }
+    for (const [dep, d] of byDependency) if (sameHost(dep, canonicalHostName(h.hostname))) health = worst(health, d);
     kmsHosts[h.hostId] = health;
   }
   const groups: Record<string, Health> = {};

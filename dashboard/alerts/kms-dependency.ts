@@ -44,8 +44,21 @@ function hostOfLastRequest(m: MachineView): string | null {
   return best?.host ?? null;
 }
 
+// Rules and the rollup ask this for every machine on every evaluation: remember the answer while the machine's
+// products, events and the host list are the same objects (each change replaces them).
+const memo = new WeakMap<MachineView, { products: unknown; events: unknown; hosts: unknown; host: string | null }>();
+
 /** The canonical name of the KMS host a machine depends on, or null (not a KMS client, or never asked one). */
 export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
+  const hosts = fleet?.kmsHosts;
+  const hit = memo.get(m);
+  if (hit && hit.products === m.products && hit.events === m.recentEvents && hit.hosts === hosts) return hit.host;
+  const host = findHostOfMachine(m, fleet);
+  memo.set(m, { products: m.products, events: m.recentEvents, hosts, host });
+  return host;
+}
+
+function findHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
   const products = kmsClientProducts(m);
   if (products.length === 0) return null;
   const p = products.find((x) => x.primary && x.kmsHost) ?? products.find((x) => x.kmsHost);

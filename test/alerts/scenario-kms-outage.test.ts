@@ -13,7 +13,7 @@ describe('kms-outage end to end: one incident, a blast radius the simulator then
   /** machineId → the instant the simulator puts it in Notification. */
   const simulatedNotification = new Map<string, number>();
   beforeAll(async () => {
-    run = await startSimRun('kms-outage', { startMs: START, recheckMs: 6 * MS.HOUR });
+    run = await startSimRun('kms-outage', { startMs: START, recheckMs: 12 * MS.HOUR, applicationLogRecords: 200 });
     // The host goes down on day 10 at 14:00; the clients' weekly renewals fail from day 14.
     await run.runTo(day(15));
     incident = await run.api('/alerts?rule=ActivationFailing');

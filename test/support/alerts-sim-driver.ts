@@ -30,10 +30,15 @@ export interface SimRun {
 
 export async function startSimRun(
   scenario: ScenarioName,
-  opts: { startMs: number; seed?: number; stepMs?: number; recheckMs?: number },
+  opts: { startMs: number; seed?: number; stepMs?: number; recheckMs?: number; applicationLogRecords?: number },
 ): Promise<SimRun> {
   const stepMs = opts.stepMs ?? MS.DAY;
-  const sim = createScenario(scenario, { startMs: opts.startMs, seed: opts.seed ?? 1 });
+  const sim = createScenario(scenario, {
+    startMs: opts.startMs,
+    seed: opts.seed ?? 1,
+    // A smaller Application log keeps the backlog after a skipped stretch small (what wraps away is not needed).
+    ...(opts.applicationLogRecords ? { logCapacity: { application: opts.applicationLogRecords } } : {}),
+  });
   const plugin = alertsPlugin({ recheckMs: opts.recheckMs ?? MS.HOUR });
   // Agents heartbeat once per step; the collector calls them stale after 3 steps without a word.
   const h = await startCollector({

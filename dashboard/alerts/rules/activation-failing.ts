@@ -34,12 +34,38 @@ interface Failure {
   host: string | null;
 }
 
+// The walk over a machine's events depends only on its events and products (each change replaces them), not on
+// the instant: remember it, and apply the response timeout afresh at each evaluation.
+const walks = new WeakMap<MachineView, { events: unknown; products: unknown; walk: Walk }>();
+interface Walk {
+  failures: Failure[];
+  pending: { time: number; host: string | null } | null;
+  lastRenewal: number;
+  latest: number;
+}
+
 /** The failures since the last success, oldest first. */
 export function failuresSinceSuccess(m: MachineView, now: number, responseTimeoutMs: number): Failure[] {
+  let hit = walks.get(m);
+  if (!hit || hit.events !== m.recentEvents || hit.products !== m.products) {
+    hit = { events: m.recentEvents, products: m.products, walk: walkEvents(m) };
+    walks.set(m, hit);
+  }
+  // Events later than `now` (an agent clock ahead of the collector's) are left out: walk again without them.
+  const w = hit.walk.latest > now ? walkEvents(m, now) : hit.walk;
+  return w.failures.concat(pendingFailure(w, now, responseTimeoutMs));
+}
+
+function pendingFailure(w: Walk, now: number, responseTimeoutMs: number): Failure[] {
+  const p = w.pending;
+  return p && now - p.time > responseTimeoutMs && p.time > w.lastRenewal ? [{ time: p.time, hresult: NO_KMS_CONTACTED, host: p.host }] : [];
+}
+
+function walkEvents(m: MachineView, upTo = Infinity): Walk {
   const events = m.recentEvents
     .filter((e) => e.payload.kind === 'activation-request' || e.payload.kind === 'activation-response' || e.payload.kind === 'activation-failed')
     .map((e) => ({ e, t: Date.parse(e.time) }))
-    .filter((x) => x.t <= now)
+    .filter((x) => x.t <= upTo)
     .sort((a, b) => a.t - b.t || a.e.recordId - b.e.recordId);
   // A renewal the product state shows (its 180 days restarted) is a success even if its events were not read.
   const lastRenewal = Math.max(
@@ -70,8 +96,8 @@ export function failuresSinceSuccess(m: MachineView, now: number, responseTimeou
       if (p.hresult !== 0) fail({ time: t, hresult: p.hresult, host: null });
     }
   }
-  if (pending && now - pending.time > responseTimeoutMs) fail({ time: pending.time, hresult: NO_KMS_CONTACTED, host: pending.host });
-  return failures;
+  const latest = events.length ? events[events.length - 1]!.t : -Infinity;
+  return { failures, pending, lastRenewal, latest };
 }
 
 export function evaluate(state: FleetView, now: number, config: ByGroup<ActivationFailingConfig>): Finding[] {
