@@ -1,4 +1,4 @@
-/** `npm run sim -- …` (and, until the collector exists, `npm start`): see `--help`. */
+/** `npm run sim -- …`: see `--help`. */
 import { runSimCommand } from './sim-command.js';
 
 process.exitCode = runSimCommand(

@@ -1,6 +1,6 @@
 /**
  * The simulator's command line, as a function of its arguments and two output sinks, so tests run it in-process and
- * `cli.ts` runs it for `npm run sim` / `npm start`.
+ * `cli.ts` runs it for `npm run sim`.
  */
 import { MS } from '../../shared/kms-rules.js';
 import { type ScenarioName, SCENARIOS, createScenario, isScenarioName, scenarioInfo } from './scenarios.js';
