@@ -195,7 +195,7 @@ export class SimulatedMachine {
     return this.#skewMs;
   }
 
-  /** When this client last reached a KMS host that answered (or refused) its request. */
+  /** When a KMS host last answered this client with a count (the host counted it in then). */
   get lastRequestAtMs(): number | null {
     return this.#lastRequestAtMs;
   }
