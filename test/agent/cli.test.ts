@@ -3,16 +3,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { OPTIONS, loadConfig } from '../../agent/config.js';
 import { fixturePath, replaySnapshot } from '../support/agent-replay.js';
 import { runAgentCli } from '../support/agent-process.js';
 import { tempDir } from '../support/agent-temp-dir.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
 const config = (argv: string[], env: Record<string, string> = {}, files: Record<string, string> = {}) =>
   loadConfig({
@@ -52,7 +48,8 @@ describe('agent configuration', () => {
   });
 });
 
-describe('agent command line', () => {
+// Each case starts a real process (a few seconds under tsx on a busy machine): run them side by side.
+describe.concurrent('agent command line', { timeout: 90_000 }, () => {
   it('--help documents every option of a command with its default', async () => {
     const { code, output } = await runAgentCli(['run', '--help']);
     expect(code).toBe(0);
@@ -101,14 +98,14 @@ describe('agent command line', () => {
     ],
   ])('%s is a one-line error naming the file', async (_what, prepare, message) => {
     const d = await tempDir();
-    cleanups.push(d.remove);
+    onTestFinished(d.remove);
     const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', await prepare(d.dir)]);
     expect(code).toBe(1);
     expect(output).toMatch(message);
   });
 });
 
-describe('fleet command line', () => {
+describe('fleet command line', { timeout: 90_000 }, () => {
   it('--help documents every option; a bad value stops it with one line and exit code 2', async () => {
     const { spawn } = await import('node:child_process');
     const { REPO_ROOT } = await import('../support/agent-process.js');
@@ -120,14 +117,16 @@ describe('fleet command line', () => {
         p.stderr.on('data', (d: Buffer) => (out += d.toString()));
         p.on('exit', (code) => resolve({ code, out }));
       });
-    const help = await run(['--help']);
+    const [help, bad, unknown] = await Promise.all([
+      run(['--help']),
+      run(['--secret', 's', '--speed', '0']),
+      run(['--secret', 's', '--scenario', 'nowhere']),
+    ]);
     expect(help.code).toBe(0);
     for (const flag of ['--scenario', '--collector', '--secret', '--state', '--speed', '--history-days', '--seed', '--scale', '--poll-hours', '--heartbeat-seconds']) {
       expect(help.out).toContain(flag);
     }
-    const bad = await run(['--secret', 's', '--speed', '0']);
     expect(bad).toEqual({ code: 2, out: 'fleet: --speed: expected a positive number\n' });
-    const unknown = await run(['--secret', 's', '--scenario', 'nowhere']);
     expect(unknown.code).toBe(2);
     expect(unknown.out).toMatch(/^fleet: --scenario: expected one of enterprise, .*, got "nowhere"\n$/);
   });

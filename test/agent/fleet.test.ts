@@ -59,5 +59,5 @@ describe('fleet runner', () => {
     expect(c.enrolments).toHaveLength(21); // tokens were kept
     expect(c.duplicates).toBe(0);
     for (const keys of eventKeys(c).values()) expect(new Set(keys).size).toBe(keys.length);
-  });
+  }, 120_000);
 });
