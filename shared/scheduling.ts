@@ -242,7 +242,9 @@ export class VirtualClock implements Scheduler {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (before(h[p]!, h[i]!)) break;
-      [h[p], h[i]] = [h[i]!, h[p]!];
+      const tmp = h[p]!;
+      h[p] = h[i]!;
+      h[i] = tmp;
       i = p;
     }
     return () => {
@@ -264,7 +266,9 @@ export class VirtualClock implements Scheduler {
         if (l < h.length && before(h[l]!, h[m]!)) m = l;
         if (r < h.length && before(h[r]!, h[m]!)) m = r;
         if (m === i) break;
-        [h[m], h[i]] = [h[i]!, h[m]!];
+        const tmp = h[m]!;
+        h[m] = h[i]!;
+        h[i] = tmp;
         i = m;
       }
     }
