@@ -13,6 +13,7 @@ import {
   type EnrolRequest,
   type ReportBatch,
 } from '../../shared/protocol.js';
+import { systemClock, type Clock } from '../../shared/scheduling.js';
 
 export type CollectorAnswer<T> =
   | { kind: 'ok'; body: T }
@@ -23,6 +24,8 @@ export interface CollectorClientOptions {
   baseUrl: string;
   /** Per-request timeout (default 30 s). */
   timeoutMs?: number;
+  /** The wall clock, to read a Retry-After given as an HTTP date. */
+  clock?: Clock;
 }
 
 interface RawAnswer {
@@ -48,8 +51,10 @@ export class CollectorClient {
   readonly #base: URL;
   readonly #timeoutMs: number;
   readonly #agent: http.Agent;
+  readonly #clock: Clock;
 
   constructor(opts: CollectorClientOptions) {
+    this.#clock = opts.clock ?? systemClock;
     this.#base = new URL(opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`);
     this.#timeoutMs = opts.timeoutMs ?? 30_000;
     this.#agent = this.#base.protocol === 'https:' ? new https.Agent({ keepAlive: true, maxSockets: 4 }) : new http.Agent({ keepAlive: true, maxSockets: 4 });
@@ -116,7 +121,7 @@ export class CollectorClient {
       code: err.success ? err.data.error.code : `http_${raw.status}`,
       message: err.success ? err.data.error.message : raw.text.slice(0, 300) || `HTTP ${raw.status}`,
     };
-    const retryAfterMs = parseRetryAfter(raw.retryAfter, Date.now());
+    const retryAfterMs = parseRetryAfter(raw.retryAfter, this.#clock.now());
     if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
     return answer;
   }
