@@ -48,7 +48,7 @@ const WINDOWS_APP = '55c92734-d682-4d71-983e-d6ec3f16059f';
 
 function product(m: FleetMachine, status: number, now: number, i: number): ProductState {
   const grace =
-    status === 1 ? now + (120 + ((i * 37) % 59)) * DAY : status === 3 ? now + (4 + ((i * 11) % 26)) * DAY : status === 2 ? now + (10 + (i % 20)) * DAY : null;
+    status === 1 ? now + (168 + ((i * 37) % 12)) * DAY : status === 3 ? now + (4 + ((i * 11) % 26)) * DAY : status === 2 ? now + (10 + (i % 20)) * DAY : null;
   return {
     activationId: m.kind === 'server' ? 'c052f164-cdf6-409a-a0cb-853ba0f0f55a' : '73111121-5638-40f6-bc11-f1d7b0d64300',
     applicationId: WINDOWS_APP,
@@ -89,7 +89,8 @@ export function webFleet(): FleetMachine[] {
 
 function kmsRequestEvents(host: FleetMachine, clients: FleetMachine[], now: number, firstRecord: number): EventRecord[] {
   return clients.map((c, i) => {
-    const t = now - ((i * 3 + 1) % 27) * DAY - i * 7 * MINUTE;
+    // The newest request minutes ago (an active host), the rest spread over the 30-day window.
+    const t = i === 0 ? now - 5 * MINUTE : now - ((i * 3 + 1) % 27) * DAY - i * 7 * MINUTE;
     return {
       log: 'Key Management Service',
       provider: 'Microsoft-Windows-Security-SPP',

@@ -129,7 +129,7 @@ export class MachineDetailPane {
               'ul',
               { class: 'timeline' },
               m.events.slice(0, 40).map((e) =>
-                h('li', null, healthIcon(eventHealth(e), 14), h('div', null, h('div', null, h('strong', null, String(e.eventId)), ' ', eventText(e)), h('div', { class: 'when' }, `${dateTime(e.time)} · ${e.log}`))),
+                h('li', null, healthIcon(eventHealth(e), 14), h('div', null, h('div', null, e.payload.kind === 'collector' ? null : h('strong', null, `${e.eventId} `), eventText(e)), h('div', { class: 'when' }, `${dateTime(e.time)} · ${e.log}`))),
               ),
             )
           : emptyState('No events', 'Activation events appear here as the agent reads them.', undefined, true),
@@ -155,7 +155,7 @@ export class MachineDetailPane {
         },
       );
     });
-    return h('div', null, h('div', { class: 'form-row' }, btn), msg);
+    return h('div', { class: 'actions-row' }, h('div', { class: 'form-row' }, btn), msg);
   }
 }
 

@@ -137,6 +137,7 @@ export const machinesView: ViewFactory = (ctx, route) => {
     selected = id;
     grid.select(id);
     pane.classList.toggle('open', id !== null);
+    gridArea.classList.toggle('pane-open', id !== null);
     if (id === null) {
       replaceChildren(pane);
       return;

@@ -41,10 +41,14 @@ export const nocView: ViewFactory = (ctx) => {
   const alertsEl = h('div', { class: 'stack', attrs: { 'data-testid': 'noc-alerts' } });
   const alertsTitle = h('h2', null, 'Active alerts');
   const exit = kiosk ? null : h('a', { class: 'top-btn exit', attrs: { href: '#/overview', 'data-testid': 'noc-exit' } }, 'Exit wall mode');
+  const full =
+    kiosk || !document.fullscreenEnabled
+      ? null
+      : h('button', { class: 'top-btn exit', on: { click: () => void (document.fullscreenElement ? document.exitFullscreen() : document.documentElement.requestFullscreen()).catch(() => undefined) } }, 'Full screen');
   const el = h(
     'div',
     { class: 'noc', attrs: { 'data-testid': 'noc' } },
-    h('div', { class: 'noc-head' }, h('div', { class: 'title' }, fleetIcon, 'Volume activation'), conn, age, h('div', { class: 'clock-wrap', style: { flex: '1' } }), clockEl, exit),
+    h('div', { class: 'noc-head' }, h('div', { class: 'title' }, fleetIcon, 'Volume activation'), conn, age, h('div', { class: 'clock-wrap', style: { flex: '1' } }), clockEl, full, exit),
     h('div', null, banner, kpis),
     h('div', { class: 'noc-body' }, h('div', { class: 'noc-col' }, h('h2', null, 'KMS hosts'), tiles, h('h2', null, 'Licence states'), h('div', null, stack, stackLegend), h('h2', null, 'Groups'), groupsEl, waveBox), h('div', { class: 'noc-col' }, alertsTitle, alertsEl)),
   );

@@ -32,7 +32,7 @@ export const overviewView: ViewFactory = (ctx) => {
   const tiles = h('div', { class: 'tiles', attrs: { 'data-testid': 'kms-tiles' } });
   const groups = h('div');
   const channels = h('div', { class: 'legend' });
-  const waveEl = h('div');
+  const waveEl = h('div', { class: 'fill' });
   const waveHint = h('span');
   let waveDays: ExpiryWave['days'] = [];
   const wave = expiryWaveChart({ onClick: (i) => ctx.navigate(href(['expiry'], { day: waveDays[i]?.date })) });
@@ -48,11 +48,10 @@ export const overviewView: ViewFactory = (ctx) => {
     h(
       'div',
       { class: 'ov-grid' },
-      panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }),
-      panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)' }),
-      panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true }),
-      panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels]),
-      panel('Expiry wave', waveEl, { hint: waveHint, class: 'span-2' }),
+      // Three columns stacked independently, the last panel of each stretching, so no column leaves a hole.
+      h('div', { class: 'ov-col' }, panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }), panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels])),
+      h('div', { class: 'ov-col' }, panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)' }), panel('Expiry wave', waveEl, { hint: waveHint })),
+      h('div', { class: 'ov-col' }, panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true })),
     ),
   );
   waveEl.appendChild(wave.el);
