@@ -72,6 +72,26 @@ describe('fleet aggregates', () => {
   });
 });
 
+describe('scrape cost', () => {
+  it('never walks the fleet during a scrape: machines are read only by the background refresh', async () => {
+    const fleet = new HandFleet();
+    fleet.machinesList = Array.from({ length: 50 }, () => machine());
+    let walks = 0;
+    const list = fleet.machinesList;
+    fleet.machines = () => {
+      walks++;
+      return list;
+    };
+    const { exporter, scrape } = setup(fleet);
+    await exporter.start();
+    const afterStart = walks;
+    for (let i = 0; i < 3; i++) await scrape();
+    expect(walks).toBe(afterStart);
+    await exporter.refresh();
+    expect(walks).toBe(afterStart + 1);
+  });
+});
+
 describe('expiry wave', () => {
   it.each([
     // [what, product, reaching Notification within 7 / 14 / 30 / 60 days]
