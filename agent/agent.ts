@@ -102,13 +102,16 @@ export class Agent {
   /** Schedules the polls and the heartbeat; the first poll of both kinds runs now. */
   start(opts: { heartbeat?: boolean } = {}): void {
     const s = this.#o.scheduler;
-    this.#cancels.push(s.cron(this.#schedules.licensing, () => this.poll({ licensing: true, events: false })));
-    this.#cancels.push(s.cron(this.#schedules.events, () => this.poll({ licensing: false, events: true })));
+    // Scheduled work must never throw into the scheduler: a failure (a full disk, say) is logged and tried next time.
+    const safely = (what: string, fn: () => Promise<unknown>) => () =>
+      fn().catch((e: unknown) => this.#logOnce(what, `${what} failed: ${(e as Error).message}`));
+    this.#cancels.push(s.cron(this.#schedules.licensing, safely('licensing poll', () => this.poll({ licensing: true, events: false }))));
+    this.#cancels.push(s.cron(this.#schedules.events, safely('event poll', () => this.poll({ licensing: false, events: true }))));
     if (opts.heartbeat !== false) {
-      this.#cancels.push(this.#o.timers.every(this.#schedules.heartbeatMs, () => this.heartbeat()));
+      this.#cancels.push(this.#o.timers.every(this.#schedules.heartbeatMs, safely('heartbeat', () => this.heartbeat())));
     }
-    void this.poll({ licensing: true, events: true });
-    this.deliver();
+    void safely('first poll', () => this.poll({ licensing: true, events: true }))();
+    void this.deliver();
   }
 
   async stop(): Promise<void> {
@@ -152,9 +155,11 @@ export class Agent {
   deliver(): Promise<void> {
     if (this.#draining) return this.#draining;
     if (this.#retry || this.#stopped || !this.#o.client) return Promise.resolve();
-    this.#draining = this.#drain().finally(() => {
-      this.#draining = undefined;
-    });
+    this.#draining = this.#drain()
+      .catch((e: unknown) => this.#backoff(`delivery failed (${(e as Error).message})`))
+      .finally(() => {
+        this.#draining = undefined;
+      });
     return this.#draining;
   }
 
