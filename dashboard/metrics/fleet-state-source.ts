@@ -2,6 +2,7 @@ import { KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/k
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
+import type { CountedAs } from './metrics-exporter.js';
 import type { AlertTally, KmsHostFacts, MachineFacts, MetricsSource } from './metrics-source.js';
 
 /** What the alert engine can tell the metrics, when it is loaded. */
@@ -11,6 +12,12 @@ export interface AlertEngineView {
   kmsForecast(kmsHostId: string): { below25At: number | null; below5At: number | null } | undefined;
   /** Recomputes the forecasts (background refresh). */
   refresh?(now: number): void;
+}
+
+/** What a machine state is counted under (cheap: the ingest path calls it per change), or null when retired. */
+export function countedAsOf(m: MachineState): CountedAs | null {
+  if (m.retired) return null;
+  return { group: m.group, status: m.primary?.licenseStatus ?? null, channel: m.primary?.channel ?? null };
 }
 
 /** The facts of a machine state, or null for a retired one (it no longer counts anywhere). */

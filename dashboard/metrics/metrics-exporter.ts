@@ -8,6 +8,9 @@ import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
 import { SelfMetrics, type IngestMetrics } from './self-metrics.js';
 
+/** What a machine is counted under in the aggregates. */
+export type CountedAs = Pick<MachineFacts, 'group' | 'status' | 'channel'>;
+
 export interface MetricsLog {
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -87,7 +90,7 @@ export class MetricsExporter {
   }
 
   /** One machine changed: `before` null when new, `after` null when it retired. O(1). */
-  machineChanged(before: MachineFacts | null, after: MachineFacts | null): void {
+  machineChanged(before: CountedAs | null, after: CountedAs | null): void {
     this.#aggregates.apply(before, after);
   }
 

@@ -1,7 +1,7 @@
 import type { CollectorPlugin } from '../server/plugin.js';
 import type { AlertsEngine } from '../alerts/alerts-plugin.js';
 import { alertsEngineView } from './alerts-engine-view.js';
-import { FleetStateSource, machineFactsOf } from './fleet-state-source.js';
+import { countedAsOf, FleetStateSource } from './fleet-state-source.js';
 import { MetricsExporter } from './metrics-exporter.js';
 import type { MetricsOptionsInput } from './metrics-options.js';
 import type { IngestMetrics } from './self-metrics.js';
@@ -55,7 +55,7 @@ export function metricsPlugin(
       const e = exporter;
       unsubscribe = ctx.state.onChange((c) => {
         if (c.kind !== 'machine') return;
-        e.machineChanged(c.before ? machineFactsOf(c.before) : null, machineFactsOf(c.after));
+        e.machineChanged(c.before ? countedAsOf(c.before) : null, countedAsOf(c.after));
       });
       unsubscribeIngest.push(
         ctx.ingest.onBatch((r) => {
