@@ -14,6 +14,7 @@ import { ApiError } from '../server/http/api-error.js';
 import type { PluginContext } from '../server/plugin.js';
 import { AlertActionError, type AlertBook, type AlertRecord } from './alert-book.js';
 import { alertDetail, alertListItem, blastRadiusView, expiryWaveView, forecastView } from './alert-views.js';
+import { agentNow } from './agent-time.js';
 import { canonicalHostName } from './host-names.js';
 import { RULE_NAMES, type FleetView } from './model.js';
 
@@ -117,7 +118,7 @@ export function mountAlertRoutes(d: AlertRouteDeps): void {
     const fleet = d.fleet();
     const host = fleet.kmsHosts.find((h) => h.hostId === id);
     if (!host) throw new ApiError(404, 'not-found', `no agent reports the KMS service of ${id}`);
-    res.json(forecastView(forecastForHost(fleet, host, clock.now())));
+    res.json(forecastView(forecastForHost(fleet, host, agentNow(host, clock.now()))));
   });
   api.get('/kms-hosts/:id/blast-radius', (req, res) => {
     const identity = d.hostIdentity(canonicalHostName(req.params.id as string));

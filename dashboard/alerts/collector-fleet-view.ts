@@ -155,6 +155,7 @@ export class CollectorFleetView {
       ...(s?.kmsService ? { kmsService: s.kmsService } : {}),
       // The collector's clock: "no report within 3 heartbeats" is judged where the reports arrive.
       lastReportAt: m.lastReceivedAt ?? m.lastReportAt ?? m.enrolledAt,
+      agentClockOffsetMs: m.lastReportAt !== null && m.lastReceivedAt !== null ? m.lastReportAt - m.lastReceivedAt : 0,
       heartbeatIntervalMs: this.#heartbeatMs,
       retired: m.retired !== null,
       recentEvents,
@@ -183,6 +184,7 @@ export class CollectorFleetView {
       requests: this.#requests.get(h.id) ?? [],
       dnsPublishing: dnsPublishingFrom(dnsEvents, h),
       lastReportAt: m?.lastReportAt ?? now,
+      agentClockOffsetMs: m?.agentClockOffsetMs ?? 0,
     };
   }
 }

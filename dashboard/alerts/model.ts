@@ -21,6 +21,8 @@ export interface MachineView {
   retired: boolean;
   /** Recent events of this machine, any order (rules sort what they need). */
   recentEvents: EventRecord[];
+  /** The agent's clock minus the collector's, from its last report (see agent-time.ts); 0 when unknown. */
+  agentClockOffsetMs?: number;
 }
 
 /** One 12290 seen on a KMS host: a client asked it for activation. */
@@ -54,6 +56,8 @@ export interface KmsHostView {
   /** Last 12293 / 12294 per DNS domain. */
   dnsPublishing: Array<{ domain: string; lastFailedAt: number | null; lastFailedHresult: number | null; lastSucceededAt: number | null }>;
   lastReportAt: number;
+  /** The host agent's clock minus the collector's (see agent-time.ts); 0 when unknown. */
+  agentClockOffsetMs?: number;
 }
 
 export interface FleetView {

@@ -65,6 +65,12 @@ describe('GraceExpiring', () => {
     const found = graceExpiring.evaluate(fleet([m]), NOW, config);
     expect(found.map((f) => f.severity)).toEqual(expected ? [expected] : []);
   });
+  it('judges a machine replaying its history at its own clock, not the collector’s', () => {
+    // The agent reports from 20 days ago (the demo fast-forwards): its grace ends 15 days after its own now.
+    const replaying = machine({ agentClockOffsetMs: -20 * DAY, products: [product({ licenseStatus: 2, graceExpiresAt: iso(NOW - 5 * DAY) })] });
+    expect(graceExpiring.evaluate(fleet([replaying]), NOW, config)).toEqual([]);
+    expect(graceExpiring.evaluate(fleet([{ ...replaying, agentClockOffsetMs: -10 * DAY }]), NOW, config).map((f) => f.severity)).toEqual(['critical']);
+  });
   it('uses the thresholds of the machine group', () => {
     const byGroup = {
       forGroup: (g: string) =>

@@ -90,6 +90,10 @@ describe('KmsIdle', () => {
     const host = hostWithRequests(gap, NOW - silentFor);
     expect(idle.evaluate(fleet([], [host]), NOW, config).length).toBe(fires ? 1 : 0);
   });
+  it('judges a host replaying its history at its own clock', () => {
+    const host = { ...hostWithRequests(HOUR, NOW - 30 * DAY), agentClockOffsetMs: -30 * DAY + HOUR };
+    expect(idle.evaluate(fleet([], [host]), NOW, config)).toEqual([]);
+  });
   it('does not judge a host with fewer than two requests', () => {
     expect(idle.evaluate(fleet([], [hostWithRequests(HOUR, NOW - 30 * DAY, 1)]), NOW, config)).toEqual([]);
   });

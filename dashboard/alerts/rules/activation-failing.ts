@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { KMS_ACTIVATION_VALIDITY_DAYS, MS } from '../../../shared/kms-rules.js';
 import { LICENSE_STATUS } from '../../../shared/license-status.js';
 import type { EventRecord } from '../../../shared/protocol.js';
+import { agentNow } from '../agent-time.js';
 import { decodeHresult, hresultName } from '../knowledge/hresult-text.js';
 import { canonicalHostName } from '../host-names.js';
 import { kmsClientProducts, kmsHostOfMachine } from '../kms-dependency.js';
@@ -105,7 +106,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Activati
   for (const m of state.machines) {
     const c = config.forGroup(m.group);
     if (m.retired || !c.enabled) continue;
-    const failures = failuresSinceSuccess(m, now, c.responseTimeoutMinutes * MS.MINUTE);
+    const failures = failuresSinceSuccess(m, agentNow(m, now), c.responseTimeoutMinutes * MS.MINUTE);
     if (failures.length < c.minFailures) continue;
     const last = failures[failures.length - 1]!;
     const decoded = decodeHresult(last.hresult);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../../shared/kms-rules.js';
+import { agentNow } from '../agent-time.js';
 import { canonicalHostName, sameHost } from '../host-names.js';
 import { kmsHostOfMachine } from '../kms-dependency.js';
 import type { AffectedMachine, Finding, FleetView } from '../model.js';
@@ -35,8 +36,9 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<Duplicat
   for (const h of state.kmsHosts) {
     if (h.retired) continue;
     const hostName = canonicalHostName(h.hostname);
+    const at = agentNow(h, now);
     for (const r of h.requests) {
-      if (now - r.time >= KMS_CLIENT_WINDOW_DAYS * MS.DAY || r.time > now) continue;
+      if (at - r.time >= KMS_CLIENT_WINDOW_DAYS * MS.DAY || r.time > at) continue;
       const e = entry(r.cmid.toLowerCase());
       e.hosts.add(hostName);
       e.group ??= h.group;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isGraceStatus, licenseStatusInfo, LICENSE_STATUS } from '../../../shared/license-status.js';
 import { MS } from '../../../shared/kms-rules.js';
+import { agentNow } from '../agent-time.js';
 import { kmsHostOfProduct } from '../kms-dependency.js';
 import type { Finding, FleetView } from '../model.js';
 import type { ByGroup } from '../rule-definition.js';
@@ -29,7 +30,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
     for (const p of m.products) {
       if (!isGraceStatus(p.licenseStatus) || p.graceExpiresAt === null) continue;
       const endsAt = Date.parse(p.graceExpiresAt);
-      const left = endsAt - now;
+      const left = endsAt - agentNow(m, now);
       if (left > c.warningDays * MS.DAY) continue;
       const severity = left <= c.criticalDays * MS.DAY ? 'critical' : 'warning';
       const label = licenseStatusInfo(p.licenseStatus)?.label ?? `status ${p.licenseStatus}`;

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../../shared/kms-rules.js';
 import { decodeHresult } from '../knowledge/hresult-text.js';
+import { agentNow } from '../agent-time.js';
 import { canonicalHostName } from '../host-names.js';
 import { dependentsOf } from '../kms-dependency.js';
 import { clientOsDependsOn } from '../kms-host-policy.js';
@@ -25,7 +26,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
     const c = config.forGroup(h.group);
     const count = h.kmsService.currentCount;
     if (h.retired || !c.enabled || count === null) continue;
-    const clientOs = clientOsDependsOn(state, h, now);
+    const clientOs = clientOsDependsOn(state, h, agentNow(h, now));
     let severity: 'warning' | 'critical' | null = null;
     let threshold = c.serverThreshold;
     if (count < c.serverThreshold) severity = 'critical';

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { MS } from '../../../shared/kms-rules.js';
 import { forecastForHost } from '../../forecast/kms-count-forecast.js';
+import { agentNow } from '../agent-time.js';
 import { canonicalHostName } from '../host-names.js';
 import { clientOsDependsOn } from '../kms-host-policy.js';
 import type { Finding, FleetView } from '../model.js';
@@ -23,12 +24,13 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
   for (const h of state.kmsHosts) {
     const c = config.forGroup(h.group);
     if (h.retired || !c.enabled) continue;
-    const f = forecastForHost(state, h, now, { horizonDays: Math.ceil(c.withinDays) });
-    const clientOs = clientOsDependsOn(state, h, now);
+    const at = agentNow(h, now);
+    const f = forecastForHost(state, h, at, { horizonDays: Math.ceil(c.withinDays) });
+    const clientOs = clientOsDependsOn(state, h, at);
     // Judge against 25 only when client OS machines need it, as KmsCountBelowThreshold does.
     const crossing = f.crossings
       .filter((x) => clientOs || x.threshold < 25)
-      .find((x) => !x.alreadyBelow && x.at !== null && x.at - now <= c.withinDays * MS.DAY);
+      .find((x) => !x.alreadyBelow && x.at !== null && x.at - at <= c.withinDays * MS.DAY);
     if (!crossing || crossing.at === null) continue;
     const when = new Date(crossing.at).toISOString();
     const names = crossing.causedBy.map((x) => x.clientFqdn);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { MS } from '../../../shared/kms-rules.js';
+import { agentNow } from '../agent-time.js';
 import { canonicalHostName } from '../host-names.js';
 import { dependentsOf } from '../kms-dependency.js';
 import type { Finding, FleetView } from '../model.js';
@@ -31,7 +32,8 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsIdleC
   for (const h of state.kmsHosts) {
     const c = config.forGroup(h.group);
     if (h.retired || !c.enabled) continue;
-    const times = h.requests.map((r) => r.time).filter((t) => t <= now).sort((a, b) => a - b);
+    const at = agentNow(h, now);
+    const times = h.requests.map((r) => r.time).filter((t) => t <= at).sort((a, b) => a - b);
     // Fewer than two requests give no rhythm to judge silence against.
     if (times.length < 2) continue;
     const recent = times.slice(-(c.sampleSize + 1));
@@ -39,7 +41,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsIdleC
     const usual = median(gaps);
     const last = times[times.length - 1]!;
     const limit = Math.max(c.gapMultiple * usual, c.minIdleHours * MS.HOUR);
-    if (now - last <= limit) continue;
+    if (at - last <= limit) continue;
     out.push({
       rule: 'KmsIdle',
       severity: 'warning',

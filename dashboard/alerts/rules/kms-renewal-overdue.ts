@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { LICENSE_STATUS } from '../../../shared/license-status.js';
 import { KMS_ACTIVATION_VALIDITY_DAYS, KMS_RENEWAL_INTERVAL_MINUTES, MS } from '../../../shared/kms-rules.js';
+import { agentNow } from '../agent-time.js';
 import { kmsHostOfProduct } from '../kms-dependency.js';
 import type { Finding, FleetView } from '../model.js';
 import type { ByGroup } from '../rule-definition.js';
@@ -25,7 +26,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
     for (const p of m.products) {
       if (p.channel !== 'kms-client' || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
       const renewalMs = (p.renewalIntervalMinutes ?? KMS_RENEWAL_INTERVAL_MINUTES) * MS.MINUTE;
-      const left = Date.parse(p.graceExpiresAt) - now;
+      const left = Date.parse(p.graceExpiresAt) - agentNow(m, now);
       const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
       if (left >= limit) continue;
       const lastRenewal = Date.parse(p.graceExpiresAt) - KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY;
