@@ -37,10 +37,18 @@ export class CimSource implements LicensingSource {
   readonly kind = 'cim' as const;
   readonly #exe: string;
   readonly #run: PowerShellRunner;
+  readonly #probeEvery: number;
+  readonly #emptyReads = new Map<string, number>();
 
-  constructor(opts: { powershell?: string; runner?: PowerShellRunner } = {}) {
+  /**
+   * `probeEvery`: ask for a log's newest record (to notice it was cleared) on every n-th read that found nothing new
+   * (default 15: with the default event poll, within a quarter of an hour). Each probe is one more PowerShell start,
+   * the agent's largest cost on a real machine.
+   */
+  constructor(opts: { powershell?: string; runner?: PowerShellRunner; probeEvery?: number } = {}) {
     this.#exe = opts.powershell ?? 'powershell.exe';
     this.#run = opts.runner ?? execFileRunner;
+    this.#probeEvery = Math.max(1, opts.probeEvery ?? 15);
   }
 
   async #json(command: string, what: string): Promise<Array<Record<string, unknown>>> {
@@ -71,9 +79,13 @@ export class CimSource implements LicensingSource {
     if (!r.ok) {
       if (isMissingLogError(r.stderr)) return { logExists: false, records: [] };
       if (!isNoEventsError(r.stderr)) throw new PowerShellOutputError(where, firstLine(r.stderr));
-      // Nothing new. Only now is it worth asking whether the log went backwards (was cleared).
-      return { logExists: true, records: [], newestRecordId: afterRecordId > 0 ? await this.#newest(log) : undefined };
+      // Nothing new. Only now is it worth asking, now and then, whether the log went backwards (was cleared).
+      const empty = (this.#emptyReads.get(log) ?? 0) + 1;
+      this.#emptyReads.set(log, empty);
+      const probe = afterRecordId > 0 && empty % this.#probeEvery === 1 % this.#probeEvery;
+      return { logExists: true, records: [], newestRecordId: probe ? await this.#newest(log) : undefined };
     }
+    this.#emptyReads.set(log, 0);
     return { logExists: true, records: parseRawList(RawEventSchema, parsePowerShellJsonList(r.stdout, where), where) };
   }
 

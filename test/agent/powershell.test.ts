@@ -77,6 +77,11 @@ describe('cim source answers', () => {
     });
     expect(await src.readEvents('Application', 500)).toEqual({ logExists: true, records: [], newestRecordId: 12 });
     expect(calls).toHaveLength(2);
+    // Not at every idle poll: each probe is one more PowerShell start.
+    for (let i = 0; i < 14; i++) expect((await src.readEvents('Application', 500)).newestRecordId).toBeUndefined();
+    expect(calls).toHaveLength(16);
+    expect((await src.readEvents('Application', 500)).newestRecordId).toBe(12);
+    expect(calls).toHaveLength(18);
   });
 
   it('takes a missing log (not a KMS host) as an absent log, in any OS language', async () => {
