@@ -6,8 +6,7 @@
  * The demo credentials and enrolment secret are kept in the data folder, so a restart over it prints the same ones.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { startFleet } from '../agent/fleet/index.js';
@@ -16,6 +15,7 @@ import { defaultPlugins } from '../dashboard/server/default-plugins.js';
 import { consoleLogger } from '../dashboard/server/log.js';
 import { createCronScheduler } from '../platform/cron-scheduler.js';
 import { systemClock } from '../shared/scheduling.js';
+import { ensureWebBuilt } from '../dashboard/web/build.js';
 
 const HELP = `usage: npm start [-- OPTIONS]
 
@@ -94,10 +94,11 @@ async function main(): Promise<void> {
   const opts = parseArgs(argv);
   const dataDir = resolve(opts.data);
   const creds = demoCredentials(dataDir);
-  const here = dirname(fileURLToPath(import.meta.url));
   const quiet = opts.quiet;
   const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : consoleLogger();
 
+  // A fresh clone has no built dashboard; build it (about a second) when missing or older than its sources.
+  const web = await ensureWebBuilt();
   const collector = await createCollector({
     config: {
       host: '127.0.0.1',
@@ -106,7 +107,7 @@ async function main(): Promise<void> {
       adminUsername: creds.username,
       adminPassword: creds.password,
       enrolmentSecret: creds.enrolmentSecret,
-      webDir: join(here, '..', 'dashboard', 'web', 'dist'),
+      webDir: web.outDir,
     },
     clock: systemClock,
     scheduler: createCronScheduler(),
