@@ -95,4 +95,17 @@ describe('rules and dashboard speak the exporter\'s language', () => {
     for (const t of exprs) expect(datasource).toContain(`uid: ${t.datasource.uid}`);
     expect(readdirSync(join(deploy, 'grafana', 'dashboards'))).toContain('vawatch.json');
   });
+
+  it('lays the Grafana panels out on the 24-column grid without overlaps, each with a title and a unique id', () => {
+    type Panel = { id: number; title: string; gridPos: { x: number; y: number; w: number; h: number } };
+    const { panels } = JSON.parse(readFileSync(join(deploy, 'grafana', 'dashboards', 'vawatch.json'), 'utf8')) as { panels: Panel[] };
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    for (const p of panels) {
+      expect(p.title).not.toBe('');
+      expect(p.gridPos.x + p.gridPos.w).toBeLessThanOrEqual(24);
+    }
+    const overlaps = (a: Panel['gridPos'], b: Panel['gridPos']) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+    const clashes = panels.flatMap((a, i) => panels.slice(i + 1).filter((b) => overlaps(a.gridPos, b.gridPos)).map((b) => `${a.title} / ${b.title}`));
+    expect(clashes).toEqual([]);
+  });
 });
