@@ -1,7 +1,7 @@
 import type { KmsServiceState, MachineSnapshot, ProductState, Report } from '../../../shared/protocol.js';
 import type { AgentRecord } from '../identity/agent-registry.js';
 import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
-import { kmsHostIdOf, withSnapshot, type MachineState } from '../state/machine-state.js';
+import { kmsHostIdOf, withKmsRequest, withSnapshot, type MachineState } from '../state/machine-state.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
 /** A change of the expiry instant smaller than this is the agent's minute counter ticking, not a new period. */
@@ -65,7 +65,11 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
     });
     if (!stored) continue;
     const p = e.payload;
-    if (p.kind === 'kms-request') {
+    if (p.kind === 'activation-request' && p.kmsHost) {
+      const id = kmsHostIdOf(p.kmsHost);
+      host(id, p.kmsHost);
+      m = withKmsRequest(m, { hostId: id, at: time, ok: p.hresult === 0 });
+    } else if (p.kind === 'kms-request') {
       const h = host(ownHostId, m.hostname);
       const old = clients.get(p.cmid) ?? u.kmsClient(ownHostId, p.cmid);
       if (!old || old.lastRequestAt <= time) {
@@ -120,6 +124,7 @@ export function newMachine(agent: { agentId: string; machineId: string; hostname
     snapshot: null,
     primary: null,
     kmsHostId: null,
+    lastKmsRequest: null,
     lastReportAt: null,
     lastReceivedAt: null,
     enrolledAt: at,

@@ -1,5 +1,12 @@
 import type { MachineSnapshot, ProductState } from '../../../shared/protocol.js';
 
+/** A 12288 seen from a client: which host, when (event time, ms), and whether it succeeded (HRESULT 0). */
+export interface KmsRequestSeen {
+  readonly hostId: string;
+  readonly at: number;
+  readonly ok: boolean;
+}
+
 /** Why and when a machine left the fleet. Its history stays; nothing alerts on it. */
 export interface Retirement {
   readonly at: number;
@@ -24,8 +31,13 @@ export interface MachineState {
   readonly snapshot: MachineSnapshot | null;
   /** The primary Windows product of that snapshot, if any. */
   readonly primary: ProductState | null;
-  /** Lower-case FQDN of the KMS host the primary product last used. */
+  /**
+   * Lower-case FQDN of the KMS host the machine uses: the primary product's (registry or DNS discovery) when Windows
+   * reports it, else the host of its newest successful activation request (12288), else the one it last tried.
+   */
   readonly kmsHostId: string | null;
+  /** The newest activation request (12288) this machine reported, by the host it went to. */
+  readonly lastKmsRequest: KmsRequestSeen | null;
   /** `sentAt` of the newest report (agent's clock, ms). */
   readonly lastReportAt: number | null;
   /** When the collector received it (collector's clock, ms). */
@@ -58,12 +70,21 @@ export function channelKeyOf(m: MachineState): string {
 /** A new machine state with a new snapshot (derived fields recomputed). */
 export function withSnapshot(m: MachineState, snapshot: MachineSnapshot): MachineState {
   const primary = primaryProductOf(snapshot);
-  return {
-    ...m,
-    snapshot,
-    hostname: snapshot.hostname,
-    group: m.groupOverride ?? snapshot.group,
-    primary,
-    kmsHostId: primary?.kmsHost ? kmsHostIdOf(primary.kmsHost.name) : null,
-  };
+  const next = { ...m, snapshot, hostname: snapshot.hostname, group: m.groupOverride ?? snapshot.group, primary };
+  return { ...next, kmsHostId: effectiveKmsHostId(next) };
+}
+
+/** A new machine state after a 12288: a success replaces anything older; a failure only replaces other failures. */
+export function withKmsRequest(m: MachineState, seen: KmsRequestSeen): MachineState {
+  const cur = m.lastKmsRequest;
+  const newer = !cur || seen.at >= cur.at;
+  const replace = !cur || (seen.ok && (newer || !cur.ok)) || (!seen.ok && !cur.ok && newer);
+  if (!replace) return m;
+  const next = { ...m, lastKmsRequest: seen };
+  return { ...next, kmsHostId: effectiveKmsHostId(next) };
+}
+
+function effectiveKmsHostId(m: Pick<MachineState, 'primary' | 'lastKmsRequest'>): string | null {
+  if (m.primary?.kmsHost) return kmsHostIdOf(m.primary.kmsHost.name);
+  return m.lastKmsRequest?.hostId ?? null;
 }

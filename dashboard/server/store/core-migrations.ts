@@ -57,4 +57,9 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX state_history_by_time ON state_history (at);
     `,
   },
+  {
+    version: 2,
+    description: "a machine's newest activation request (12288), for the KMS host it uses when Windows does not say",
+    up: 'ALTER TABLE machines ADD COLUMN last_kms_request TEXT',
+  },
 ];

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { MachineSnapshot } from '../../../shared/protocol.js';
 import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
-import { withSnapshot, type MachineState } from '../state/machine-state.js';
+import { withKmsRequest, withSnapshot, type KmsRequestSeen, type MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
 
 interface MachineRow {
@@ -16,6 +16,7 @@ interface MachineRow {
   retired_at: number | null;
   retired_reason: string | null;
   replaced_by: string | null;
+  last_kms_request: string | null;
 }
 interface KmsHostRow {
   id: string;
@@ -84,13 +85,14 @@ export class FleetStore {
   constructor(db: Database.Database) {
     this.db = db;
     this.#upsertMachine = db.prepare(`INSERT INTO machines (machine_id, agent_id, hostname, group_override, snapshot,
-        last_report_at, last_received_at, enrolled_at, retired_at, retired_reason, replaced_by)
+        last_report_at, last_received_at, enrolled_at, retired_at, retired_reason, replaced_by, last_kms_request)
       VALUES (@machine_id, @agent_id, @hostname, @group_override, @snapshot, @last_report_at, @last_received_at,
-        @enrolled_at, @retired_at, @retired_reason, @replaced_by)
+        @enrolled_at, @retired_at, @retired_reason, @replaced_by, @last_kms_request)
       ON CONFLICT (machine_id) DO UPDATE SET agent_id = excluded.agent_id, hostname = excluded.hostname,
         group_override = excluded.group_override, snapshot = excluded.snapshot, last_report_at = excluded.last_report_at,
         last_received_at = excluded.last_received_at, enrolled_at = excluded.enrolled_at, retired_at = excluded.retired_at,
-        retired_reason = excluded.retired_reason, replaced_by = excluded.replaced_by`);
+        retired_reason = excluded.retired_reason, replaced_by = excluded.replaced_by,
+        last_kms_request = excluded.last_kms_request`);
     this.#upsertKmsHost = db.prepare(`INSERT INTO kms_hosts (id, hostname, machine_id, kms_service, service_collected_at,
         last_request_at, dns_failure, last_dns_success_at, first_seen_at)
       VALUES (@id, @hostname, @machine_id, @kms_service, @service_collected_at, @last_request_at, @dns_failure,
@@ -132,6 +134,7 @@ export class FleetStore {
       retired_at: m.retired?.at ?? null,
       retired_reason: m.retired?.reason ?? null,
       replaced_by: m.retired?.replacedBy ?? null,
+      last_kms_request: m.lastKmsRequest ? JSON.stringify(m.lastKmsRequest) : null,
     });
   }
 
@@ -217,13 +220,15 @@ export class FleetStore {
         snapshot: null,
         primary: null,
         kmsHostId: null,
+        lastKmsRequest: null,
         lastReportAt: r.last_report_at,
         lastReceivedAt: r.last_received_at,
         enrolledAt: r.enrolled_at,
         retired:
           r.retired_at === null ? null : { at: r.retired_at, reason: r.retired_reason ?? '', replacedBy: r.replaced_by },
       };
-      return r.snapshot ? withSnapshot(base, JSON.parse(r.snapshot) as MachineSnapshot) : base;
+      const withRequest = r.last_kms_request ? withKmsRequest(base, JSON.parse(r.last_kms_request) as KmsRequestSeen) : base;
+      return r.snapshot ? withSnapshot(withRequest, JSON.parse(r.snapshot) as MachineSnapshot) : withRequest;
     });
   }
 
