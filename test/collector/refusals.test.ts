@@ -52,6 +52,25 @@ describe('collector: ingest refusals leave the store unchanged', () => {
     expect(storeCounts(h)).toEqual(before);
   });
 
+  it.each([
+    ['null', 'null'],
+    ['an array', '[]'],
+    ['a number', '42'],
+    ['reports not an array', '{"protocol":1,"reports":{}}'],
+    ['a report that is a string', '{"protocol":1,"reports":["x"]}'],
+    ['deeply nested junk', `{"protocol":1,"reports":[${'['.repeat(500)}${']'.repeat(500)}]}`],
+    ['a huge seq', '{"protocol":1,"reports":[{"protocol":1,"agentId":"x","epoch":1,"seq":1e400,"sentAt":"2026-11-01T00:00:00Z","heartbeat":true}]}'],
+    ['an impossible date', '{"protocol":1,"reports":[{"protocol":1,"agentId":"x","epoch":1,"seq":1,"sentAt":"2026-02-31T25:00:00Z","heartbeat":true}]}'],
+    ['__proto__ keys', '{"protocol":1,"__proto__":{"admin":true},"reports":[{"__proto__":{"seq":5}}]}'],
+  ])('answers %s with a 4xx, never a 5xx, storing nothing', async (_name, body) => {
+    const before = storeCounts(h);
+    const r = await postJson(url(), body, { authorization: `Bearer ${a.token}` });
+    expect(r.status).toBeGreaterThanOrEqual(400);
+    expect(r.status).toBeLessThan(500);
+    expect(r.body.error.code).toEqual(expect.any(String));
+    expect(storeCounts(h)).toEqual(before);
+  });
+
   it('names the field that is wrong', async () => {
     const bad = report(a, 1, T0, { snapshot: snapshot('m-a', 'ws-a.contoso.com', T0) });
     (bad.snapshot!.products[0] as any).licenseStatus = 9;
