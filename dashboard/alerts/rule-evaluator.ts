@@ -4,7 +4,8 @@
  * Pure apart from its own memory: the fleet view and the instant come from the caller.
  */
 import type { AlertSettings } from './alert-settings.js';
-import type { Finding, FleetView, RuleName } from './model.js';
+import { canonicalHostName } from './host-names.js';
+import type { Finding, FleetView, MachineView, RuleName } from './model.js';
 import type { ChangeKind, RuleDefinition } from './rule-definition.js';
 import { RULES } from './rules/index.js';
 
@@ -52,11 +53,12 @@ export class RuleEvaluator {
       }
       const ids = new Set(touched.map((c) => c.machineId));
       const current = this.#findings.get(r.name)!;
+      const before = new Map(current);
       for (const [key, f] of current) if (f.subject.kind === 'machine' && ids.has(f.subject.id)) current.delete(key);
       const machines = [...ids].map((id) => byId.get(id)).filter((m) => m !== undefined);
       if (machines.length === 0) continue;
       const found = r.evaluate({ machines, kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
-      for (const f of found) current.set(f.key, f);
+      for (const f of found) current.set(f.key, stickToHost(f, before.get(f.key), byId));
     }
   }
 
@@ -66,6 +68,24 @@ export class RuleEvaluator {
 
   #replaceAll(r: RuleDefinition, fleet: FleetView, now: number): void {
     const found = r.evaluate(fleet, now, this.#settings.forRule(r.name));
-    this.#findings.set(r.name, new Map(found.map((f) => [f.key, f])));
+    const before = this.#findings.get(r.name)!;
+    const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
+    this.#findings.set(r.name, new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), byId)])));
   }
+}
+
+/**
+ * A client that finds two hosts through DNS asks them in random order, so "the host it depends on" can change from
+ * one request to the next; its alert would then hop between the two hosts' incidents, resolving and re-raising each
+ * time. A finding keeps the host it had as long as the machine still uses that host.
+ */
+function stickToHost(f: Finding, before: Finding | undefined, machines: ReadonlyMap<string, MachineView>): Finding {
+  if (!before?.kmsHost || !f.kmsHost || before.kmsHost === f.kmsHost || f.subject.kind !== 'machine') return f;
+  const m = machines.get(f.subject.id);
+  return m && stillUses(m, before.kmsHost) ? { ...f, kmsHost: before.kmsHost } : f;
+}
+
+function stillUses(m: MachineView, host: string): boolean {
+  if (m.products.some((p) => p.kmsHost && canonicalHostName(p.kmsHost.name) === host)) return true;
+  return m.recentEvents.some((e) => e.payload.kind === 'activation-request' && e.payload.kmsHost !== null && canonicalHostName(e.payload.kmsHost) === host);
 }

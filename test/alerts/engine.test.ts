@@ -89,6 +89,23 @@ describe('grouping under the KMS host', () => {
     expect(outage.subject).toEqual({ kind: 'kms-host', id: 'kms01.corp.example', name: 'kms01.corp.example' });
     expect(outage.summary).toBe('3 clients of kms01.corp.example: activation failing');
   });
+  it('keeps a client that alternates between two DNS hosts in one incident (no flapping)', () => {
+    const m = machine({ products: [product({ graceExpiresAt: iso(NOW + 150 * DAY), kmsHost: null })], recentEvents: [activationRequest(NOW - 3 * HOUR, 0xc004f06c, 'kms01.corp.example')] });
+    const f = fleet([m]);
+    const ev = new RuleEvaluator(defaultAlertSettings());
+    ev.evaluateAll(f, NOW);
+    const keys = () => groupFindings(ev.findings().filter((x) => x.rule === 'ActivationFailing')).map((a) => a.key);
+    expect(keys()).toEqual(['ActivationFailing|kms-host:kms01.corp.example']);
+    for (const [i, host] of ['kms02.corp.example', 'kms01.corp.example', 'kms02.corp.example'].entries()) {
+      m.recentEvents = [...m.recentEvents, activationRequest(NOW - 2 * HOUR + i * 60_000, 0xc004f06c, host)];
+      ev.evaluateChange(f, NOW, { machineId: m.machineId, kinds: ['events'] });
+      expect(keys()).toEqual(['ActivationFailing|kms-host:kms01.corp.example']);
+    }
+    // Once it no longer asks kms01 at all, it moves.
+    m.recentEvents = [activationRequest(NOW - HOUR, 0xc004f06c, 'kms02.corp.example')];
+    ev.evaluateChange(f, NOW, { machineId: m.machineId, kinds: ['events'] });
+    expect(keys()).toEqual(['ActivationFailing|kms-host:kms02.corp.example']);
+  });
   it('takes the worst severity of the clients', () => {
     const m1 = machine({ products: [product({ licenseStatus: 3, graceExpiresAt: iso(NOW + 10 * DAY) })] });
     const m2 = machine({ products: [product({ licenseStatus: 3, graceExpiresAt: iso(NOW + 2 * DAY) })] });
