@@ -105,6 +105,9 @@ export abstract class OutboxCore implements Outbox {
 
   resetBookmark(log: string, to: number): Promise<void> {
     return this.serial(async () => {
+      // Queued reports carry the (higher) bookmarks they reached, and a reopen takes the highest it finds: drop them
+      // first, or a restart would bring the old bookmark back. progress.json already holds every log's value.
+      for (const e of this.entries) await this.persistEntry(e, undefined);
       this.prog = { ...this.prog, bookmarks: { ...this.prog.bookmarks, [log]: to } };
       await this.persistProgress(this.prog);
     });

@@ -80,6 +80,16 @@ describe('file outbox', () => {
     expect(await readdir(join(d, 'outbox'))).not.toContain('.half-written.tmp');
   });
 
+  it('keeps a reset bookmark (a cleared log) across a reopen, though queued reports reached a higher one', async () => {
+    const d = await dir();
+    const a = await FileOutbox.open({ dir: d, newEpoch: () => 5 });
+    await a.append(report({ events: [event(50)] }), { Application: 50, 'Key Management Service': 7 });
+    await a.resetBookmark('Application', 0);
+    const b = await FileOutbox.open({ dir: d, newEpoch: () => 6 });
+    expect(b.progress().bookmarks).toEqual({ Application: 0, 'Key Management Service': 7 });
+    expect(b.peek(10).map((e) => e.report.events?.[0]?.recordId)).toEqual([50]);
+  });
+
   it('starts a new epoch when its state is gone', async () => {
     const a = await FileOutbox.open({ dir: await dir(), newEpoch: () => 1_764_410_000 });
     expect(a.progress()).toEqual({ epoch: 1_764_410_000, seq: 0, bookmarks: {} });
