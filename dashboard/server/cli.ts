@@ -7,10 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { Role, Username, Password } from '../../shared/api.js';
 import { systemClock } from '../../shared/scheduling.js';
-import { createCronScheduler } from '../../platform/cron-scheduler.js';
 import { loadConfig, OPTIONS, optionsHelp, parseFlags } from './cli-config.js';
-import { createCollector } from './collector.js';
-import { defaultPlugins } from './default-plugins.js';
 import { UserService } from './identity/user-service.js';
 import { newPassword } from './identity/secrets.js';
 import { consoleLogger } from './log.js';
@@ -72,6 +69,12 @@ async function main(argv: string[]): Promise<void> {
   if (command !== undefined && command !== 'serve') fail(`unknown command "${command}" (see --help)`);
   if (flags.has('--role') || flags.has('--password')) fail('--role and --password belong to the user commands');
 
+  // Loaded only to serve: the user and backup commands stay quick.
+  const [{ createCollector }, { defaultPlugins }, { createCronScheduler }] = await Promise.all([
+    import('./collector.js'),
+    import('./default-plugins.js'),
+    import('../../platform/cron-scheduler.js'),
+  ]);
   const log = consoleLogger();
   const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins: defaultPlugins() });
   let address: { url: string };
