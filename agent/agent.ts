@@ -6,7 +6,15 @@
  * tests); `timers` drives delivery retries and heartbeats, which concern the real network and the collector's wall
  * clock.
  */
-import { MAX_EVENTS_PER_REPORT, MAX_REPORTS_PER_BATCH, PROTOCOL_VERSION, type EventRecord, type MachineSnapshot, type Report } from '../shared/protocol.js';
+import {
+  MAX_EVENTS_PER_REPORT,
+  MAX_REPORTS_PER_BATCH,
+  MachineSnapshot,
+  PROTOCOL_VERSION,
+  describeIssues,
+  type EventRecord,
+  type Report,
+} from '../shared/protocol.js';
 import type { Cancel, Scheduler } from '../shared/scheduling.js';
 import { DEFAULT_EXPIRY_TOLERANCE_MS, meaningfulChanges } from './change-detection.js';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './delivery/backoff.js';
@@ -188,6 +196,9 @@ export class Agent {
         ]);
         const id = await this.identity();
         const snap = normaliseSnapshot({ products, service, os }, { ...id, group: this.#o.group }, now);
+        // Checked here, at the edge, so a value the collector would refuse is a line in this log, not a dead letter.
+        const valid = MachineSnapshot.safeParse(snap);
+        if (!valid.success) throw new Error(`the snapshot is not valid protocol: ${describeIssues(valid.error).summary}`);
         const changes = meaningfulChanges(this.#lastSent, snap, this.#o.expiryToleranceMs ?? DEFAULT_EXPIRY_TOLERANCE_MS);
         if (changes.length > 0) snapshot = snap;
         this.#lastLogged.delete('licensing');

@@ -3,6 +3,7 @@
  * as arguments, so the same raw input always gives the same snapshot.
  */
 import { channelOf } from '../shared/channel.js';
+import { isLicenseStatus } from '../shared/license-status.js';
 import { KMS_DEFAULT_PORT, UINT32_SENTINEL, WINDOWS_APPLICATION_ID } from '../shared/kms-rules.js';
 import { toEventRecordOrUnparsed } from '../shared/events/index.js';
 import type { EventRecord, KmsHostRef, KmsServiceState, MachineSnapshot, ProductState } from '../shared/protocol.js';
@@ -126,7 +127,9 @@ function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLic
 
 /** Raw state → MachineSnapshot, with GracePeriodRemaining turned into an instant at `collectedAtMs`. */
 export function normaliseSnapshot(raw: RawMachineState, id: SnapshotIdentity, collectedAtMs: number): MachineSnapshot {
-  const products = raw.products.filter((p) => nonEmpty(p.PartialProductKey) !== null);
+  // A LicenseStatus Windows does not define (slmgr prints "Unknown") has no place in the protocol: that product is left
+  // out rather than the whole machine going unreported.
+  const products = raw.products.filter((p) => nonEmpty(p.PartialProductKey) !== null && isLicenseStatus(p.LicenseStatus));
   const snapshot: MachineSnapshot = {
     machineId: id.machineId,
     hostname: nonEmpty(id.hostname) ?? raw.os.CSName,

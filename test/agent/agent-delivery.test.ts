@@ -219,6 +219,17 @@ describe('agent delivery', () => {
     expect(outbox.size).toBe(1);
   });
 
+  it('checks a snapshot against the protocol before queueing it: a bad one is a log line, not a dead letter', async () => {
+    const { collector, source, agent, logs, outbox } = await setup();
+    source.product.Name = 'N'.repeat(400);
+    source.addEvent();
+    expect(await agent.poll()).toBe(1); // the events still go
+    expect(outbox.peek(10)[0]!.report.snapshot).toBeUndefined();
+    expect(logs.some((l) => l.includes('licensing poll failed: the snapshot is not valid protocol: products[0].name: expected at most 300 characters'))).toBe(true);
+    await agent.deliver();
+    expect(collector.stored).toHaveLength(1);
+  });
+
   it('notices a cleared event log, says so, and reads it again from its start', async () => {
     const { collector, source, agent, logs } = await setup();
     for (let i = 0; i < 5; i++) source.addEvent();

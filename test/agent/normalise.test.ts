@@ -62,6 +62,12 @@ describe('normalise', () => {
     expect(s.os.caption).toBe('Microsoft Windows Server 2008 Enterprise');
   });
 
+  it('leaves out a product whose LicenseStatus Windows does not define, and reports the rest', () => {
+    const odd = { ...vistaHostProduct, ID: 'odd', IsKeyManagementServiceMachine: 0, LicenseStatus: 7 };
+    const s = normaliseSnapshot(state([vistaHostProduct, odd], vistaHostService), id, AT);
+    expect(s.products.map((p) => p.activationId)).toEqual([vistaHostProduct.ID]);
+  });
+
   it.each<[number | null | undefined, number | null]>([
     [4294967295, null],
     [null, null],
