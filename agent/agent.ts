@@ -136,7 +136,7 @@ export class Agent {
   async identity(): Promise<{ machineId: string; hostname: string }> {
     if (!this.#identity) {
       const machineId = this.#o.machineId ?? (await this.#o.source.stableMachineId());
-      const hostname = this.#o.hostname ?? (await this.#o.source.readOs()).CSName;
+      const hostname = (this.#o.hostname ?? (await this.#o.source.readOs()).CSName).slice(0, 255);
       this.#identity = { machineId, hostname };
     }
     return this.#identity;

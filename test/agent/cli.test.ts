@@ -68,6 +68,19 @@ describe.concurrent('agent command line', { timeout: 90_000 }, () => {
     expect(JSON.parse(output)).toEqual(await replaySnapshot(set, '2026-11-29T10:00:00Z'));
   });
 
+  it('snapshot --source sim shows a simulated machine at a simulated instant, in the same shapes', async () => {
+    const { code, output } = await runAgentCli([
+      'snapshot', '--source', 'sim', '--scenario', 'branch-below-threshold', '--machine', 'br-ws-01',
+      '--sim-start', '2026-01-05T00:00:00Z', '--at', '2026-01-06T00:00:00Z',
+    ]);
+    expect(code).toBe(0);
+    const { snapshot, events } = JSON.parse(output);
+    expect(snapshot).toMatchObject({ hostname: 'br-ws-01.branch.contoso.com', group: 'branch', os: { kind: 'client' }, collectedAt: '2026-01-06T00:00:00.000Z' });
+    // 20 clients against a count of 20 < 25: still in initial grace, retrying every 2 hours.
+    expect(snapshot.products[0]).toMatchObject({ primary: true, channel: 'kms-client', licenseStatus: 2 });
+    expect(events.filter((e: { id: number }) => e.id === 12289).length).toBeGreaterThanOrEqual(10);
+  });
+
   it('a bad value stops it with one line and exit code 2', async () => {
     const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', fixturePath('mak-machine'), '--at', 'yesterday']);
     expect(code).toBe(2);
