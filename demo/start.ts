@@ -98,7 +98,14 @@ async function main(): Promise<void> {
   const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : consoleLogger();
 
   // A fresh clone has no built dashboard; build it (about a second) when missing or older than its sources.
-  const web = await ensureWebBuilt();
+  // If that fails the collector still runs and serves its plain status page.
+  let webDir: string | undefined;
+  try {
+    webDir = (await ensureWebBuilt()).outDir;
+  } catch (e) {
+    process.stderr.write(`start: the web dashboard could not be built (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); serving the plain page\n`);
+  }
+
   const collector = await createCollector({
     config: {
       host: '127.0.0.1',
@@ -107,7 +114,7 @@ async function main(): Promise<void> {
       adminUsername: creds.username,
       adminPassword: creds.password,
       enrolmentSecret: creds.enrolmentSecret,
-      webDir: web.outDir,
+      webDir,
     },
     clock: systemClock,
     scheduler: createCronScheduler(),

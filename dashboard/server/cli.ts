@@ -76,6 +76,14 @@ async function main(argv: string[]): Promise<void> {
     import('../../platform/cron-scheduler.js'),
   ]);
   const log = consoleLogger();
+  if (config.webDir === DEFAULT_WEB_DIR) {
+    try {
+      const { ensureWebBuilt } = await import('../web/build.js');
+      await ensureWebBuilt(DEFAULT_WEB_DIR);
+    } catch (e) {
+      log.warn('the web dashboard could not be built; serving the plain status page', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
   const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins: defaultPlugins() });
   let address: { url: string };
   try {
