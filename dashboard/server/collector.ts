@@ -47,6 +47,8 @@ export interface Collector {
   readonly httpServer: http.Server;
   readonly io: CollectorIo;
   readonly db: Database.Database;
+  /** The fleet tables (prepared statements, loaders, per-machine reads). */
+  readonly store: FleetStore;
   readonly state: FleetState;
   readonly registry: Registry;
   readonly live: LiveHub;
@@ -239,6 +241,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     httpServer: httpServer as http.Server,
     io,
     db,
+    store,
     state,
     registry,
     live,
