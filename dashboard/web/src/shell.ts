@@ -49,6 +49,11 @@ export class Shell {
   #status: LiveStatus;
   #timer: ReturnType<typeof setInterval> | null = null;
   readonly #onHash = () => this.#route();
+  // Escape closes an open detail pane (its close button knows where to go).
+  readonly #onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'Escape' || (e.target instanceof HTMLElement && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName))) return;
+    document.querySelector<HTMLButtonElement>('.detail-pane.open .close')?.click();
+  };
   #unsubStatus: () => void = () => {};
 
   constructor(deps: ShellDeps) {
@@ -77,6 +82,7 @@ export class Shell {
 
   start(): void {
     window.addEventListener('hashchange', this.#onHash);
+    window.addEventListener('keydown', this.#onKey);
     this.#unsubStatus = this.#d.live.onStatus((s) => {
       this.#status = s;
       this.#renderStatus();
@@ -91,6 +97,7 @@ export class Shell {
 
   stop(): void {
     window.removeEventListener('hashchange', this.#onHash);
+    window.removeEventListener('keydown', this.#onKey);
     this.#unsubStatus();
     if (this.#timer) clearInterval(this.#timer);
     this.#view?.destroy();

@@ -3,7 +3,7 @@
 import type { KmsHostListItem } from '../../../../shared/api.js';
 import { KMS_CLIENT_THRESHOLD, KMS_COUNT_CAP, KMS_SERVER_THRESHOLD } from '../../../../shared/kms-rules.js';
 import { h } from '../lib/dom.js';
-import { num } from '../lib/format.js';
+import { num, plural } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import { healthIcon } from './health-icon.js';
 import { timeAgo } from './page.js';
@@ -44,7 +44,7 @@ export function kmsTile(host: KmsHostListItem, now: number, opts: { shortName?: 
     h(
       'div',
       { class: 't-meta' },
-      h('span', null, `${num(host.clientsUsing)} machines depend on it`),
+      h('span', null, `${plural(host.clientsUsing, 'machine')} ${host.clientsUsing === 1 ? 'depends' : 'depend'} on it`),
       h('span', null, host.lastRequestAt ? timeAgo(host.lastRequestAt, now) : 'no requests seen'),
     ),
     host.dnsPublishFailedAt ? h('div', { class: 't-meta' }, h('span', { class: 'soon' }, 'DNS publishing failed')) : null,

@@ -57,7 +57,7 @@ export const expiryView: ViewFactory = (ctx, route) => {
       wave = await ctx.api.get('/api/v1/forecast/expiry', ExpiryWave);
       const total = wave.days.reduce((n, x) => n + x.count, 0);
       const peak = wave.days.reduce((m, x) => (x.count > (m?.count ?? 0) ? x : m), wave.days[0]);
-      setText(sub, `${plural(total, 'machine')} reach Notification in the next ${wave.days.length - 1} days${peak && peak.count ? ` · peak ${num(peak.count)} on ${date(peak.date)}` : ''}${wave.alreadyInNotification ? ` · ${num(wave.alreadyInNotification)} already in Notification` : ''}`);
+      setText(sub, `${plural(total, 'machine')} ${total === 1 ? 'reaches' : 'reach'} Notification in the next ${wave.days.length - 1} days${peak && peak.count ? ` · peak ${num(peak.count)} on ${date(peak.date)}` : ''}${wave.alreadyInNotification ? ` · ${num(wave.alreadyInNotification)} already in Notification` : ''}`);
       chart.update(wave.days.map((x) => ({ date: x.date, count: x.count })));
       renderList();
     } catch (err) {

@@ -8,7 +8,7 @@ import { healthIcon, HEALTH_LABEL, HEALTH_RANK, type Health } from '../component
 import { kmsTile } from '../components/kms-tile.js';
 import { emptyState, STATUS_COLORS, STATUS_ORDER, statusLabel, tickTimes } from '../components/page.js';
 import { h, replaceChildren, setText } from '../lib/dom.js';
-import { clock as clockText, duration, num, relative } from '../lib/format.js';
+import { clock as clockText, duration, num, plural, relative } from '../lib/format.js';
 import { renderAge, renderConnection } from '../shell.js';
 import { AlertsModel } from '../lib/alert-model.js';
 import { byStatusTotals, emptyFleetCommands } from '../lib/fleet-figures.js';
@@ -99,7 +99,7 @@ export const nocView: ViewFactory = (ctx) => {
       const groups = [...s.byGroup].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || b.total - a.total).slice(0, 8);
       replaceChildren(
         groupsEl,
-        groups.map((g) => h('div', { class: 'noc-group' }, healthIcon(g.health, 28), h('div', { style: { minWidth: '0' } }, h('div', { class: 'g' }, g.group || '(no group)'), h('div', { class: 'n' }, `${num(g.total)} machines · ${num(g.total - (g.byStatus['1'] ?? 0))} not licensed`)))),
+        groups.map((g) => h('div', { class: 'noc-group' }, healthIcon(g.health, 22), h('div', { style: { minWidth: '0' } }, h('div', { class: 'g' }, g.group || '(no group)'), h('div', { class: 'n' }, `${num(g.total)} · ${num(g.total - (g.byStatus['1'] ?? 0))} not licensed`)))),
       );
     }
     const list = alerts.active();

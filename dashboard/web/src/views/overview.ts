@@ -94,14 +94,15 @@ export const overviewView: ViewFactory = (ctx) => {
     });
     replaceChildren(
       legend,
-      STATUS_ORDER.map((k) => [
+      // Only the states someone is in: a legend of zeros hides the ones that matter.
+      STATUS_ORDER.filter((k) => (s.byStatus[k] ?? 0) > 0).map((k) => [
         h('a', { attrs: { href: href(['machines'], { status: k }) }, style: { color: 'inherit' } }, h('span', { class: 'sw', style: { background: STATUS_COLORS[k]! } }), statusLabel(k === 'none' ? null : Number(k))),
         h('span', { class: 'n', data: { status: k } }, num(s.byStatus[k] ?? 0)),
       ]),
     );
     const hosts = [...s.kmsHosts].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || a.hostname.localeCompare(b.hostname));
     replaceChildren(tiles, hosts.length ? hosts.map((k) => kmsTile(k, now())) : emptyState('No KMS hosts known', 'A KMS host appears when its own agent reports, or when clients name it.', undefined, true));
-    const gs = [...s.byGroup].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || b.total - a.total).slice(0, 8);
+    const gs = [...s.byGroup].sort((a, b) => HEALTH_RANK[b.health] - HEALTH_RANK[a.health] || b.total - a.total).slice(0, 5);
     replaceChildren(
       groups,
       h(
@@ -123,6 +124,7 @@ export const overviewView: ViewFactory = (ctx) => {
           }),
         ),
       ),
+      s.byGroup.length > gs.length ? h('a', { class: 'more', attrs: { href: '#/machines' } }, `and ${plural(s.byGroup.length - gs.length, 'more group')}`) : null,
     );
     replaceChildren(
       channels,
@@ -179,7 +181,7 @@ export const overviewView: ViewFactory = (ctx) => {
       const w = await ctx.api.get('/api/v1/forecast/expiry', ExpiryWave);
       waveDays = w.days;
       const total = w.days.reduce((n, x) => n + x.count, 0);
-      setText(waveHint, `${plural(total, 'machine')} reach Notification in the next ${w.days.length - 1} days`);
+      setText(waveHint, `${plural(total, 'machine')} ${total === 1 ? 'reaches' : 'reach'} Notification in the next ${w.days.length - 1} days`);
       if (waveEl.firstChild !== wave.el) replaceChildren(waveEl, wave.el);
       wave.update(w.days.map((x) => ({ date: x.date, count: x.count })));
     } catch (err) {
