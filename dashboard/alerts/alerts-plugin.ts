@@ -25,6 +25,8 @@ export interface AlertsPluginOptions {
   recheckMs?: number;
   /** Per-machine rooms get an alert's changes only while it lists at most this many machines. */
   maxMachineRooms?: number;
+  /** Fleet-scoped rules run at most this often on ingest (default one second of the collector's clock). */
+  fleetEvalMs?: number;
 }
 
 /** Reads a JSON alert settings file; a bad file throws AlertSettingsError with a one-line reason. */
@@ -55,6 +57,7 @@ export interface AlertsEngine {
 export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin & { engine(): AlertsEngine } {
   let engine: AlertsEngine | undefined;
   let cancel: (() => void) | undefined;
+  let cancelFleet: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
   return {
     name: 'alerts',
@@ -98,8 +101,25 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       evaluator.evaluateAll(fleet, ctx.clock.now());
       settle();
 
-      // Changes of one committed batch arrive together; evaluate them once, after the batch.
+      // Changes of one committed batch arrive together; evaluate them once, after the batch. Machine-scoped rules
+      // run at once on the changed machines only; fleet-scoped ones (KMS hosts, duplicate CMIDs) look at the whole
+      // fleet, so they run at most once per fleetEvalMs however many batches arrive (O(1) work per report).
+      const fleetEvalMs = options.fleetEvalMs ?? 1000;
       let pending: FleetChange[] = [];
+      let fleetPending: FleetChange[] = [];
+      let fleetTimer: (() => void) | undefined;
+      let lastFleetEval = -Infinity;
+      const evaluateFleet = () => {
+        fleetTimer = undefined;
+        const changes = fleetPending;
+        fleetPending = [];
+        const now = ctx.clock.now();
+        lastFleetEval = now;
+        fleet = view.view(now);
+        evaluator.evaluateChanges(fleet, now, changes, 'fleet');
+        settle();
+      };
+      cancelFleet = () => fleetTimer?.();
       unsubscribe = ctx.state.onChange((change) => {
         const touched = view.apply(change);
         if (!touched) return;
@@ -110,7 +130,18 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
             try {
               const now = ctx.clock.now();
               fleet = view.view(now);
-              evaluator.evaluateChanges(fleet, now, changes);
+              evaluator.evaluateChanges(fleet, now, changes, 'machine');
+              if (evaluator.touchesFleetRules(changes)) {
+                fleetPending.push(...changes);
+                if (now - lastFleetEval >= fleetEvalMs) evaluateFleet();
+                else fleetTimer ??= ctx.scheduler.at(lastFleetEval + fleetEvalMs, () => {
+                  try {
+                    evaluateFleet();
+                  } catch (e) {
+                    ctx.log.error('alert evaluation failed', { error: String(e) });
+                  }
+                });
+              }
               settle();
             } catch (e) {
               ctx.log.error('alert evaluation failed', { error: String(e) });
@@ -161,6 +192,7 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
     close() {
       cancel?.();
       unsubscribe?.();
+      cancelFleet?.();
     },
   };
 }

@@ -40,11 +40,15 @@ export class RuleEvaluator {
     this.evaluateChanges(fleet, now, [change]);
   }
 
-  /** Several changes at once (one ingest batch): a fleet-scoped rule runs once however many machines changed. */
-  evaluateChanges(fleet: FleetView, now: number, changes: readonly FleetChange[]): void {
+  /**
+   * Several changes at once (one ingest batch): a fleet-scoped rule runs once however many machines changed. `only`
+   * limits it to the machine-scoped or the fleet-scoped rules (the collector runs the latter at most once a second).
+   */
+  evaluateChanges(fleet: FleetView, now: number, changes: readonly FleetChange[], only?: RuleDefinition['scope']): void {
     if (changes.length === 0) return;
     const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
     for (const r of this.#rules) {
+      if (only && r.scope !== only) continue;
       const touched = changes.filter((c) => r.touchedBy.some((k) => c.kinds.includes(k)));
       if (touched.length === 0) continue;
       if (r.scope === 'fleet') {
@@ -60,6 +64,11 @@ export class RuleEvaluator {
       const found = r.evaluate({ machines, kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
       for (const f of found) current.set(f.key, stickToHost(f, before.get(f.key), byId));
     }
+  }
+
+  /** True when some fleet-scoped rule cares about one of these changes. */
+  touchesFleetRules(changes: readonly FleetChange[]): boolean {
+    return this.#rules.some((r) => r.scope === 'fleet' && changes.some((c) => r.touchedBy.some((k) => c.kinds.includes(k))));
   }
 
   findings(): Finding[] {

@@ -134,6 +134,19 @@ describe('alert lifecycle through the real API (collector on port 0, SQLite file
     expect(summary.alerts).toMatchObject({ active: 2, critical: 1, warning: 1 });
   });
 
+  it('runs fleet-wide rules at most once a second on ingest, and catches up when the second has passed', async () => {
+    const a = await enrolAgent(h, 'm-a', 'a.contoso.com');
+    const b = await enrolAgent(h, 'm-b', 'b.contoso.com');
+    const clone = (id: string, name: string) => snapshot(id, name, T0, { cmid: 'shared-cmid' });
+    await sendBatch(h, a, [report(a, 1, T0, { snapshot: clone('m-a', 'a.contoso.com') })]);
+    await sendBatch(h, b, [report(b, 1, T0, { snapshot: clone('m-b', 'b.contoso.com') })]);
+    // The first batch ran the fleet rules; the second, in the same second, waits for the next run.
+    expect((await get('/alerts?rule=DuplicateClientMachineId')).body.total).toBe(0);
+    await h.clock.advanceByAsync(1000);
+    const dup = await get('/alerts?rule=DuplicateClientMachineId');
+    expect(dup.body.items.map((x: { subject: { id: string }; machineCount: number }) => [x.subject.id, x.machineCount])).toEqual([['shared-cmid', 2]]);
+  });
+
   it('publishes alert changes on the socket alerts room, with a snapshot on join', async () => {
     const agent = await enrolAgent(h, 'm-a', 'a.contoso.com');
     const live = await connectLive(h, operator);

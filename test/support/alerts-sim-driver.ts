@@ -73,13 +73,15 @@ export async function startSimRun(
     const t0 = performance.now();
     sim.runUntil(next);
     const t1 = performance.now();
-    await h.clock.advanceToAsync(next);
+    await h.clock.advanceToAsync(Math.max(next, h.clock.now()));
     const t2 = performance.now();
     for (const a of live()) await a.agent.poll({ licensing: true, events: true });
     for (const a of live()) await a.agent.heartbeat();
     const t3 = performance.now();
     const batch = live();
     for (let i = 0; i < batch.length; i += 8) await Promise.all(batch.slice(i, i + 8).map((a) => a.agent.deliver()));
+    // Fleet-scoped rules run at most once a second of the collector's clock: let that second pass.
+    await h.clock.advanceToAsync(next + 1000);
     if (process.env.SIM_DEBUG) console.log(`sim ${(t1 - t0).toFixed(0)} collector ${(t2 - t1).toFixed(0)} poll ${(t3 - t2).toFixed(0)} deliver ${(performance.now() - t3).toFixed(0)} ms`);
   };
   await step(opts.startMs);
@@ -98,7 +100,7 @@ export async function startSimRun(
       while (sim.clock.now() < ms) {
         const next = Math.min(ms, sim.clock.now() + stepMs);
         sim.runUntil(next);
-        await h.clock.advanceToAsync(next);
+        await h.clock.advanceToAsync(Math.max(next, h.clock.now()));
         each?.();
       }
     },
