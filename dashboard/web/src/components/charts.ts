@@ -148,7 +148,7 @@ export function countChart(): ChartHandle<CountSeries> {
           ticks: { callback: (v) => day(Number(v)), maxRotation: 0, autoSkipPadding: 16 },
           grid: { display: false },
         },
-        y: { beginAtZero: true, suggestedMax: 30, ticks: { precision: 0 } },
+        y: { beginAtZero: true, suggestedMax: 30, grace: '8%', ticks: { precision: 0 } },
       },
       plugins: {
         legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2, usePointStyle: false } },

@@ -10,6 +10,7 @@ import { DataGrid } from '../components/data-grid.js';
 import { healthIcon, HEALTH_RANK } from '../components/health-icon.js';
 import { countGauge, countOf, thresholdOf } from '../components/kms-tile.js';
 import { emptyState, errorState, pageHead, panel, tickTimes, timeAgo } from '../components/page.js';
+import { ApiError } from '../lib/api-client.js';
 import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
 import { eventHealth, eventText } from '../lib/event-text.js';
 import { date, dateTime, hresult, num, plural, relative } from '../lib/format.js';
@@ -272,6 +273,9 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
       forecast = f.value;
       renderForecast();
       renderChart();
+    } else if (f.reason instanceof ApiError && f.reason.status === 404 && !/no such API path/i.test(f.reason.message)) {
+      // The alert engine forecasts only hosts whose own agent reports their 12290 requests.
+      replaceChildren(forecastText, emptyState('No forecast for this host', 'The forecast is built from the activation requests (12290) the host’s own agent reports; no agent reports this host’s KMS service.', undefined, true));
     } else replaceChildren(forecastText, errorState(f.reason));
     if (b.status === 'fulfilled') renderBlast(b.value);
     else replaceChildren(blast, errorState(b.reason));
