@@ -169,16 +169,29 @@ describe('alert lifecycle through the real API (collector on port 0, SQLite file
 
   it('survives a restart on the same data folder: open alerts and history are still there', async () => {
     const agent = await enrolAgent(h, 'm-a', 'a.contoso.com');
-    await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: inNotification(T0) })]);
-    const id = (await get('/alerts')).body.items[0].id;
+    const failed = {
+      log: 'Application',
+      provider: 'Microsoft-Windows-Security-SPP',
+      id: 8198,
+      recordId: 7,
+      time: new Date(T0).toISOString(),
+      payload: { kind: 'activation-failed' as const, hresult: 0xc004f074, commandLine: 'slui.exe' },
+    };
+    await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: inNotification(T0), events: [failed] })]);
+    const before = (await get('/alerts')).body.items.map((a: { id: string; rule: string }) => [a.id, a.rule]).sort();
+    expect(before.map((x: string[]) => x[1])).toEqual(['ActivationFailing', 'ClientInNotification']);
+    const id = before.find((x: string[]) => x[1] === 'ClientInNotification')[0];
     await post(`/alerts/${id}/ack`, { comment: 'seen' }, operator);
     const dataDir = h.dataDir;
     await h.collector.close();
     const h2 = await startCollector({ plugins: [alertsPlugin()], dataDir, clock: h.clock });
     try {
       const cookie = await signIn(h2);
+      // Rebuilt from SQLite (snapshots and stored events), the rules find the same conditions: nothing resolved.
       const again = await getJson(`${h2.url}/api/v1/alerts`, cookie);
-      expect(again.body.items.map((a: { id: string; state: string }) => [a.id, a.state])).toEqual([[id, 'acknowledged']]);
+      expect(again.body.items.map((a: { id: string; rule: string }) => [a.id, a.rule]).sort()).toEqual(before);
+      expect(again.body.items.find((a: { id: string }) => a.id === id).state).toBe('acknowledged');
+      expect(again.body.items.every((a: { state: string }) => a.state !== 'resolved')).toBe(true);
     } finally {
       await h2.close();
     }
