@@ -39,6 +39,20 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     if (dist) rmSync(dist, { recursive: true, force: true });
   });
 
+  it('is served with hashed assets cached for a year and an index.html that is always revalidated', async () => {
+    const index = await fetch(`${c.url}/machines`);
+    expect(index.status).toBe(200);
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.map((a) => a.replace(/-[A-Z0-9]{8}\./, '-HASH.'))).toEqual(['/assets/styles-HASH.css', '/assets/app-HASH.js']);
+    for (const a of assets) {
+      const res = await fetch(`${c.url}${a}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
   it('signs in through the form and shows the counts GET /api/v1/summary gives', async () => {
     const w = await openPage(browser, `${c.url}/`);
     await w.page.getByTestId('signin-username').fill(WEB_USERS.viewer.username);
