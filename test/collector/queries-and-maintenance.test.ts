@@ -90,6 +90,16 @@ describe('collector: machine list filters, sort and paging; events; retirement a
     expect(one.body.items.map((e: any) => e.payload.code)).toEqual(['machine-enrolled']);
   });
 
+  it('does not retire a machine whose reports are old but arrive now (a fleet replaying its history)', async () => {
+    const replay = await enrolAgent(h, 'm-replay', 'ws-replay.contoso.com');
+    const old = h.clock.now() - 45 * DAY;
+    await sendBatch(h, replay, [report(replay, 1, old, { snapshot: snapshot('m-replay', 'ws-replay.contoso.com', old) })]);
+    expect(h.collector.runMaintenance().retired).toBe(0);
+    expect(h.collector.state.machine('m-replay')?.retired).toBeNull();
+    const cookie2 = await signIn(h);
+    await fetch(`${h.url}/api/v1/machines/m-replay/retire`, { method: 'POST', headers: { cookie: cookie2, 'content-type': 'application/json' }, body: '{}' });
+  });
+
   it('retires machines silent for 30 days, with an event, and prunes events past the retention', async () => {
     h.clock.advanceBy(29 * DAY);
     const a1 = agents.get('m-1')!;
@@ -97,11 +107,11 @@ describe('collector: machine list filters, sort and paging; events; retirement a
     h.clock.advanceBy(2 * DAY); // the hourly check runs on the collector's scheduler
     cookie = await signIn(h); // the old session ended after 12 idle hours
     const summary = (await getJson(`${h.url}/api/v1/summary`, cookie)).body;
-    expect(summary.machines).toMatchObject({ total: 1, retired: 3 });
+    expect(summary.machines).toMatchObject({ total: 1, retired: 4 }); // m-2..m-4, and m-replay retired by an admin above
     const m2 = (await getJson(`${h.url}/api/v1/machines/m-2`, cookie)).body;
     expect(m2).toMatchObject({ retired: true, retiredReason: 'silent for more than 30 days' });
     expect(m2.events[0].payload).toMatchObject({ code: 'machine-retired', message: 'retired automatically: no report for more than 30 days' });
-    expect((await ids('retired=retired')).ids).toEqual(['m-3', 'm-2', 'm-4']);
+    expect((await ids('retired=retired')).ids).toEqual(['m-3', 'm-2', 'm-4', 'm-replay']);
     // A retired machine that reports again is active again, with an event saying so.
     const a3 = agents.get('m-3')!;
     await sendBatch(h, a3, [report(a3, 2, h.clock.now(), { heartbeat: true })]);

@@ -70,14 +70,18 @@ export function setMachineGroup(deps: FleetAdminDeps, machineId: string, group: 
   );
 }
 
-/** Retires every active machine silent for longer than `silentMs` (by its reports' own time). Returns how many. */
+/**
+ * Retires every active machine silent for longer than `silentMs`: no report written (its `sentAt`) and none received
+ * in that time. Both, because a fleet replaying its history sends month-old reports that are not silence.
+ */
 export function retireSilentMachines(deps: FleetAdminDeps, silentMs: number): number {
   const now = deps.clock.now();
   const silent: string[] = [];
   for (const m of deps.state.machines()) {
     if (m.retired) continue;
-    const last = m.lastReportAt ?? m.enrolledAt;
-    if (now - last > silentMs) silent.push(m.machineId);
+    const written = m.lastReportAt ?? m.enrolledAt;
+    const received = m.lastReceivedAt ?? m.enrolledAt;
+    if (now - written > silentMs && now - received > silentMs) silent.push(m.machineId);
   }
   if (silent.length === 0) return 0;
   const days = Math.round(silentMs / 86_400_000);
