@@ -190,6 +190,32 @@ describe('collector: enrol, report, read back, live delta', () => {
     expect(await ended).toEqual({ message: 'signed out' });
   });
 
+  it('sends a fresh snapshot instead of a flood when a room falls too far behind', async () => {
+    const agent = await enrolAgent(h, 'm-1', 'ws-0001.contoso.com');
+    const cookie = await signIn(h);
+    const live = await connectLive(h, cookie);
+    try {
+      await new Promise((r) => live.socket.emit('join', { room: 'events' }, r));
+      const events = Array.from({ length: 2100 }, (_, i) => ({
+        log: 'Application',
+        provider: 'Microsoft-Windows-Security-SPP',
+        id: 8198,
+        recordId: i + 1,
+        time: new Date(T0 + i * 1000).toISOString(),
+        payload: { kind: 'activation-failed' as const, hresult: 0xc004f074, commandLine: null },
+      }));
+      expect((await sendBatch(h, agent, [report(agent, 1, T0, { events })])).status).toBe(200);
+      h.clock.advanceBy(250);
+      await until(() => live.snapshots.length === 2, 'the resync snapshot');
+      const snap = live.snapshots[1]!;
+      expect(snap.kind).toBe('events');
+      expect(snap.kind === 'events' && snap.latest[0]?.recordId).toBe(2100);
+      expect(live.deltas.filter((d) => d.room === 'events')).toEqual([]);
+    } finally {
+      live.socket.disconnect();
+    }
+  });
+
   it('refuses a socket without a session', async () => {
     await expect(connectLive(h, 'vawatch_session=forged')).rejects.toThrow(/unauthorized/);
   });
