@@ -43,7 +43,12 @@ export function loadAlertSettingsFile(path: string): AlertSettings {
   } catch (e) {
     throw new AlertSettingsError(`alert settings: ${path} is not JSON: ${(e as Error).message}`);
   }
-  return parseAlertSettings(json);
+  try {
+    return parseAlertSettings(json);
+  } catch (e) {
+    if (!(e instanceof AlertSettingsError)) throw e;
+    throw new AlertSettingsError(e.message.replace(/^alert settings: /, `alert settings ${path}: `));
+  }
 }
 
 export interface AlertsEngine {

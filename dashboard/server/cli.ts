@@ -84,7 +84,13 @@ async function main(argv: string[]): Promise<void> {
       log.warn('the web dashboard could not be built; serving the plain status page', { error: e instanceof Error ? e.message : String(e) });
     }
   }
-  const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins: defaultPlugins() });
+  let plugins: ReturnType<typeof defaultPlugins>;
+  try {
+    plugins = defaultPlugins({ alertsConfig: config.alertsConfig });
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins });
   let address: { url: string };
   try {
     address = await collector.listen();

@@ -65,6 +65,8 @@ export const CollectorConfig = z.object({
   webhookSecret: z.string().min(8, { error: 'webhook secret must be at least 8 characters' }).optional(),
   /** Built web UI (index.html and assets); a plain status page is served when it does not exist. */
   webDir: z.string().optional(),
+  /** Alert thresholds, globally and per group (JSON, see dashboard/alerts/README.md); none: the catalogue defaults. */
+  alertsConfig: z.string().min(1).optional(),
 });
 export type CollectorConfig = Readonly<z.infer<typeof CollectorConfig>>;
 /** What callers may pass: every field optional, defaults filled in by `parseCollectorConfig`. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,16 @@ describe('npm run collector (command line)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^collector: (PORT|--retention-days): /);
+  });
+
+  it('refuses an alert settings file with a bad threshold in one line naming the file', () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, JSON.stringify({ rules: [{ rule: 'GraceExpiring', warningDays: -3 }] }));
+    const r = collector(['--alerts-config', file, '--port', '0', '--data', join(dir, 'alerts-data')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('alerts.json');
+    expect(r.stderr).toContain('warningDays');
   });
 
   it('adds a user, then takes a consistent backup holding it', () => {
