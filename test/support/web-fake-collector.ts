@@ -186,7 +186,9 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
       const k = m.status === null ? 'none' : String(m.status);
       byStatus[k] = (byStatus[k] ?? 0) + 1;
       byChannel[m.channel ?? 'none'] = (byChannel[m.channel ?? 'none'] ?? 0) + 1;
-      groups.set(m.group, [...(groups.get(m.group) ?? []), m]);
+      const list = groups.get(m.group);
+      if (list) list.push(m);
+      else groups.set(m.group, [m]);
     }
     const active = fleet.alerts.filter((a) => a.state !== 'resolved');
     return {
