@@ -10,6 +10,7 @@ import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
+import { dnsPublishingOf } from './fleet-view.js';
 import { canonicalHostName, domainOf } from './host-names.js';
 import type { FleetView, KmsHostView, KmsRequestObservation, MachineView } from './model.js';
 import type { ChangeKind } from './rule-definition.js';
@@ -195,21 +196,8 @@ function toEventRecord(e: StoredEvent): EventRecord {
 
 /** Per-domain publishing results from the host's events, falling back on the state's summary when none are kept. */
 function dnsPublishingFrom(events: EventRecord[], h: KmsHostState): KmsHostView['dnsPublishing'] {
-  const byDomain = new Map<string, KmsHostView['dnsPublishing'][number]>();
-  for (const e of [...events].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))) {
-    const p = e.payload;
-    if (p.kind !== 'dns-publish-failed' && p.kind !== 'dns-publish-succeeded') continue;
-    const domain = canonicalHostName(p.domain);
-    const d = byDomain.get(domain) ?? { domain, lastFailedAt: null, lastFailedHresult: null, lastSucceededAt: null };
-    if (p.kind === 'dns-publish-failed') {
-      d.lastFailedAt = Date.parse(e.time);
-      d.lastFailedHresult = p.hresult;
-    } else d.lastSucceededAt = Date.parse(e.time);
-    byDomain.set(domain, d);
-  }
-  if (byDomain.size === 0 && h.dnsFailure) {
-    const domain = canonicalHostName(h.dnsFailure.domain);
-    byDomain.set(domain, { domain, lastFailedAt: h.dnsFailure.at, lastFailedHresult: h.dnsFailure.hresult, lastSucceededAt: h.lastDnsSuccessAt });
-  }
-  return [...byDomain.values()];
+  const fromEvents = dnsPublishingOf(events);
+  if (fromEvents.length > 0 || !h.dnsFailure) return fromEvents;
+  const domain = canonicalHostName(h.dnsFailure.domain);
+  return [{ domain, lastFailedAt: h.dnsFailure.at, lastFailedHresult: h.dnsFailure.hresult, lastSucceededAt: h.lastDnsSuccessAt }];
 }
