@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { withKmsRequest, withSnapshot, type MachineState } from '../../dashboard/server/state/index.js';
+import { newMachine } from '../../dashboard/server/ingest/apply-report.js';
 import { product, snapshot, T0 } from '../support/collector-harness.js';
 
-const base: MachineState = {
-  machineId: 'm-1',
-  agentId: 'a-1',
-  hostname: 'ws-1',
-  group: '',
-  groupOverride: null,
-  snapshot: null,
-  primary: null,
-  kmsHostId: null,
-  lastKmsRequest: null,
-  lastReportAt: null,
-  lastReceivedAt: null,
-  enrolledAt: T0,
-  retired: null,
-};
+const base: MachineState = newMachine({ machineId: 'm-1', agentId: 'a-1', hostname: 'ws-1' }, T0);
 const H = 3_600_000;
 
 describe('which KMS host a machine uses', () => {
