@@ -47,6 +47,10 @@ export async function openPage(
     void d.dismiss();
   });
   page.on('pageerror', (e) => errors.push(e.message));
+  // Content-Security-Policy violations surface only as console errors.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) errors.push(m.text());
+  });
   await page.goto(url);
   if (opts.as) await waitLive(page);
   return { page, context, dialogs, errors };

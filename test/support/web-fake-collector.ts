@@ -21,6 +21,10 @@ import { staticWeb } from '../../dashboard/server/http/static-web.js';
 
 const DAY = 86_400_000;
 
+/** A strict Content-Security-Policy the dashboard is tested under (see dashboard/web/README.md). */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
 export interface FakeFleetOptions {
   now: number;
   machines?: number;
@@ -354,6 +358,11 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
     fleet.alerts[i] = a;
     publish('alerts', { type: 'alert', alert: a });
     res.json(a);
+  });
+  // The policy a hardened deployment would send: the dashboard must work with no inline script and no foreign origin.
+  app.use((_req, res, next) => {
+    res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+    next();
   });
   app.use(staticWeb(opts.distDir, () => ({ version: 'fake', machines: fleet.machines.length })));
 

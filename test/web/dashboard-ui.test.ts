@@ -73,4 +73,25 @@ describe.skipIf(!chromiumAvailable())('dashboard in Chromium (stand-in collector
     fake.setMachineStatus(target.machineId, 1);
     await w.context.close();
   });
+
+  it('opens every view under a strict Content-Security-Policy without an error', async () => {
+    const w = await openPage(browser, `${fake.url}/#/overview`, { as: { username: 'admin', password: 'admin-password' } });
+    const views: Array<[string, string]> = [
+      ['#/overview', '[data-testid="kpi-machines"]'],
+      ['#/alerts/a-kms-lyon', '[data-testid="knowledge"]'],
+      [`#/machines/${fake.machines[1]!.machineId}`, '[data-testid="detail-hostname"]'],
+      ['#/kms-hosts', 'table.grid tbody tr'],
+      ['#/kms-hosts/kms-lyon.contoso.com', '[data-testid="blast-radius"] table'],
+      ['#/expiry', '.chart-box canvas'],
+      ['#/events', '.filters'],
+      ['#/admin/agents', '.tabs a.active'],
+    ];
+    for (const [hash, ready] of views) {
+      await w.page.goto(`${fake.url}/${hash}`);
+      await w.page.locator(ready).first().waitFor();
+    }
+    expect(await w.page.getByTestId('connection').getAttribute('data-state')).toBe('live');
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
 });
