@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DASHBOARD_CSP } from '../../dashboard/server/http/static-web.js';
 import { startCollector, type Harness } from '../support/collector-harness.js';
 
 describe('collector: serves the built web UI', () => {
@@ -28,6 +29,8 @@ describe('collector: serves the built web UI', () => {
     expect(res.headers.get('content-type')).toMatch(type);
     expect(res.headers.get('cache-control')).toBe(cache);
     expect(await res.text()).toContain(body);
+    // Pages carry the strict policy (no inline script); assets do not need it.
+    if (/html/.test(String(type))) expect(res.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
   });
 
   it('answers unknown API paths with an ErrorBody, not the page', async () => {

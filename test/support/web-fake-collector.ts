@@ -17,13 +17,12 @@ import type {
   Summary,
 } from '../../shared/api.js';
 import type { ClientToServerEvents, Delta, Room, RoomSnapshot, ServerToClientEvents } from '../../shared/socket-events.js';
-import { staticWeb } from '../../dashboard/server/http/static-web.js';
+import { DASHBOARD_CSP, staticWeb } from '../../dashboard/server/http/static-web.js';
 
 const DAY = 86_400_000;
 
-/** A strict Content-Security-Policy the dashboard is tested under (see dashboard/web/README.md). */
-export const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+/** The Content-Security-Policy the collector sends with every page; the stand-in sends the same. */
+export { DASHBOARD_CSP };
 
 export interface FakeFleetOptions {
   now: number;

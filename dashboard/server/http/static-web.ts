@@ -3,6 +3,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
+ * The Content-Security-Policy of every page: scripts only from the collector itself, no inline script, no plug-ins, no
+ * framing. A string an agent managed to slip into the DOM as markup could still not run.
+ */
+export const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/**
  * Serves the built web UI: hashed assets cached for a year, index.html never cached, and index.html for any other
  * GET that is not an API path (client-side routes). Without a build, a plain page says what is running.
  */
@@ -15,7 +22,10 @@ export function staticWeb(webDir: string | undefined, describe: () => { version:
         index: false,
         setHeaders(res, path) {
           res.setHeader('X-Content-Type-Options', 'nosniff');
-          if (path.endsWith('.html')) res.setHeader('Cache-Control', 'no-cache');
+          if (path.endsWith('.html')) {
+            res.setHeader('Cache-Control', 'no-cache');
+            res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+          }
           else if (/[.-][A-Za-z0-9_-]{8,}\.(js|css|woff2?|png|svg)$/.test(path)) res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
           else res.setHeader('Cache-Control', 'public, max-age=300');
         },
@@ -23,6 +33,8 @@ export function staticWeb(webDir: string | undefined, describe: () => { version:
     );
     const sendIndex: RequestHandler = (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
       res.sendFile(index);
     };
     router.get(/^\/(?!api\/|socket\.io\/|metrics$|healthz$|readyz$).*/, sendIndex);
@@ -31,6 +43,7 @@ export function staticWeb(webDir: string | undefined, describe: () => { version:
   router.get('/', (_req, res) => {
     const { version, machines } = describe();
     res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Content-Security-Policy', DASHBOARD_CSP);
     res.type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>vawatch collector</title>
 <style>body{font:15px/1.5 system-ui,sans-serif;margin:3em;max-width:46em;color:#222}code{background:#f3f3f3;padding:0 .3em}</style></head>
