@@ -274,6 +274,32 @@ export const AlertListItem = z.looseObject({
 });
 export type AlertListItem = z.infer<typeof AlertListItem>;
 
+/** One rule's thresholds: `rule` names it, every other field is a threshold (a number) or a switch (`enabled`). */
+export const AlertRuleEntry = z.looseObject({ rule: z.string().min(1) });
+export type AlertRuleEntry = z.infer<typeof AlertRuleEntry> & Record<string, unknown>;
+
+/** PUT /api/v1/alerts/settings body (admins): the alert configuration file's format; the collector checks each rule. */
+export const AlertSettingsBody = z.strictObject({
+  rules: z.array(AlertRuleEntry).default([]),
+  groups: z.record(z.string().min(1).max(100), z.array(AlertRuleEntry)).default({}),
+});
+export type AlertSettingsBody = z.infer<typeof AlertSettingsBody>;
+
+/** Where the thresholds in force came from: the catalogue, the --alerts-config file, or an admin (wins over the file). */
+export const AlertSettingsSource = z.enum(['defaults', 'file', 'admin']);
+export type AlertSettingsSource = z.infer<typeof AlertSettingsSource>;
+
+/** GET /api/v1/alerts/settings: every rule's effective global entry, the catalogue defaults and the group overrides. */
+export const AlertSettingsView = z.object({
+  source: AlertSettingsSource,
+  updatedAt: IsoInstant.nullable(),
+  updatedBy: z.string().nullable(),
+  rules: z.array(AlertRuleEntry),
+  defaults: z.array(AlertRuleEntry),
+  groups: z.record(z.string(), z.array(AlertRuleEntry)),
+});
+export type AlertSettingsView = z.infer<typeof AlertSettingsView>;
+
 // ---- users, sessions, agents ----
 
 export const Username = z

@@ -22,4 +22,12 @@ export const ALERT_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_history_by_alert ON alert_history (alert_id, id);
     `,
   },
+  {
+    version: 2,
+    description: 'alert thresholds saved by an admin (one row; wins over the --alerts-config file)',
+    up: `
+      CREATE TABLE alert_settings (
+        id INTEGER PRIMARY KEY CHECK (id = 1), document TEXT NOT NULL, updated_at INTEGER NOT NULL, updated_by TEXT NOT NULL);
+    `,
+  },
 ];

@@ -12,6 +12,8 @@ import { AlertBook, type AlertRecord } from './alert-book.js';
 import { ALERT_MIGRATIONS } from './alert-migrations.js';
 import { routesFor } from './alerts-plugin-routes.js';
 import { AlertSettingsError, defaultAlertSettings, parseAlertSettings, type AlertSettings } from './alert-settings.js';
+import { mountAlertSettingsRoutes, type CurrentAlertSettings } from './alert-settings-routes.js';
+import { AlertSettingsStore } from './alert-settings-store.js';
 import { alertListItem } from './alert-views.js';
 import { CollectorFleetView } from './collector-fleet-view.js';
 import { healthRollup, worst, type HealthRollup } from './health-rollup.js';
@@ -72,7 +74,14 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       return engine;
     },
     setup(ctx: PluginContext) {
-      const settings = options.settings ?? defaultAlertSettings();
+      // What an admin saved through the API wins over the file: it is the later, deliberate choice.
+      const store = new AlertSettingsStore(ctx.db);
+      const saved = store.load();
+      let current: CurrentAlertSettings = saved
+        ? { settings: saved.settings, source: 'admin', updatedAt: saved.updatedAt, updatedBy: saved.updatedBy }
+        : { settings: options.settings ?? defaultAlertSettings(), source: options.settings ? 'file' : 'defaults', updatedAt: null, updatedBy: null };
+      if (saved && options.settings) ctx.log.info('alert settings saved by an admin override the --alerts-config file', { by: saved.updatedBy });
+      const settings = current.settings;
       const maxRooms = options.maxMachineRooms ?? 200;
       // The collector calls an agent stale after staleAfterMinutes; AgentStale fires after 3 heartbeats, so one
       // heartbeat is a third of it and both agree.
@@ -169,6 +178,24 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         }
       });
 
+      // Before the alert routes: /alerts/:id would take /alerts/settings otherwise.
+      mountAlertSettingsRoutes({
+        api: ctx.api,
+        clock: ctx.clock,
+        requireRole: (r) => ctx.requireRole(r),
+        sessionOf: (req) => ctx.sessionOf(req),
+        store,
+        current: () => current,
+        apply: (next) => {
+          current = next;
+          evaluator.reconfigure(next.settings);
+          const now = ctx.clock.now();
+          fleet = view.view(now);
+          evaluator.evaluateAll(fleet, now);
+          settle();
+          ctx.log.info('alert settings changed', { by: next.updatedBy });
+        },
+      });
       routesFor(ctx, book, () => fleet, publish);
       ctx.live.provideSnapshot('alerts', (room) => ({
         kind: 'alerts',

@@ -25,6 +25,11 @@ export class RuleEvaluator {
     for (const r of rules) this.#findings.set(r.name, new Map());
   }
 
+  /** New thresholds; the caller re-runs evaluateAll so findings follow them at once. */
+  reconfigure(settings: AlertSettings): void {
+    this.#settings = settings;
+  }
+
   /** Every rule on the whole fleet (start-up, configuration change). */
   evaluateAll(fleet: FleetView, now: number): void {
     for (const r of this.#rules) this.#replaceAll(r, fleet, now);
