@@ -163,4 +163,32 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     expect(w.errors).toEqual([]);
     await w.context.close();
   });
+
+  it('lets an admin change a threshold in the Admin form (a bad value shown at its field), and shows it read-only to a viewer', async () => {
+    const w = await openPage(browser, `${c.url}/#/admin/thresholds`, { as: WEB_USERS.admin });
+    const warning = w.page.locator('[data-field="GraceExpiring.warningDays"]');
+    await warning.waitFor();
+    expect(await warning.inputValue()).toBe('14');
+    await warning.fill('-3');
+    await w.page.getByTestId('save-thresholds').click();
+    await w.page.locator('.field', { has: warning }).locator('.form-msg.error').filter({ hasText: /\S/ }).waitFor();
+    expect((await c.api<{ source: string }>('/api/v1/alerts/settings', 'viewer')).source).not.toBe('admin');
+
+    await warning.fill('21');
+    await w.page.getByTestId('save-thresholds').click();
+    await w.page.getByTestId('thresholds-msg').filter({ hasText: 'Saved' }).waitFor();
+    const saved = await c.api<{ source: string; rules: Array<Record<string, unknown>> }>('/api/v1/alerts/settings', 'viewer');
+    expect(saved.source).toBe('admin');
+    expect(saved.rules).toContainEqual({ rule: 'GraceExpiring', enabled: true, warningDays: 21, criticalDays: 7 });
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+
+    const v = await openPage(browser, `${c.url}/#/admin/thresholds`, { as: WEB_USERS.viewer });
+    const shown = v.page.locator('[data-field="GraceExpiring.warningDays"]');
+    await shown.waitFor();
+    expect(await shown.inputValue()).toBe('21');
+    expect(await shown.isDisabled()).toBe(true);
+    expect(await v.page.getByTestId('save-thresholds').count()).toBe(0);
+    await v.context.close();
+  });
 });

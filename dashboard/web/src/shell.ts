@@ -113,7 +113,8 @@ export class Shell {
     const wall = this.#isWall(route);
     let key = wall ? 'noc' : route.path[0] ?? 'overview';
     if (!wall && !this.#d.views[key]) key = 'overview';
-    if (key === 'admin' && !roleAtLeast(this.#d.session.role, 'admin')) key = 'overview';
+    // The alert thresholds tab is readable by everyone (read-only); the rest of Admin is for admins.
+    if (key === 'admin' && !roleAtLeast(this.#d.session.role, 'admin') && route.path[1] !== 'thresholds') key = 'overview';
     if (this.#view && key === this.#viewKey && this.#view.update?.(route)) {
       this.#renderCrumbs();
       return;

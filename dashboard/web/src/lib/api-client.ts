@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Which fields the collector refused and why (ErrorBody.issues), for showing next to each input. */
+    readonly issues: ReadonlyArray<{ path: string; message: string }> = [],
   ) {
     super(message);
   }
@@ -74,7 +76,7 @@ export class ApiClient {
     if (!res.ok) {
       const parsed = ErrorBody.safeParse(json);
       const err = parsed.success
-        ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message)
+        ? new ApiError(res.status, parsed.data.error.code, parsed.data.error.message, parsed.data.error.issues ?? [])
         : new ApiError(res.status, `http-${res.status}`, `${method} ${path} failed with HTTP ${res.status}`);
       if (res.status === 401 && !path.startsWith('/api/v1/session')) this.onUnauthorized();
       throw err;

@@ -5,10 +5,10 @@ import { AgentInfo, CreateUserRequest, EnrolmentSecretRotated, ROLES, User, type
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon } from '../components/health-icon.js';
 import { emptyState, errorState, pageHead, panel, timeAgo } from '../components/page.js';
-import { ApiError } from '../lib/api-client.js';
-import { h, replaceChildren, type Child } from '../lib/dom.js';
+import { h, replaceChildren } from '../lib/dom.js';
 import { dateTime } from '../lib/format.js';
 import { href, type Route } from '../lib/router.js';
+import { alertThresholdsTab } from './alert-thresholds-form.js';
 import { Disposer, type View, type ViewContext, type ViewFactory } from './view.js';
 
 /** A list as either a bare array or `{items, total}`. */
@@ -34,16 +34,19 @@ function errText(err: unknown): string {
 
 export const adminView: ViewFactory = (ctx, route) => {
   const d = new Disposer();
+  const admin = ctx.session.role === 'admin';
   const tabs = h('nav', { class: 'tabs' });
   const content = h('div');
   const el = h('div', { class: 'view-col' }, pageHead('Administration', 'Accounts, agent identity and alert settings'), h('div', { class: 'page-body' }, tabs, content));
   let tab = '';
   function show(r: Route): void {
-    const next = TABS.some(([k]) => k === r.path[1]) ? r.path[1]! : 'users';
+    // Operators and viewers may read the alert thresholds (read-only) and nothing else here.
+    const visible = admin ? TABS : TABS.filter(([k]) => k === 'thresholds');
+    const next = visible.some(([k]) => k === r.path[1]) ? r.path[1]! : visible[0]![0];
     if (next === tab) return;
     tab = next;
-    replaceChildren(tabs, TABS.map(([k, l]) => h('a', { class: k === tab ? 'active' : '', attrs: { href: href(['admin', k]) } }, l)));
-    replaceChildren(content, tab === 'users' ? usersTab(ctx) : tab === 'agents' ? agentsTab(ctx) : tab === 'enrolment' ? enrolmentTab(ctx) : thresholdsTab(ctx));
+    replaceChildren(tabs, visible.map(([k, l]) => h('a', { class: k === tab ? 'active' : '', attrs: { href: href(['admin', k]) } }, l)));
+    replaceChildren(content, tab === 'users' ? usersTab(ctx) : tab === 'agents' ? agentsTab(ctx) : tab === 'enrolment' ? enrolmentTab(ctx) : alertThresholdsTab(ctx));
   }
   show(route);
   return {
@@ -231,48 +234,6 @@ function enrolmentTab(ctx: ViewContext): HTMLElement {
     msg,
     out,
   ]);
-}
-
-function thresholdsTab(ctx: ViewContext): HTMLElement {
-  const area = h('textarea', { class: 'json-editor', attrs: { spellcheck: 'false' } });
-  const msg = h('div', { class: 'form-msg' });
-  const save = h('button', { class: 'btn primary' }, 'Save thresholds');
-  const box = h('div', null, 'Loading…');
-  const path = '/api/v1/alerts/settings';
-  ctx.api.get(path, z.unknown()).then(
-    (settings) => {
-      area.value = JSON.stringify(settings, null, 2);
-      replaceChildren(box, h('div', { class: 'field' }, h('label', null, 'Rules globally, then per group (group entries override the global one of the same rule)'), area), h('div', { class: 'form-row' }, save), msg);
-    },
-    (err: unknown) =>
-      replaceChildren(
-        box,
-        err instanceof ApiError && err.status === 404
-          ? emptyState('Set in the alert configuration file', 'This collector reads thresholds from its alert configuration file at start-up (global rules, then per group); it does not offer editing them here.', undefined, true)
-          : errorState(err),
-      ),
-  );
-  save.addEventListener('click', () => {
-    let body: unknown;
-    try {
-      body = JSON.parse(area.value);
-    } catch (err) {
-      return message(msg, 'error', `Not valid JSON: ${errText(err)}`);
-    }
-    save.disabled = true;
-    ctx.api.request('PUT', path, z.unknown(), body).then(
-      () => {
-        save.disabled = false;
-        message(msg, 'ok', 'Saved. The rules use the new thresholds from their next evaluation.');
-      },
-      (err: unknown) => {
-        save.disabled = false;
-        message(msg, 'error', errText(err));
-      },
-    );
-  });
-  const example: Child = h('pre', { class: 'example' }, '{\n  "rules":  [ { "rule": "GraceExpiring", "warningDays": 21 } ],\n  "groups": { "branch-lyon": [ { "rule": "KmsIdle", "minIdleHours": 72 } ] }\n}');
-  return h('div', { class: 'grid-2' }, panel('Alert thresholds', box), panel('Format', [h('p', null, 'Each entry names a rule and the settings it changes; anything left out keeps the catalogue default.'), example]));
 }
 
 function field(label: string, input: HTMLElement): HTMLElement {
