@@ -40,7 +40,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'ackSilenceHours', flag: '--ack-silence-hours', env: 'VAWATCH_ACK_SILENCE_HOURS', default: '24', help: 'an acknowledgement silences the alert in Alertmanager this long (0 = no silence)' },
   { key: 'webhookUrls', flag: '--webhooks', env: 'VAWATCH_WEBHOOKS', default: 'none', help: 'comma-separated URLs that receive every alert event as JSON (retried with backoff)' },
   { key: 'webhookSecret', flag: '--webhook-secret', env: 'VAWATCH_WEBHOOK_SECRET', default: 'none (unsigned)', help: 'HMAC-SHA256 key signing webhook bodies (X-Vawatch-Signature)' },
-  { key: 'alertsConfig', flag: '--alerts-config', env: 'VAWATCH_ALERTS_CONFIG', default: 'none (catalogue defaults)', help: 'JSON file of alert thresholds, globally and per group (dashboard/alerts/README.md)' },
+  { key: 'alertsConfig', flag: '--alerts-config', env: 'VAWATCH_ALERTS_CONFIG', default: 'none (catalogue defaults)', help: 'JSON file of alert thresholds, globally and per group (dashboard/alerts/README.md); thresholds an admin saved in the dashboard win over it' },
   { key: 'webDir', flag: '--web-dir', env: 'VAWATCH_WEB_DIR', default: 'dashboard/web/dist', help: 'built web UI to serve' },
 ];
 
