@@ -110,8 +110,13 @@ describe.concurrent('agent command line', { timeout: 90_000 }, () => {
       /^agent: .*[/\\]events[/\\]app\.json: RecordId: .*expected number.*\n$/,
     ],
   ])('%s is a one-line error naming the file', async (_what, prepare, message) => {
+    // Registered before the first await: after one, vitest may no longer know which test is running.
+    let remove: (() => Promise<void>) | undefined;
+    onTestFinished(async () => {
+      await remove?.();
+    });
     const d = await tempDir();
-    onTestFinished(d.remove);
+    remove = d.remove;
     const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', await prepare(d.dir)]);
     expect(code).toBe(1);
     expect(output).toMatch(message);
