@@ -6,7 +6,8 @@ import { existsSync } from 'node:fs';
 export const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
+  // Under CI .ci/run installs Chromium: a missing browser must fail the tests, not skip them quietly.
+  return existsSync(CHROMIUM_PATH) || Boolean(process.env.CI);
 }
 
 export function launchChromium(): Promise<Browser> {
