@@ -150,9 +150,10 @@ export class Agent {
   }
 
   /** Queues a heartbeat when nothing was queued for a heartbeat interval and nothing waits to be sent. */
-  async heartbeat(): Promise<void> {
+  /** Queues a heartbeat unless a report went out within the interval; `force` skips that check (not the outbox one). */
+  async heartbeat(opts: { force?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
-    if (this.#o.timers.now() - this.#lastQueuedRealMs < this.#schedules.heartbeatMs * 0.9) return;
+    if (!opts.force && this.#o.timers.now() - this.#lastQueuedRealMs < this.#schedules.heartbeatMs * 0.9) return;
     if (this.#o.outbox.size > 0) return; // the queued reports say "alive" when they go through
     await this.#pollChain;
     await this.#queue({ heartbeat: true });

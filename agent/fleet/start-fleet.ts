@@ -240,6 +240,14 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       a.agent.start({ heartbeat: false });
     };
     agents.forEach(startLive);
+    // The history only reported changes, so many machines' last report is hours or days old on the simulated clock:
+    // every agent reports in once now, or screens would count the fleet as silent until the heartbeats came round.
+    await eachLimited(
+      agents.filter((a) => a.live),
+      concurrency,
+      (a) => a.agent.heartbeat({ force: true }),
+    );
+    await deliverWaiting(concurrency);
     log(`fleet: live at ${new Date(sim.clock.now()).toISOString()} (speed ${speed}), ${agents.length} agents`);
     let pumping = false;
     let lastSave = wall.now();

@@ -60,4 +60,19 @@ describe('fleet runner', () => {
     expect(c.duplicates).toBe(0);
     for (const keys of eventKeys(c).values()) expect(new Set(keys).size).toBe(keys.length);
   }, 120_000);
+
+  it('reports in from every agent when it goes live, so a quiet fleet does not look silent', async () => {
+    // retirement-wave's clients are Licensed and quiet between weekly renewals: the history leaves their last report
+    // days old on the simulated clock, and the first live heartbeat is a minute away.
+    const c = await collector();
+    const state = await tempDir();
+    cleanups.push(state.remove);
+    const fleet = await startFleet({ scenario: 'retirement-wave', collectorUrl: c.url, enrolmentSecret: c.secret, stateDir: state.dir, historyDays: 3, heartbeatMs: 60_000 });
+    await fleet.caughtUp;
+    const newestSentAt = new Map<string, number>();
+    for (const r of c.stored) newestSentAt.set(r.agentId, Math.max(newestSentAt.get(r.agentId) ?? 0, Date.parse(r.report.sentAt)));
+    expect(newestSentAt.size).toBe(fleet.stats().machines);
+    for (const at of newestSentAt.values()) expect(Date.now() - at).toBeLessThan(60_000);
+    await fleet.stop();
+  }, 120_000);
 });
