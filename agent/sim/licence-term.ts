@@ -37,6 +37,11 @@ function until(endMs: number, nowMs: number): number {
   return Math.max(0, Math.floor((endMs - nowMs) / MS.MINUTE));
 }
 
+/** A state whose period is counting down to `endsAtMs`. */
+function counting(status: LicenceReading['status'], reason: number, endsAtMs: number, nowMs: number): LicenceReading {
+  return { status, reason, remainingMinutes: until(endsAtMs, nowMs), endsAtMs };
+}
+
 /** The product's state at `nowMs`. */
 export function readTerm(term: LicenceTerm, nowMs: number): LicenceReading {
   switch (term.phase) {
@@ -44,44 +49,24 @@ export function readTerm(term: LicenceTerm, nowMs: number): LicenceReading {
       return { status: LICENSE_STATUS.LICENSED, reason: HR.OK, remainingMinutes: 0, endsAtMs: null };
     case 'oob':
       if (nowMs < term.endsAtMs) {
-        return {
-          status: LICENSE_STATUS.OOB_GRACE,
-          reason: HR.IN_OOB_GRACE,
-          remainingMinutes: until(term.endsAtMs, nowMs),
-          endsAtMs: term.endsAtMs,
-        };
+        return counting(LICENSE_STATUS.OOB_GRACE, HR.IN_OOB_GRACE, term.endsAtMs, nowMs);
       }
       // Reference section 7: a grace period that runs out without activation ends in Notification.
       return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.GRACE_EXPIRED, remainingMinutes: 0, endsAtMs: null };
     case 'kms': {
       if (nowMs < term.validUntilMs) {
-        return {
-          status: LICENSE_STATUS.LICENSED,
-          reason: HR.OK,
-          remainingMinutes: until(term.validUntilMs, nowMs),
-          endsAtMs: term.validUntilMs,
-        };
+        return counting(LICENSE_STATUS.LICENSED, HR.OK, term.validUntilMs, nowMs);
       }
       // Reference 1.3 / 7: a lapsed KMS activation enters the 30-day OOT grace, and Notification only after it.
       const ootEnd = term.validUntilMs + OOT_MS;
       if (nowMs < ootEnd) {
-        return {
-          status: LICENSE_STATUS.OOT_GRACE,
-          reason: HR.IN_OOT_GRACE,
-          remainingMinutes: until(ootEnd, nowMs),
-          endsAtMs: ootEnd,
-        };
+        return counting(LICENSE_STATUS.OOT_GRACE, HR.IN_OOT_GRACE, ootEnd, nowMs);
       }
       return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.OUT_OF_TOLERANCE, remainingMinutes: 0, endsAtMs: null };
     }
     case 'oot':
       if (nowMs < term.endsAtMs) {
-        return {
-          status: LICENSE_STATUS.OOT_GRACE,
-          reason: HR.IN_OOT_GRACE,
-          remainingMinutes: until(term.endsAtMs, nowMs),
-          endsAtMs: term.endsAtMs,
-        };
+        return counting(LICENSE_STATUS.OOT_GRACE, HR.IN_OOT_GRACE, term.endsAtMs, nowMs);
       }
       return { status: LICENSE_STATUS.NOTIFICATION, reason: HR.OUT_OF_TOLERANCE, remainingMinutes: 0, endsAtMs: null };
   }
