@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CollectorPlugin } from '../../dashboard/server/plugin.js';
 import {
   enrolAgent,
   postJson,
@@ -19,8 +20,11 @@ describe('collector: ingest refusals leave the store unchanged', () => {
   let h: Harness;
   let a: EnrolledAgent;
   let b: EnrolledAgent;
+  const refusals: string[] = [];
   beforeAll(async () => {
-    h = await startCollector({ config: { bodyLimitBytes: 4096 } });
+    // Records what the ingest path reports as refused (the metrics count these as rejects by reason).
+    const counter: CollectorPlugin = { name: 'refusal-counter', setup: (ctx) => void ctx.ingest.onRefusal((code) => refusals.push(code)) };
+    h = await startCollector({ config: { bodyLimitBytes: 4096 }, plugins: [counter] });
     a = await enrolAgent(h, 'm-a', 'ws-a.contoso.com');
     b = await enrolAgent(h, 'm-b', 'ws-b.contoso.com');
   });
@@ -50,6 +54,7 @@ describe('collector: ingest refusals leave the store unchanged', () => {
     expect(r.status).toBe(status);
     expect(r.body).toMatchObject({ error: { code, message: expect.any(String) } });
     expect(storeCounts(h)).toEqual(before);
+    expect(refusals.at(-1)).toBe(code);
   });
 
   it.each([

@@ -7,6 +7,7 @@ import type { AgentRecord, AgentRegistry } from '../identity/agent-registry.js';
 import { FailureLimiter } from '../identity/failure-limiter.js';
 import { TokenBuckets } from '../identity/token-bucket.js';
 import { ApiError } from './api-error.js';
+import { bodyErrorCode } from './error-mapper.js';
 import { parseOr400 } from './parse.js';
 
 export interface AgentRouteDeps {
@@ -27,7 +28,14 @@ const AGENT = Symbol('vawatch.agent');
 /** POST /api/v1/agents/enrol and POST /api/v1/reports. */
 export function agentRoutes(deps: AgentRouteDeps): Router {
   const router = express.Router();
-  const json = express.json({ limit: deps.bodyLimitBytes });
+  const parseJson = express.json({ limit: deps.bodyLimitBytes });
+  // body-parser's refusals (too large, malformed) go straight to the error mapper: count them on the way.
+  const json: RequestHandler = (req, res, next) =>
+    parseJson(req, res, (err?: unknown) => {
+      const code = bodyErrorCode(err);
+      if (code) deps.onRefusal?.(code);
+      next(err);
+    });
   const buckets = new TokenBuckets(deps.agentBurst, deps.agentRequestsPerSecond, deps.clock);
   // Wrong secrets per address: the secret is long and random, but there is no reason to let anyone guess for free.
   const enrolFailures = new FailureLimiter(20, 15 * 60_000, deps.clock);

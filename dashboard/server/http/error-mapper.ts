@@ -14,6 +14,12 @@ const BODY_ERRORS: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'internal', 'internal error'],
 };
 
+/** The ErrorBody code of a body-parser refusal (413 too large, malformed JSON…), or undefined for anything else. */
+export function bodyErrorCode(err: unknown): string | undefined {
+  const type = err && typeof err === 'object' ? (err as { type?: unknown }).type : undefined;
+  return typeof type === 'string' ? BODY_ERRORS[type]?.[1] : undefined;
+}
+
 /**
  * The one place errors become HTTP answers: ApiError → its status and ErrorBody; a body-parser refusal → 4xx; anything
  * else is a bug → logged with its stack, answered 500 without details.
