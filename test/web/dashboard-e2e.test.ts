@@ -183,7 +183,9 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     expect(w.errors).toEqual([]);
     await w.context.close();
 
-    const v = await openPage(browser, `${c.url}/#/admin/thresholds`, { as: WEB_USERS.viewer });
+    // A viewer finds the read-only page from the navigation.
+    const v = await openPage(browser, `${c.url}/#/overview`, { as: WEB_USERS.viewer });
+    await v.page.locator('[data-nav="admin"]', { hasText: 'Alert thresholds' }).click();
     const shown = v.page.locator('[data-field="GraceExpiring.warningDays"]');
     await shown.waitFor();
     expect(await shown.inputValue()).toBe('21');

@@ -150,10 +150,14 @@ export class Shell {
 
   #buildFrame(): HTMLElement {
     const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, h('div', { class: 'nav-section' }, 'Monitoring'));
+    const isAdmin = roleAtLeast(this.#d.session.role, 'admin');
     for (const item of NAV) {
-      if (item.admin && !roleAtLeast(this.#d.session.role, 'admin')) continue;
       if (item.key === 'admin') nav.appendChild(h('div', { class: 'nav-section' }, 'Administration'));
-      const a = h('a', { attrs: { href: `#/${item.key}`, 'data-nav': item.key } }, icon(item.icon), h('span', null, item.label), item.key === 'alerts' ? this.#alertBadge : null);
+      // Operators and viewers see the one admin page they may read: the alert thresholds, read-only.
+      const readOnly = item.admin === true && !isAdmin;
+      const href = readOnly ? '#/admin/thresholds' : `#/${item.key}`;
+      const label = readOnly ? 'Alert thresholds' : item.label;
+      const a = h('a', { attrs: { href, 'data-nav': item.key } }, icon(item.icon), h('span', null, label), item.key === 'alerts' ? this.#alertBadge : null);
       this.#navLinks.set(item.key, a);
       nav.appendChild(a);
     }
