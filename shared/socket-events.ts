@@ -14,6 +14,7 @@ import {
   AlertCounts,
   AlertListItem,
   EventListItem,
+  KmsClientWindowEntry,
   KmsHostDetail,
   KmsHostListItem,
   MachineDetail,
@@ -119,17 +120,7 @@ export const Delta = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('kms-client'),
     kmsHost: z.string(),
-    client: z.object({
-      cmid: z.string(),
-      clientFqdn: z.string(),
-      lastRequestAt: IsoInstant,
-      agesOutAt: IsoInstant,
-      licenseStatus: z.number().int(),
-      hresult: z.number().int(),
-      nPolicy: z.number().int(),
-      isVm: z.boolean(),
-      requests: z.number().int(),
-    }),
+    client: KmsClientWindowEntry,
   }),
   /** events, machine:<id>, kms-host:<id>: a new event. */
   z.object({ type: z.literal('event'), event: EventListItem }),
