@@ -18,7 +18,7 @@ import { alertListItem } from './alert-views.js';
 import { CollectorFleetView } from './collector-fleet-view.js';
 import { healthRollup, worst, type HealthRollup } from './health-rollup.js';
 import { groupFindings } from './incident-grouping.js';
-import type { FleetView } from './model.js';
+import type { FleetView, Finding } from './model.js';
 import { RuleEvaluator, type FleetChange } from './rule-evaluator.js';
 
 export interface AlertsPluginOptions {
@@ -105,11 +105,19 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         ctx.live.publish('alerts', { type: 'alert-counts', counts });
         ctx.live.publish('overview', { type: 'alert-counts', counts });
       };
+      let settledVersion = -1;
+      let findings: Finding[] = [];
       const settle = () => {
         const now = ctx.clock.now();
-        const findings = evaluator.findings();
+        // The book only changes when a finding did; the health also follows the fleet itself (new, moved, retired
+        // machines), so it is rolled up every time.
+        const changed = evaluator.version !== settledVersion;
+        if (changed) {
+          settledVersion = evaluator.version;
+          findings = evaluator.findings();
+        }
         rollup = healthRollup(fleet, findings);
-        publish(book.reconcile(groupFindings(findings), now));
+        if (changed) publish(book.reconcile(groupFindings(findings), now));
       };
 
       evaluator.evaluateAll(fleet, ctx.clock.now());

@@ -18,6 +18,7 @@ export class RuleEvaluator {
   #settings: AlertSettings;
   #rules: readonly RuleDefinition[];
   #findings = new Map<RuleName, Map<string, Finding>>();
+  #version = 0;
 
   constructor(settings: AlertSettings, rules: readonly RuleDefinition[] = RULES) {
     this.#settings = settings;
@@ -68,7 +69,22 @@ export class RuleEvaluator {
       if (machines.length === 0) continue;
       const found = r.evaluate({ machines, kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
       for (const f of found) current.set(f.key, stickToHost(f, before.get(f.key), byId));
+      for (const [key, f] of before) if (f.subject.kind === 'machine' && ids.has(f.subject.id)) this.#noteChange(f, current.get(key));
+      for (const f of found) if (!before.has(f.key)) this.#noteChange(undefined, f);
     }
+  }
+
+  /**
+   * Rises whenever a finding appears, changes or goes: a caller that saw the same version has nothing new to
+   * reconcile (most ingest batches change no finding at all).
+   */
+  get version(): number {
+    return this.#version;
+  }
+
+  #noteChange(before: Finding | undefined, after: Finding | undefined): void {
+    if (before === after) return;
+    if (!before || !after || JSON.stringify(before) !== JSON.stringify(after)) this.#version++;
   }
 
   /** True when some fleet-scoped rule cares about one of these changes. */
@@ -84,7 +100,10 @@ export class RuleEvaluator {
     const found = r.evaluate(fleet, now, this.#settings.forRule(r.name));
     const before = this.#findings.get(r.name)!;
     const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
-    this.#findings.set(r.name, new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), byId)])));
+    const next = new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), byId)]));
+    for (const [key, f] of before) this.#noteChange(f, next.get(key));
+    for (const [key, f] of next) if (!before.has(key)) this.#noteChange(undefined, f);
+    this.#findings.set(r.name, next);
   }
 }
 

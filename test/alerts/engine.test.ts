@@ -53,6 +53,22 @@ describe('RuleEvaluator', () => {
     ev.evaluateChange(f, NOW, { machineId: a.machineId, kinds: ['snapshot'] });
     expect(ev.findings()).toEqual([]);
   });
+  it('raises its version only when a finding appears, changes or goes', () => {
+    const a = machine({ products: [product({ licenseStatus: 5 })] });
+    const f = fleet([a]);
+    const ev = new RuleEvaluator(defaultAlertSettings());
+    const v0 = ev.version;
+    ev.evaluateChange(f, NOW, { machineId: a.machineId, kinds: ['snapshot'] });
+    const raised = ev.version;
+    expect(raised).toBeGreaterThan(v0);
+    // The same snapshot again (what most ingest batches are): nothing for the alert book to do.
+    ev.evaluateChange(f, NOW, { machineId: a.machineId, kinds: ['snapshot'] });
+    ev.evaluateAll(f, NOW);
+    expect(ev.version).toBe(raised);
+    a.products = [product()];
+    ev.evaluateChange(f, NOW, { machineId: a.machineId, kinds: ['snapshot'] });
+    expect(ev.version).toBeGreaterThan(raised);
+  });
   it('time-based rules fire on the schedule as time passes, without any report', () => {
     const m = machine({ heartbeatIntervalMs: 3 * DAY, products: [product({ licenseStatus: 2, graceExpiresAt: iso(NOW + 20 * DAY) })] });
     const f = fleet([m]);
