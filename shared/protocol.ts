@@ -325,6 +325,8 @@ export const ReportAck = z.object({
   epoch: intIn(1, Number.MAX_SAFE_INTEGER),
   ackedThrough: Count,
   refused: z.array(RefusedReport).optional(),
+  /** The report interval the collector wants this agent to use from now on (absent from older collectors). */
+  heartbeatSeconds: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
 });
 export type ReportAck = z.infer<typeof ReportAck>;
 
@@ -353,6 +355,8 @@ export const EnrolResponse = z.object({
   agentId: nonEmpty(128),
   machineId: nonEmpty(128),
   token: nonEmpty(500),
+  /** The report interval the collector wants this agent to use (absent from older collectors). */
+  heartbeatSeconds: intIn(1, Number.MAX_SAFE_INTEGER).optional(),
 });
 export type EnrolResponse = z.infer<typeof EnrolResponse>;
 

@@ -157,8 +157,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     agentRoutes({
       agents,
       clock,
-      ingest: { state, store, agents, clock, onListenerError },
-      enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, onListenerError },
+      ingest: { state, store, agents, clock, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
+      enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
       bodyLimitBytes: config.bodyLimitBytes,
       agentBurst: config.agentBurst,
       agentRequestsPerSecond: config.agentRequestsPerSecond,

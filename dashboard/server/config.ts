@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The collector's configuration: every option, its default and its meaning in one place. `cli.ts` fills it from
  * flags, environment and a JSON file; `createCollector()` takes the parsed, frozen result and reads nothing else.
  */
-export const CollectorConfig = z.object({
+const CollectorConfigFields = z.object({
   /** Interface to listen on; 0.0.0.0 accepts agents from the network. */
   host: z.string().min(1).default('127.0.0.1'),
   /** TCP port; 0 picks a free one. */
@@ -25,8 +25,10 @@ export const CollectorConfig = z.object({
   retireAfterDays: z.coerce.number().int().min(1).max(3650).default(30),
   /** A machine whose agent has been silent this long may be re-enrolled by a new agent without its previous token. */
   reenrolAfterSilentHours: z.coerce.number().min(0).max(24 * 365).default(24),
-  /** A machine silent this long counts as stale in the summary. */
-  staleAfterMinutes: z.coerce.number().min(1).default(60),
+  /** The report interval every agent is told to use (in each ack and enrolment answer). */
+  heartbeatSeconds: z.coerce.number({ error: 'expected a whole number of seconds ≥ 10' }).int({ error: 'expected a whole number of seconds ≥ 10' }).min(10, { error: 'expected a whole number of seconds ≥ 10' }).max(7 * 24 * 3600, { error: 'expected at most a week (604800 s)' }).default(300),
+  /** A machine silent this long counts as stale (summary, AgentStale); default 3 heartbeats. */
+  staleAfterMinutes: z.coerce.number().min(1).optional(),
   /** Largest request body accepted, in bytes (413 above). */
   bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** Per-agent report rate: a bucket of this many requests… */
@@ -68,6 +70,14 @@ export const CollectorConfig = z.object({
   /** Alert thresholds, globally and per group (JSON, see dashboard/alerts/README.md); none: the catalogue defaults. */
   alertsConfig: z.string().min(1).optional(),
 });
+
+/** Heartbeats an agent may miss before it counts as stale, when staleAfterMinutes is not given. */
+export const STALE_AFTER_MISSED_HEARTBEATS = 3;
+
+export const CollectorConfig = CollectorConfigFields.transform((c) => ({
+  ...c,
+  staleAfterMinutes: c.staleAfterMinutes ?? (STALE_AFTER_MISSED_HEARTBEATS * c.heartbeatSeconds) / 60,
+}));
 export type CollectorConfig = Readonly<z.infer<typeof CollectorConfig>>;
 /** What callers may pass: every field optional, defaults filled in by `parseCollectorConfig`. */
 export type CollectorConfigInput = z.input<typeof CollectorConfig>;

@@ -128,16 +128,16 @@ describe('collector: reports are idempotent on (agent, epoch, seq)', () => {
       report(a, 1, T0, { snapshot: snapshot('m-1', 'ws-1', T0), events: [event(10, T0)] }),
       report(a, 2, T0 + 1000, { events: [event(11, T0 + 1000)] }),
     ];
-    expect((await sendBatch(h, a, batch)).body).toEqual({ epoch: 1, ackedThrough: 2 });
+    expect((await sendBatch(h, a, batch)).body).toEqual({ epoch: 1, ackedThrough: 2, heartbeatSeconds: 300 });
     const once = storeCounts(h);
     // The ack was lost; the agent sends the same batch again, plus one new report.
     const again = await sendBatch(h, a, [...batch, report(a, 3, T0 + 2000, { events: [event(12, T0 + 2000)] })]);
-    expect(again.body).toEqual({ epoch: 1, ackedThrough: 3 });
+    expect(again.body).toEqual({ epoch: 1, ackedThrough: 3, heartbeatSeconds: 300 });
     expect(storeCounts(h).events).toBe(once.events + 1);
     // The agent lost its state: epoch 2 starts at seq 1 and is not mistaken for a duplicate; events it re-reads
     // (same record ids) are not stored twice.
     const e2 = await sendBatch(h, a, [report(a, 1, T0 + 3000, { events: [event(12, T0 + 2000), event(13, T0 + 3000)] }, 2)]);
-    expect(e2.body).toEqual({ epoch: 2, ackedThrough: 1 });
+    expect(e2.body).toEqual({ epoch: 2, ackedThrough: 1, heartbeatSeconds: 300 });
     expect(storeCounts(h).events).toBe(once.events + 2);
   });
 });

@@ -28,7 +28,7 @@ describe('collector: enrol, report, read back, live delta', () => {
     const at = T0 - 2 * 86_400_000; // a past report, as the demo's fast-forward sends
     const r = await sendBatch(h, agent, [report(agent, 1, at, { snapshot: snapshot('m-1', 'ws-0001.contoso.com', at) })]);
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ epoch: 1, ackedThrough: 1 });
+    expect(r.body).toEqual({ epoch: 1, ackedThrough: 1, heartbeatSeconds: 300 });
 
     const cookie = await signIn(h);
     const list = await getJson(`${h.url}/api/v1/machines`, cookie);
@@ -100,7 +100,7 @@ describe('collector: enrol, report, read back, live delta', () => {
       report(host, 1, t1, { snapshot: hostSnap(24, t1), events: [request(1, 'c-1', t1), request(2, 'c-2', t1)] }),
       report(host, 2, t2, { snapshot: hostSnap(26, t2), events: [request(3, 'c-1', t2)] }),
     ]);
-    expect(r.body).toEqual({ epoch: 1, ackedThrough: 2 });
+    expect(r.body).toEqual({ epoch: 1, ackedThrough: 2, heartbeatSeconds: 300 });
     const cookie = await signIn(h);
     const d = await getJson(`${h.url}/api/v1/kms-hosts/kms01.contoso.com`, cookie);
     expect(d.status).toBe(200);

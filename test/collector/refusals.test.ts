@@ -92,6 +92,7 @@ describe('collector: ingest refusals leave the store unchanged', () => {
       epoch: 1,
       ackedThrough: 3,
       refused: [{ index: 1, seq: 2, code: 'invalid-report', message: expect.stringContaining('reports[1].sentAt') }],
+      heartbeatSeconds: 300,
     });
     expect(h.collector.state.machine('m-a')?.snapshot?.hostname).toBe('ws-a.contoso.com');
   });

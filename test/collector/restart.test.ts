@@ -60,7 +60,7 @@ describe('collector: the state is rebuilt from SQLite at start', () => {
       const after = await read(second.url); // the same cookie: sessions survive a restart
       expect(after).toEqual(before);
       // Idempotence survives too: the client's seq 1 is a duplicate, its gone machine's token is revoked.
-      expect((await sendBatch(second, client, [report(client, 1, T0, { heartbeat: true })])).body).toEqual({ epoch: 1, ackedThrough: 1 });
+      expect((await sendBatch(second, client, [report(client, 1, T0, { heartbeat: true })])).body).toEqual({ epoch: 1, ackedThrough: 1, heartbeatSeconds: 300 });
       expect((await sendBatch(second, gone, [report(gone, 1, T0, { heartbeat: true })])).status).toBe(401);
     } finally {
       await second.close();

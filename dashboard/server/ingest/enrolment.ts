@@ -17,6 +17,8 @@ export interface EnrolDeps {
   clock: Clock;
   /** A machine whose agent has been silent this long may be taken over without its previous token. */
   reenrolAfterSilentMs: number;
+  /** The report interval the enrolment answer tells the agent to use. */
+  heartbeatSeconds: number;
   onListenerError?: (e: unknown) => void;
 }
 
@@ -93,7 +95,7 @@ export function enrol(deps: EnrolDeps, req: EnrolRequest): EnrolResponse {
     },
     deps.onListenerError,
   );
-  return { agentId: agent.agentId, machineId: req.machineId, token };
+  return { agentId: agent.agentId, machineId: req.machineId, token, heartbeatSeconds: deps.heartbeatSeconds };
 }
 
 /** Active machines with the same host name whose agents are silent were reinstalled as this one: retire them. */

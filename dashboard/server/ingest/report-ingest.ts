@@ -12,6 +12,8 @@ export interface IngestDeps {
   store: FleetStore;
   agents: AgentRegistry;
   clock: Clock;
+  /** The report interval every ack tells the agent to use. */
+  heartbeatSeconds: number;
   onListenerError?: (e: unknown) => void;
 }
 
@@ -111,7 +113,7 @@ export function ingestBatch(deps: IngestDeps, agent: AgentRecord, body: unknown)
   }
   refused.sort((a, b) => a.index - b.index);
   return {
-    ack: { epoch, ackedThrough: high, ...(refused.length ? { refused } : {}) },
+    ack: { epoch, ackedThrough: high, ...(refused.length ? { refused } : {}), heartbeatSeconds: deps.heartbeatSeconds },
     stored: accepted.length,
     duplicates,
   };
