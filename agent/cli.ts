@@ -3,12 +3,15 @@
  * the environment, the wall clock and the console).
  */
 import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import pkg from '../package.json' with { type: 'json' };
 import { createCronScheduler } from '../platform/cron-scheduler.js';
 import { systemClock, type Scheduler } from '../shared/scheduling.js';
 import { Agent } from './agent.js';
 import { ConfigError, helpText, loadConfig, type AgentConfig } from './config.js';
+import { ConfigureError, configureHelpText, mergeAgentFile, parseConfigureArgs } from './configure.js';
 import { CollectorClient } from './delivery/collector-client.js';
 import { normaliseEvents, normaliseSnapshot } from './normalise.js';
 import { FileOutbox } from './outbox/file-outbox.js';
@@ -19,20 +22,28 @@ import { openSimMachine, SimSetupError, type SimMachine } from './sources/sim-ru
 import { WATCHED_LOGS } from './sources/watched-events.js';
 import { FileCredentialStore } from './state/credentials.js';
 import { fileDeadLetterSink } from './state/dead-letter.js';
-import { ensurePrivateDir } from './state/atomic-file.js';
+import { ensurePrivateDir, writeFileAtomic } from './state/atomic-file.js';
+import { restrictToAdministrators } from './state/windows-acl.js';
 
-const USAGE = `usage: npm run agent -- <command> [options]
+const USAGE = `usage: npm run agent -- <command> [options]   (vawatch-agent.exe <command> [options] on Windows)
 
 Commands:
   run        run the agent: poll licensing state and event logs, send changes to the collector
   snapshot   print what the agent would report ({"snapshot", "events"}) without contacting anyone
+  configure  write the configuration file run --config reads (what the MSI does with its properties)
 
-"npm run agent -- <command> --help" lists every option of a command with its default.`;
+"npm run agent -- <command> --help" lists every option of a command with its default; --version prints the version.`;
 
 function defaultStateDir(): string {
   return process.platform === 'win32'
     ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'vawatch', 'agent')
     : join(homedir(), '.vawatch', 'agent');
+}
+
+function defaultConfigFile(): string {
+  return process.platform === 'win32'
+    ? join(process.env.ProgramData ?? 'C:\\ProgramData', 'vawatch', 'agent.json')
+    : join(homedir(), '.vawatch', 'agent.json');
 }
 
 function fail(code: number, message: string): never {
@@ -127,13 +138,46 @@ async function run(config: AgentConfig): Promise<void> {
   process.once('SIGTERM', () => void stop('SIGTERM'));
 }
 
+/** Writes the configuration file (merged with what it holds); on Windows its folder is restricted first. */
+async function configure(argv: string[]): Promise<void> {
+  const request = parseConfigureArgs(argv);
+  const file = request.file ?? defaultConfigFile();
+  let existing: string | undefined;
+  try {
+    existing = readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const content = mergeAgentFile(existing, request.values, file);
+  await mkdir(dirname(file), { recursive: true });
+  await restrictToAdministrators(dirname(file));
+  await writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`);
+  process.stdout.write(`configure: wrote ${file} (${Object.keys(content).join(', ')})\n`);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     process.exit(command === undefined ? 2 : 0);
   }
-  if (command !== 'run' && command !== 'snapshot') fail(2, `unknown command ${command} (run or snapshot; see --help)`);
+  if (command === '--version' || command === '-v' || command === 'version') {
+    process.stdout.write(`vawatch-agent ${pkg.version}\n`);
+    process.exit(0);
+  }
+  if (command === 'configure') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${configureHelpText(defaultConfigFile())}\n`);
+      process.exit(0);
+    }
+    try {
+      await configure(rest);
+    } catch (e) {
+      fail(e instanceof ConfigureError ? 2 : 1, (e as Error).message);
+    }
+    return;
+  }
+  if (command !== 'run' && command !== 'snapshot') fail(2, `unknown command ${command} (run, snapshot or configure; see --help)`);
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${helpText(command)}\n`);
     process.exit(0);
@@ -154,4 +198,5 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
-await main(process.argv.slice(2));
+// Not a top-level await: the Windows executable bundles this file as CommonJS (what a Node single executable runs).
+void main(process.argv.slice(2));

@@ -5,15 +5,18 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { restrictToAdministrators } from './windows-acl.js';
 
 /** Private to the agent's user: the state holds its token. */
 export const STATE_DIR_MODE = 0o700;
 export const STATE_FILE_MODE = 0o600;
 
 export async function ensurePrivateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
+  const created = await mkdir(dir, { recursive: true, mode: STATE_DIR_MODE });
   // mkdir leaves an existing folder's mode alone, and the umask may have widened a new one.
   if (process.platform !== 'win32') await chmod(dir, STATE_DIR_MODE);
+  // Windows ignores the mode: a folder the agent creates gets an ACL of SYSTEM, Administrators and its owner instead.
+  else if (created !== undefined) await restrictToAdministrators(dir, { keepOwner: true });
 }
 
 async function fsyncDir(dir: string): Promise<void> {
