@@ -23,6 +23,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'reenrolAfterSilentHours', flag: '--reenrol-after-hours', env: 'VAWATCH_REENROL_AFTER_HOURS', default: '24', help: 'a machine silent this long may be re-enrolled without its previous token' },
   { key: 'heartbeatSeconds', flag: '--heartbeat-seconds', env: 'VAWATCH_HEARTBEAT_SECONDS', default: '300', help: 'report interval agents are told to use, in every ack and enrolment answer (integer ≥ 10)' },
   { key: 'staleAfterMinutes', flag: '--stale-after-minutes', env: 'VAWATCH_STALE_AFTER_MINUTES', default: '3 heartbeats (15 with the default heartbeat)', help: 'a machine silent this long counts as stale (summary, AgentStale alert)' },
+  { key: 'ingestCommitMs', flag: '--ingest-commit-ms', env: 'VAWATCH_INGEST_COMMIT_MS', default: '3', help: 'concurrent report requests share one SQLite transaction per this many ms (group commit); acks go out after it' },
   { key: 'bodyLimitBytes', flag: '--body-limit', env: 'VAWATCH_BODY_LIMIT', default: '1048576', help: 'largest request body in bytes (413 above)' },
   { key: 'agentBurst', flag: '--agent-burst', env: 'VAWATCH_AGENT_BURST', default: '120', help: 'requests an agent may send in a burst…' },
   { key: 'agentRequestsPerSecond', flag: '--agent-rate', env: 'VAWATCH_AGENT_RATE', default: '10', help: '…and per second after it (429 + Retry-After beyond)' },

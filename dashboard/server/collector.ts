@@ -17,6 +17,7 @@ import { apiNotFound, errorMapper } from './http/error-mapper.js';
 import { staticWeb } from './http/static-web.js';
 import { AgentRegistry } from './identity/agent-registry.js';
 import { UserService } from './identity/user-service.js';
+import { GroupCommit } from './ingest/group-commit.js';
 import { pruneRetention, retireSilentMachines, type FleetAdminDeps } from './ingest/fleet-admin.js';
 import { LiveHub, type CollectorIo } from './live/live-hub.js';
 import { createSocketServer, handleRooms } from './live/socket-server.js';
@@ -32,6 +33,8 @@ import { FleetStore } from './store/fleet-store.js';
 
 /** The collector's version, shown on the status page and /api/v1/info. */
 export const COLLECTOR_VERSION = '0.1.0';
+/** Queued report requests that are committed at once rather than at the end of the tick. */
+const INGEST_COMMIT_MAX_QUEUE = 256;
 
 export interface CollectorOptions {
   config: CollectorConfigInput | CollectorConfig;
@@ -105,6 +108,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   const registry = new Registry();
   const views = new Views(state, store, clock, defaultHealth(state, clock), config.staleAfterMinutes * MS.MINUTE);
   const adminDeps: FleetAdminDeps = { state, store, agents, clock, onListenerError };
+  const ingestCommit = new GroupCommit(state, store, { tickMs: config.ingestCommitMs, maxQueue: INGEST_COMMIT_MAX_QUEUE, onListenerError });
 
   const batchListeners = new Set<Parameters<IngestEvents['onBatch']>[0]>();
   const refusalListeners = new Set<Parameters<IngestEvents['onRefusal']>[0]>();
@@ -157,7 +161,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     agentRoutes({
       agents,
       clock,
-      ingest: { state, store, agents, clock, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
+      ingest: { state, store, agents, clock, commit: ingestCommit, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
       enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
       bodyLimitBytes: config.bodyLimitBytes,
       agentBurst: config.agentBurst,
@@ -267,12 +271,14 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     async close() {
       if (closed) return;
       closed = true;
+      ingestCommit.flush(); // acknowledge what is queued while the plug-ins still listen
       for (const c of cancels) c();
       live.stop();
       for (const p of [...plugins].reverse()) await p.close?.();
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections?.();
+      ingestCommit.close();
       db.close();
     },
   };

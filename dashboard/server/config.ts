@@ -29,6 +29,8 @@ const CollectorConfigFields = z.object({
   heartbeatSeconds: z.coerce.number({ error: 'expected a whole number of seconds ≥ 10' }).int({ error: 'expected a whole number of seconds ≥ 10' }).min(10, { error: 'expected a whole number of seconds ≥ 10' }).max(7 * 24 * 3600, { error: 'expected at most a week (604800 s)' }).default(300),
   /** A machine silent this long counts as stale (summary, AgentStale); default 3 heartbeats. */
   staleAfterMinutes: z.coerce.number().min(1).optional(),
+  /** Reports of concurrent requests share one SQLite transaction per this many ms (0: per turn of the event loop). */
+  ingestCommitMs: z.coerce.number().int().min(0).max(1000).default(3),
   /** Largest request body accepted, in bytes (413 above). */
   bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** Per-agent report rate: a bucket of this many requests… */

@@ -85,12 +85,13 @@ export function agentRoutes(deps: AgentRouteDeps): Router {
     }
   });
 
-  router.post('/reports', authenticate, json, (req, res) => {
+  // Async: the ack waits for the group commit's transaction (a few ms) while other requests are parsed and queued.
+  router.post('/reports', authenticate, json, async (req, res) => {
     const agent = (req as unknown as Record<symbol, AgentRecord>)[AGENT]!;
     if (req.body === undefined) throw refuse(new ApiError(415, 'expected-json', 'send the batch as Content-Type: application/json'));
     try {
       const started = performance.now();
-      const result = ingestBatch(deps.ingest, agent, req.body);
+      const result = await ingestBatch(deps.ingest, agent, req.body);
       const durationMs = performance.now() - started;
       deps.onIngest?.({ stored: result.stored, duplicates: result.duplicates, refused: result.ack.refused?.length ?? 0, durationMs });
       res.json(result.ack);

@@ -14,7 +14,13 @@ const GRACE_JITTER_MS = 60 * 60_000;
  */
 export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, receivedAt: number): void {
   const sentAt = Date.parse(report.sentAt);
-  let m: MachineState = u.machine(agent.machineId) ?? newMachine(agent, receivedAt);
+  const stored = u.machine(agent.machineId);
+  if (stored && isHeartbeat(stored, agent, report)) {
+    // Only the report times change: no history, no event, no host; one UPDATE of two columns at commit.
+    u.touchMachine({ ...stored, lastReportAt: Math.max(stored.lastReportAt ?? sentAt, sentAt), lastReceivedAt: receivedAt });
+    return;
+  }
+  let m: MachineState = stored ?? newMachine(agent, receivedAt);
   const wasRetired = m.retired;
   m = {
     ...m,
@@ -112,6 +118,54 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
   u.putMachine(m);
   for (const [id, h] of hosts) if (h !== u.kmsHost(id)) u.putKmsHost(h);
   for (const c of clients.values()) u.putKmsClient(ownHostId, c);
+}
+
+/**
+ * A report that changes nothing but the machine's report times: no events, no loss count, and no snapshot, an older
+ * one, or one equal to the stored snapshot apart from `collectedAt` and grace instants within GRACE_JITTER_MS.
+ */
+function isHeartbeat(m: MachineState, agent: AgentRecord, report: Report): boolean {
+  if (m.retired || m.agentId !== agent.agentId) return false;
+  if ((report.events?.length ?? 0) > 0 || (report.lostEvents ?? 0) > 0) return false;
+  const snap = report.snapshot;
+  if (!snap) return true;
+  if (!m.snapshot) return false;
+  if (Date.parse(snap.collectedAt) < Date.parse(m.snapshot.collectedAt)) return true; // older: ignored anyway
+  return sameApartFromTimes(m.snapshot, snap);
+}
+
+function sameApartFromTimes(a: MachineSnapshot, b: MachineSnapshot): boolean {
+  if (a.products.length !== b.products.length) return false;
+  for (let i = 0; i < a.products.length; i++) {
+    const pa = a.products[i]!;
+    const pb = b.products[i]!;
+    if (!sameGrace(pa, pb) || !sameJson(pa, pb, 'graceExpiresAt')) return false;
+  }
+  return sameJson(a, b, 'collectedAt', 'products');
+}
+
+/** Structural equality of JSON values (an absent key and an undefined one are the same), skipping some top-level keys. */
+function sameJson(a: unknown, b: unknown, ...skip: string[]): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    if (a.length !== bb.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], bb[i])) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let na = 0;
+  for (const k in ra) {
+    if (ra[k] === undefined || skip.includes(k)) continue;
+    na++;
+    if (!sameJson(ra[k], rb[k])) return false;
+  }
+  let nb = 0;
+  for (const k in rb) if (rb[k] !== undefined && !skip.includes(k)) nb++;
+  return na === nb;
 }
 
 export function newMachine(agent: { agentId: string; machineId: string; hostname: string }, at: number): MachineState {

@@ -5,13 +5,15 @@ import type { AgentRecord, AgentRegistry } from '../identity/agent-registry.js';
 import type { FleetState } from '../state/fleet-state.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import { applyReport } from './apply-report.js';
-import { runUnit } from './unit-of-work.js';
+import type { GroupCommit } from './group-commit.js';
 
 export interface IngestDeps {
   state: FleetState;
   store: FleetStore;
   agents: AgentRegistry;
   clock: Clock;
+  /** The shared transaction every accepted batch's writes go into. */
+  commit: GroupCommit;
   /** The report interval every ack tells the agent to use. */
   heartbeatSeconds: number;
   onListenerError?: (e: unknown) => void;
@@ -27,10 +29,11 @@ export interface IngestResult {
  * Takes one POST /api/v1/reports body from an authenticated agent. The envelope is checked first, then each report on
  * its own, so one bad report does not sink the good ones (it is listed in `refused`). Every report must be the
  * agent's own (agentId and snapshot machineId), or the whole batch is refused with 403 and nothing is stored.
- * Reports already stored (same agent, epoch, seq) are skipped. All of it is one SQLite transaction; the ack is
- * returned only after it committed.
+ * Reports already stored (same agent, epoch, seq) are skipped. Refusals throw at once; the accepted work is queued
+ * for the group commit (one transaction per tick shared with concurrent requests, this one in its own savepoint),
+ * and the ack resolves only after that transaction committed.
  */
-export function ingestBatch(deps: IngestDeps, agent: AgentRecord, body: unknown): IngestResult {
+export async function ingestBatch(deps: IngestDeps, agent: AgentRecord, body: unknown): Promise<IngestResult> {
   const envelope = ReportBatchEnvelope.safeParse(body);
   if (!envelope.success) {
     const { issues, summary } = describeIssues(envelope.error);
@@ -70,21 +73,13 @@ export function ingestBatch(deps: IngestDeps, agent: AgentRecord, body: unknown)
 
   // The batch is one epoch (the agent's current); a report from another epoch is refused, not guessed at.
   const epoch = valid[valid.length - 1]!.report.epoch;
-  const accepted: Report[] = [];
-  let duplicates = 0;
-  let high = agent.seqs.get(epoch) ?? 0;
-  const startHigh = high;
+  const sameEpoch: Report[] = [];
   for (const { index, report } of valid) {
     if (report.epoch !== epoch) {
       refused.push({ index, seq: report.seq, code: 'mixed-epochs', message: `reports[${index}] is from epoch ${report.epoch}, the batch from ${epoch}` });
       continue;
     }
-    if (report.seq <= high) {
-      duplicates++;
-      continue;
-    }
-    high = report.seq;
-    accepted.push(report);
+    sameEpoch.push(report);
   }
   // Refused reports count as done, so the agent does not send them again; only those that continue the run of seqs,
   // so a garbage seq cannot push the mark past reports still to come.
@@ -92,31 +87,41 @@ export function ingestBatch(deps: IngestDeps, agent: AgentRecord, body: unknown)
     .filter((r) => r.code === 'invalid-report' && r.seq !== null)
     .map((r) => r.seq!)
     .sort((a, b) => a - b);
-  for (const s of refusedSeqs) if (s === high + 1) high = s;
-
-  const receivedAt = deps.clock.now();
-  if (accepted.length > 0 || high !== startHigh) {
-    runUnit(
-      deps.state,
-      deps.store,
-      (u) => {
-        for (const r of accepted) applyReport(u, agent, r, receivedAt);
-        deps.agents.writeSeq(agent.agentId, epoch, high);
-        deps.agents.writeLastReport(agent.agentId, receivedAt);
-        u.afterCommit.push(() => {
-          deps.agents.applySeq(agent.agentId, epoch, high);
-          deps.agents.applyLastReport(agent.agentId, receivedAt);
-        });
-      },
-      deps.onListenerError,
-    );
-  }
   refused.sort((a, b) => a.index - b.index);
-  return {
-    ack: { epoch, ackedThrough: high, ...(refused.length ? { refused } : {}), heartbeatSeconds: deps.heartbeatSeconds },
-    stored: accepted.length,
-    duplicates,
-  };
+  const receivedAt = deps.clock.now();
+
+  // The seq check runs in the shared transaction, after the requests queued before this one: two requests of the
+  // same agent in one tick see each other's seqs, and a request that failed leaves no mark behind.
+  return deps.commit.submit((u) => {
+    const startHigh = u.seqOf(agent, epoch);
+    let high = startHigh;
+    const accepted: Report[] = [];
+    let duplicates = 0;
+    for (const report of sameEpoch) {
+      if (report.seq <= high) {
+        duplicates++;
+        continue;
+      }
+      high = report.seq;
+      accepted.push(report);
+    }
+    for (const s of refusedSeqs) if (s === high + 1) high = s;
+    if (accepted.length > 0 || high !== startHigh) {
+      for (const r of accepted) applyReport(u, agent, r, receivedAt);
+      deps.agents.writeSeq(agent.agentId, epoch, high);
+      deps.agents.writeLastReport(agent.agentId, receivedAt);
+      u.noteSeq(agent.agentId, epoch, high);
+      u.afterCommit.push(() => {
+        deps.agents.applySeq(agent.agentId, epoch, high);
+        deps.agents.applyLastReport(agent.agentId, receivedAt);
+      });
+    }
+    return {
+      ack: { epoch, ackedThrough: high, ...(refused.length ? { refused } : {}), heartbeatSeconds: deps.heartbeatSeconds },
+      stored: accepted.length,
+      duplicates,
+    };
+  });
 }
 
 function seqOf(raw: unknown): number | null {

@@ -75,6 +75,7 @@ export type NewEvent = Omit<StoredEvent, 'id' | 'recordId'> & { recordId: number
 export class FleetStore {
   readonly db: Database.Database;
   #upsertMachine: Database.Statement;
+  #touchMachine: Database.Statement;
   #upsertKmsHost: Database.Statement;
   #upsertKmsClient: Database.Statement;
   #deleteKmsClient: Database.Statement;
@@ -93,6 +94,7 @@ export class FleetStore {
         last_received_at = excluded.last_received_at, enrolled_at = excluded.enrolled_at, retired_at = excluded.retired_at,
         retired_reason = excluded.retired_reason, replaced_by = excluded.replaced_by,
         last_kms_request = excluded.last_kms_request`);
+    this.#touchMachine = db.prepare('UPDATE machines SET last_report_at = ?, last_received_at = ? WHERE machine_id = ?');
     this.#upsertKmsHost = db.prepare(`INSERT INTO kms_hosts (id, hostname, machine_id, kms_service, service_collected_at,
         last_request_at, dns_failure, last_dns_success_at, first_seen_at)
       VALUES (@id, @hostname, @machine_id, @kms_service, @service_collected_at, @last_request_at, @dns_failure,
@@ -136,6 +138,11 @@ export class FleetStore {
       replaced_by: m.retired?.replacedBy ?? null,
       last_kms_request: m.lastKmsRequest ? JSON.stringify(m.lastKmsRequest) : null,
     });
+  }
+
+  /** A heartbeat: only the report times change, so the snapshot JSON is not written again. */
+  touchMachine(machineId: string, lastReportAt: number | null, lastReceivedAt: number | null): void {
+    this.#touchMachine.run(lastReportAt, lastReceivedAt, machineId);
   }
 
   putKmsHost(h: KmsHostState): void {
