@@ -130,6 +130,7 @@ export class Agent {
     this.#retry = undefined;
     await this.#pollChain.catch(() => undefined);
     await this.#draining;
+    await this.#o.source.close?.();
   }
 
   /** The machine's id and host name: from configuration, else from the source (read once). */

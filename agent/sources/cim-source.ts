@@ -1,7 +1,7 @@
 /**
- * A real Windows machine, read through PowerShell (the command lines are in powershell-commands.ts).
+ * A real Windows machine, read through PowerShell (the command lines are in powershell-commands.ts), by default one
+ * long-lived process for the whole agent (powershell-session.ts).
  */
-import { execFile } from 'node:child_process';
 import type { EventLogRead, LicensingSource } from './licensing-source.js';
 import {
   eventsCommand,
@@ -10,49 +10,33 @@ import {
   machineIdCommand,
   newestRecordCommand,
   osCommand,
-  powershellArgs,
   productsCommand,
   serviceCommand,
 } from './powershell-commands.js';
 import { PowerShellOutputError, parsePowerShellJsonList } from './powershell-json.js';
+import { PersistentPowerShell, type PowerShellSession } from './powershell-session.js';
 import { RawEventSchema, RawOsSchema, RawProductSchema, RawServiceSchema, parseRawList } from './raw-schemas.js';
 
-export interface PowerShellResult {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs PowerShell with a command; resolves (never rejects) with what it printed. */
-export type PowerShellRunner = (exe: string, args: string[]) => Promise<PowerShellResult>;
-
-export const execFileRunner: PowerShellRunner = (exe, args) =>
-  new Promise((resolve) => {
-    execFile(exe, args, { windowsHide: true, timeout: 120_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
-      resolve({ ok: !err, stdout, stderr: err && !stderr ? err.message : stderr });
-    });
-  });
+export type { PowerShellResult, PowerShellSession } from './powershell-session.js';
 
 export class CimSource implements LicensingSource {
   readonly kind = 'cim' as const;
-  readonly #exe: string;
-  readonly #run: PowerShellRunner;
+  readonly #session: PowerShellSession;
   readonly #probeEvery: number;
   readonly #emptyReads = new Map<string, number>();
 
   /**
    * `probeEvery`: ask for a log's newest record (to notice it was cleared) on every n-th read that found nothing new
    * (default 15: with the default event poll, within a quarter of an hour). Each probe is one more PowerShell start,
-   * the agent's largest cost on a real machine.
+   * one more command for the PowerShell process.
    */
-  constructor(opts: { powershell?: string; runner?: PowerShellRunner; probeEvery?: number } = {}) {
-    this.#exe = opts.powershell ?? 'powershell.exe';
-    this.#run = opts.runner ?? execFileRunner;
+  constructor(opts: { powershell?: string; session?: PowerShellSession; probeEvery?: number; log?: (line: string) => void } = {}) {
+    this.#session = opts.session ?? new PersistentPowerShell({ powershell: opts.powershell, log: opts.log });
     this.#probeEvery = Math.max(1, opts.probeEvery ?? 15);
   }
 
   async #json(command: string, what: string): Promise<Array<Record<string, unknown>>> {
-    const r = await this.#run(this.#exe, powershellArgs(command));
+    const r = await this.#session.run(command);
     if (!r.ok) throw new PowerShellOutputError(what, firstLine(r.stderr));
     return parsePowerShellJsonList(r.stdout, what);
   }
@@ -75,7 +59,7 @@ export class CimSource implements LicensingSource {
 
   async readEvents(log: string, afterRecordId: number): Promise<EventLogRead> {
     const where = `Get-WinEvent ${log}`;
-    const r = await this.#run(this.#exe, powershellArgs(eventsCommand(log, afterRecordId)));
+    const r = await this.#session.run(eventsCommand(log, afterRecordId));
     if (!r.ok) {
       if (isMissingLogError(r.stderr)) return { logExists: false, records: [] };
       if (!isNoEventsError(r.stderr)) throw new PowerShellOutputError(where, firstLine(r.stderr));
@@ -90,17 +74,21 @@ export class CimSource implements LicensingSource {
   }
 
   async #newest(log: string): Promise<number | null | undefined> {
-    const r = await this.#run(this.#exe, powershellArgs(newestRecordCommand(log)));
+    const r = await this.#session.run(newestRecordCommand(log));
     if (!r.ok) return isNoEventsError(r.stderr) ? null : undefined;
     const first = parsePowerShellJsonList(r.stdout, `newest record of ${log}`)[0];
     return typeof first?.RecordId === 'number' ? first.RecordId : undefined;
   }
 
   async stableMachineId(): Promise<string> {
-    const r = await this.#run(this.#exe, powershellArgs(machineIdCommand()));
+    const r = await this.#session.run(machineIdCommand());
     const id = r.ok ? (JSON.parse(r.stdout.trim() || 'null') as unknown) : null;
     if (typeof id !== 'string' || id === '') throw new PowerShellOutputError('MachineGuid', r.ok ? 'empty' : firstLine(r.stderr));
     return id.toLowerCase();
+  }
+
+  close(): Promise<void> {
+    return this.#session.close();
   }
 }
 

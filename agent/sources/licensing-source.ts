@@ -32,4 +32,6 @@ export interface LicensingSource {
   readEvents(log: string, afterRecordId: number): Promise<EventLogRead>;
   /** An id for this machine that survives reboots and re-imaging of the agent's state (not the CMID). */
   stableMachineId(): Promise<string>;
+  /** Ends what the source keeps running (the cim source's PowerShell process). */
+  close?(): Promise<void>;
 }

@@ -130,7 +130,7 @@ export function machineIdCommand(): string {
   return `${PRELUDE} (Get-ItemProperty -Path 'HKLM:\\SOFTWARE\\Microsoft\\Cryptography' -Name MachineGuid -ErrorAction Stop).MachineGuid | ${TO_JSON}`;
 }
 
-/** The arguments PowerShell runs a command with: no profile, no prompts. */
+/** The arguments of a one-off PowerShell running one command (the per-command way): no profile, no prompts. */
 export function powershellArgs(command: string): string[] {
   return ['-NoProfile', '-NonInteractive', '-Command', command];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CimSource, type PowerShellRunner } from '../../agent/sources/cim-source.js';
+import { CimSource, type PowerShellSession } from '../../agent/sources/cim-source.js';
 import {
   eventsCommand,
   eventsXPath,
@@ -55,19 +55,20 @@ describe('PowerShell command lines', () => {
 });
 
 describe('cim source answers', () => {
-  const fake = (answers: Array<{ match: RegExp; ok: boolean; stdout?: string; stderr?: string }>, calls: string[] = []): PowerShellRunner =>
-    async (_exe, args) => {
-      const cmd = args[args.length - 1]!;
+  const fake = (answers: Array<{ match: RegExp; ok: boolean; stdout?: string; stderr?: string }>, calls: string[] = []): PowerShellSession => ({
+    async run(cmd) {
       calls.push(cmd);
       const a = answers.find((x) => x.match.test(cmd));
       if (!a) throw new Error(`unexpected command ${cmd}`);
       return { ok: a.ok, stdout: a.stdout ?? '', stderr: a.stderr ?? '' };
-    };
+    },
+    close: async () => {},
+  });
 
   it('takes "No events were found" as nothing new, and probes the newest record to notice a cleared log', async () => {
     const calls: string[] = [];
     const src = new CimSource({
-      runner: fake(
+      session: fake(
         [
           { match: /FilterXPath/, ok: false, stderr: 'Get-WinEvent : No events were found that match the specified selection criteria.\r\n    + FullyQualifiedErrorId : NoMatchingEventsFound,Microsoft.PowerShell.Commands.GetWinEventCommand' },
           { match: /MaxEvents 1/, ok: true, stdout: '{"RecordId":12}' },
@@ -77,7 +78,7 @@ describe('cim source answers', () => {
     });
     expect(await src.readEvents('Application', 500)).toEqual({ logExists: true, records: [], newestRecordId: 12 });
     expect(calls).toHaveLength(2);
-    // Not at every idle poll: each probe is one more PowerShell start.
+    // Not at every idle poll: each probe is one more command.
     for (let i = 0; i < 14; i++) expect((await src.readEvents('Application', 500)).newestRecordId).toBeUndefined();
     expect(calls).toHaveLength(16);
     expect((await src.readEvents('Application', 500)).newestRecordId).toBe(12);
@@ -86,19 +87,19 @@ describe('cim source answers', () => {
 
   it('takes a missing log (not a KMS host) as an absent log, in any OS language', async () => {
     const src = new CimSource({
-      runner: fake([{ match: /FilterXPath/, ok: false, stderr: 'Get-WinEvent : Il n’existe aucun journal…\r\n    + FullyQualifiedErrorId : NoMatchingLogsFound,Microsoft.PowerShell.Commands.GetWinEventCommand' }]),
+      session: fake([{ match: /FilterXPath/, ok: false, stderr: 'Get-WinEvent : Il n’existe aucun journal…\r\n    + FullyQualifiedErrorId : NoMatchingLogsFound,Microsoft.PowerShell.Commands.GetWinEventCommand' }]),
     });
     expect(await src.readEvents('Key Management Service', 0)).toEqual({ logExists: false, records: [] });
   });
 
   it('reports any other failure with its first line', async () => {
-    const src = new CimSource({ runner: fake([{ match: /SoftwareLicensingService/, ok: false, stderr: '\r\nGet-CimInstance : Access denied \r\nAt line:1' }]) });
+    const src = new CimSource({ session: fake([{ match: /SoftwareLicensingService/, ok: false, stderr: '\r\nGet-CimInstance : Access denied \r\nAt line:1' }]) });
     await expect(src.readService()).rejects.toThrow('SoftwareLicensingService: Get-CimInstance : Access denied');
   });
 
   it('parses a single event printed as an object, with its ISO time', async () => {
     const one = '{"Id":8198,"RecordId":77,"LogName":"Application","ProviderName":"Microsoft-Windows-Security-SPP","TimeCreated":"2026-11-29T06:30:00.0000000Z","Properties":[{"Value":"hr=0xC004F074"}]}';
-    const src = new CimSource({ runner: fake([{ match: /FilterXPath/, ok: true, stdout: one }]) });
+    const src = new CimSource({ session: fake([{ match: /FilterXPath/, ok: true, stdout: one }]) });
     const read = await src.readEvents('Application', 0);
     expect(read.records).toEqual([
       { Id: 8198, RecordId: 77, LogName: 'Application', ProviderName: 'Microsoft-Windows-Security-SPP', TimeCreated: '2026-11-29T06:30:00.000Z', Properties: [{ Value: 'hr=0xC004F074' }] },
