@@ -1,4 +1,4 @@
-import { KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
+import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
@@ -80,17 +80,9 @@ export class FleetStateSource implements MetricsSource {
   }
 
   refresh(now: number): void {
-    // Windows hold every client of every host: walked here, in the background, never in a scrape.
+    // Windows hold every client of every host: counted from the state's running tallies, never walked.
     const window = new Map<string, { client: number; server: number }>();
-    for (const h of this.#state.kmsHosts()) {
-      const c = { client: 0, server: 0 };
-      for (const e of this.#state.clientWindow(h.id).values()) {
-        if (now - e.lastRequestAt >= KMS_CLIENT_WINDOW_DAYS * MS.DAY) continue;
-        if (e.nPolicy >= KMS_CLIENT_THRESHOLD) c.client++;
-        else c.server++;
-      }
-      window.set(h.id, c);
-    }
+    for (const h of this.#state.kmsHosts()) window.set(h.id, this.#state.windowCountsAfter(h.id, now - KMS_CLIENT_WINDOW_DAYS * MS.DAY, 1));
     this.#window = window;
     this.#alerts()?.refresh?.(now);
   }

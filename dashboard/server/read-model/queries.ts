@@ -8,32 +8,13 @@ import type {
   Page,
 } from '../../../shared/api.js';
 import type { FleetState } from '../state/fleet-state.js';
-import { kmsHostIdOf, type MachineState } from '../state/machine-state.js';
+import { kmsHostIdOf } from '../state/machine-state.js';
 import type { EventRow, FleetStore } from '../store/fleet-store.js';
 import type { Views } from './views.js';
 
 type SortValue = string | number | null;
 
-function sortKey(m: MachineState, key: string): SortValue {
-  switch (key) {
-    case 'group':
-      return m.group.toLowerCase();
-    case 'status':
-      return m.primary?.licenseStatus ?? null;
-    case 'channel':
-      return m.primary?.channel ?? null;
-    case 'graceExpiresAt':
-      return m.primary?.graceExpiresAt ? Date.parse(m.primary.graceExpiresAt) : null;
-    case 'lastReportAt':
-      return m.lastReportAt;
-    case 'kmsHost':
-      return m.kmsHostId;
-    default:
-      return m.hostname.toLowerCase();
-  }
-}
-
-/** Nulls last in either direction; ties by host name, then machine id, so pages are stable. */
+/** Nulls last in either direction. */
 function compare(a: SortValue, b: SortValue, desc: boolean): number {
   if (a === b) return 0;
   if (a === null) return 1;
@@ -42,42 +23,15 @@ function compare(a: SortValue, b: SortValue, desc: boolean): number {
   return desc ? -c : c;
 }
 
-/** GET /api/v1/machines: filtered, sorted and paged in memory (the state is the source for current values). */
-export function queryMachines(state: FleetState, views: Views, q: MachineListQuery): Page<MachineListItem> {
-  const statuses = q.status ? new Set(q.status.map(String)) : null;
-  const channels = q.channel ? new Set<string>(q.channel) : null;
-  const kmsHost = q.kmsHost ? kmsHostIdOf(q.kmsHost) : null;
-  const text = q.q?.toLowerCase() ?? null;
-  const matches: MachineState[] = [];
-  const candidates: Iterable<MachineState> =
-    kmsHost && q.retired === 'active'
-      ? [...state.machinesUsingKmsHost(kmsHost)].map((id) => state.machine(id)!).filter(Boolean)
-      : state.machines();
-  for (const m of candidates) {
-    if (q.retired === 'active' && m.retired) continue;
-    if (q.retired === 'retired' && !m.retired) continue;
-    if (statuses && !statuses.has(m.primary ? String(m.primary.licenseStatus) : 'none')) continue;
-    if (channels && !channels.has(m.primary?.channel ?? 'none')) continue;
-    if (kmsHost && m.kmsHostId !== kmsHost) continue;
-    if (q.group !== undefined && m.group !== q.group) continue;
-    if (
-      text &&
-      !m.hostname.toLowerCase().includes(text) &&
-      !m.machineId.toLowerCase().includes(text) &&
-      !(m.snapshot?.cmid ?? '').toLowerCase().includes(text)
-    ) {
-      continue;
-    }
-    matches.push(m);
-  }
-  const desc = q.sort.startsWith('-');
-  const key = q.sort.replace(/^-/, '');
-  const keyed = matches.map((m) => ({ m, k: sortKey(m, key), h: m.hostname.toLowerCase() }));
-  keyed.sort((a, b) => compare(a.k, b.k, desc) || (a.h < b.h ? -1 : a.h > b.h ? 1 : 0) || (a.m.machineId < b.m.machineId ? -1 : 1));
-  return {
-    items: keyed.slice(q.offset, q.offset + q.limit).map((x) => views.machineItem(x.m)),
-    total: matches.length,
-  };
+/**
+ * GET /api/v1/machines: filtered, sorted and paged from the maintained list index (ties by host name, then machine id,
+ * so pages are stable). Never sorts or walks the fleet; with a text filter `total` may be a lower bound (then
+ * `totalIsLowerBound` is true).
+ */
+export function queryMachines(_state: FleetState, views: Views, q: MachineListQuery): Page<MachineListItem> & { totalIsLowerBound?: true } {
+  const r = views.machineList.query(q);
+  const page = { items: r.machines.map((m) => views.machineItem(m)), total: r.total };
+  return r.totalIsLowerBound ? { ...page, totalIsLowerBound: true } : page;
 }
 
 export function queryKmsHosts(state: FleetState, views: Views, q: KmsHostListQuery): Page<KmsHostListItem> {
@@ -103,14 +57,18 @@ export function queryEvents(store: FleetStore, state: FleetState, views: Views, 
     const h = state.kmsHost(kmsHostIdOf(q.kmsHost));
     machineIds.push(h?.machineId ?? '\u0000none');
   }
-  if (q.group !== undefined) {
-    for (const m of state.machines()) if (m.group === q.group) machineIds.push(m.machineId);
-    if (machineIds.length === 0) machineIds.push('\u0000none');
-  }
+  // Machine filters add up (as they always did): the machine, the KMS host's machine, the group's machines.
+  const byMachine: string[] = [];
   if (machineIds.length > 0) {
-    where.push(`machine_id IN (${machineIds.map(() => '?').join(',')})`);
+    byMachine.push(`machine_id IN (${machineIds.map(() => '?').join(',')})`);
     args.push(...machineIds);
   }
+  if (q.group !== undefined) {
+    // From the group index, as one JSON parameter: a big group stays within SQLite's parameter limit.
+    byMachine.push('machine_id IN (SELECT value FROM json_each(?))');
+    args.push(JSON.stringify([...state.machinesInGroup(q.group)]));
+  }
+  if (byMachine.length > 0) where.push(`(${byMachine.join(' OR ')})`);
   if (q.eventId?.length) {
     where.push(`event_id IN (${q.eventId.map(() => '?').join(',')})`);
     args.push(...q.eventId);

@@ -10,6 +10,7 @@ import type {
 import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../../shared/kms-rules.js';
 import type { Clock } from '../../../shared/scheduling.js';
 import type { HealthProvider } from '../plugin.js';
+import { MachineListIndex } from './machine-list-index.js';
 import type { FleetState } from '../state/fleet-state.js';
 import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
 import type { MachineState } from '../state/machine-state.js';
@@ -26,7 +27,8 @@ export class Views {
   #clock: Clock;
   #staleMs: number;
   health: HealthProvider;
-  #staleCache: { at: number; value: number } | null = null;
+  /** The machines list's maintained indexes (GET /api/v1/machines). */
+  readonly machineList: MachineListIndex;
 
   constructor(state: FleetState, store: FleetStore, clock: Clock, health: HealthProvider, staleMs: number) {
     this.#state = state;
@@ -34,6 +36,9 @@ export class Views {
     this.#clock = clock;
     this.health = health;
     this.#staleMs = staleMs;
+    this.machineList = new MachineListIndex(state);
+    // The first count walks the distinct report seconds once; do it at start, not in the first summary.
+    this.#staleCount();
   }
 
   machineItem(m: MachineState): MachineListItem {
@@ -116,9 +121,8 @@ export class Views {
     const h = this.#state.kmsHost(hostId);
     const ref = h?.lastRequestAt;
     if (ref === null || ref === undefined) return 0;
-    let n = 0;
-    for (const c of this.#state.clientWindow(hostId).values()) if (c.lastRequestAt > ref - WINDOW_MS) n++;
-    return n;
+    const n = this.#state.windowCountsAfter(hostId, ref - WINDOW_MS, 0);
+    return n.client + n.server;
   }
 
   clientEntry(c: KmsClientEntry): KmsClientWindowEntry {
@@ -214,16 +218,8 @@ export class Views {
     };
   }
 
-  /** Stale machines need a scan; summaries come several times a second, so the figure is kept for 10 s. */
+  /** Active machines whose newest report is older than the stale limit, from the state's running count (no scan). */
   #staleCount(): number {
-    const now = this.#clock.now();
-    if (this.#staleCache && now - this.#staleCache.at < 10_000 && now >= this.#staleCache.at) return this.#staleCache.value;
-    let n = 0;
-    for (const m of this.#state.machines()) {
-      if (m.retired) continue;
-      if (now - (m.lastReportAt ?? m.enrolledAt) > this.#staleMs) n++;
-    }
-    this.#staleCache = { at: now, value: n };
-    return n;
+    return this.#state.activeReportedBefore(this.#clock.now() - this.#staleMs);
   }
 }

@@ -1,6 +1,8 @@
+import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import type { KmsClientEntry, KmsHostState } from './kms-host-state.js';
 import { channelKeyOf, statusKeyOf, type MachineState } from './machine-state.js';
 import type { StateChange, StateChangeListener } from './state-change.js';
+import { TimeTally } from './time-tally.js';
 
 const EMPTY: ReadonlySet<string> = new Set();
 const EMPTY_WINDOW: ReadonlyMap<string, KmsClientEntry> = new Map();
@@ -24,6 +26,15 @@ export class FleetState {
   #statusCounts = new Map<string, number>();
   #channelCounts = new Map<string, number>();
   #groupCounts = new Map<string, Map<string, number>>();
+  /** Every machine (retired ones too) by group: the events list filters by group through it. */
+  #byGroup = new Map<string, Set<string>>();
+  /** Active machines by their newest report (enrolment before the first): the summary's stale count. */
+  #reportTimes = new TimeTally();
+  /**
+   * Per KMS host: its window's entries by newest request time, split by the N-policy they asked with (client OS 25,
+   * server OS 5). Two running cut-offs each (see `windowCountsAfter`).
+   */
+  #windowTimes = new Map<string, { client: TimeTally; server: TimeTally }>();
   #active = 0;
   #listeners = new Set<StateChangeListener>();
   #ready = false;
@@ -86,6 +97,28 @@ export class FleetState {
   groupStatusCounts(): ReadonlyMap<string, ReadonlyMap<string, number>> {
     return this.#groupCounts;
   }
+  /** Every machine of a group, retired ones included. */
+  machinesInGroup(group: string): ReadonlySet<string> {
+    return this.#byGroup.get(group) ?? EMPTY;
+  }
+  /**
+   * Active machines whose newest report was sent (by `lastReportAt`, else enrolled) before `cut` (ms). Kept per change;
+   * an answer costs the seconds `cut` moved since the previous one, never a walk of the fleet.
+   */
+  activeReportedBefore(cut: number): number {
+    return this.#reportTimes.countBefore(cut);
+  }
+  /**
+   * Entries of a host's client window whose newest request is after `after` (ms), by N-policy (≥ 25: client OS).
+   * `slot` (0 or 1) picks one of two running cut-offs: give each caller its own, so each one's cut-off only moves
+   * forward and an answer never walks the window.
+   */
+  windowCountsAfter(kmsHostId: string, after: number, slot: 0 | 1 = 0): { client: number; server: number } {
+    const t = this.#windowTimes.get(kmsHostId);
+    if (!t) return { client: 0, server: 0 };
+    const cut = Math.floor(after) + 1;
+    return { client: t.client.size - t.client.countBefore(cut, slot), server: t.server.size - t.server.countBefore(cut, slot) };
+  }
   /** True once the state has been rebuilt from the store. */
   get ready(): boolean {
     return this.#ready;
@@ -126,9 +159,13 @@ export class FleetState {
     switch (c.kind) {
       case 'machine': {
         const old = this.#machines.get(c.id);
-        if (old) this.#unindex(old);
+        if (old) {
+          this.#unindex(old);
+          if (old.group !== c.after.group) removeFrom(this.#byGroup, old.group, old.machineId);
+        }
         this.#machines.set(c.id, c.after);
         this.#index(c.after);
+        if (old?.group !== c.after.group) addTo(this.#byGroup, c.after.group, c.after.machineId);
         return;
       }
       case 'kms-host':
@@ -136,9 +173,15 @@ export class FleetState {
         return;
       case 'kms-client': {
         let w = this.#windows.get(c.id);
+        let times = this.#windowTimes.get(c.id);
+        if (!times) this.#windowTimes.set(c.id, (times = { client: new TimeTally(2), server: new TimeTally(2) }));
+        const cmid = c.after?.cmid ?? c.before?.cmid;
+        const old = cmid === undefined ? undefined : w?.get(cmid);
+        if (old) (old.nPolicy >= KMS_CLIENT_THRESHOLD ? times.client : times.server).remove(old.lastRequestAt);
         if (c.after) {
           if (!w) this.#windows.set(c.id, (w = new Map()));
           w.set(c.after.cmid, c.after);
+          (c.after.nPolicy >= KMS_CLIENT_THRESHOLD ? times.client : times.server).add(c.after.lastRequestAt);
         } else if (c.before && w) {
           w.delete(c.before.cmid);
         }
@@ -152,6 +195,7 @@ export class FleetState {
   #index(m: MachineState): void {
     if (m.retired) return;
     this.#active++;
+    this.#reportTimes.add(m.lastReportAt ?? m.enrolledAt);
     if (m.snapshot?.cmid) addTo(this.#byCmid, m.snapshot.cmid.toLowerCase(), m.machineId);
     addTo(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
     if (m.kmsHostId) {
@@ -169,6 +213,7 @@ export class FleetState {
   #unindex(m: MachineState): void {
     if (m.retired) return;
     this.#active--;
+    this.#reportTimes.remove(m.lastReportAt ?? m.enrolledAt);
     if (m.snapshot?.cmid) removeFrom(this.#byCmid, m.snapshot.cmid.toLowerCase(), m.machineId);
     removeFrom(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
     if (m.kmsHostId) {

@@ -1,0 +1,333 @@
+import { MACHINE_SORT_KEYS, type MachineListQuery } from '../../../shared/api.js';
+import type { FleetState } from '../state/fleet-state.js';
+import { channelKeyOf, kmsHostIdOf, statusKeyOf, type MachineState } from '../state/machine-state.js';
+
+export type MachineSortKey = (typeof MACHINE_SORT_KEYS)[number];
+type Value = string | number | null;
+
+/** Entries per block of a sorted index: an insert or removal moves at most this many references. */
+const BLOCK = 512;
+/**
+ * A text filter (`q`) cannot use an index: the walk looks at this many entries at most. Past it, `total` counts the
+ * matches seen so far and the page says `totalIsLowerBound`.
+ */
+export const TEXT_SCAN_BUDGET = 200_000;
+
+/**
+ * What the list filters on, but for the text: retired × status × channel × group × KMS host. Machines fall into few
+ * cells (a fleet has a handful of groups, hosts and states), so a filter is decided per cell and counted from the cells'
+ * sizes, and each index block knows how many of its entries sit in each cell.
+ */
+interface Cell {
+  readonly retired: boolean;
+  readonly status: string;
+  readonly channel: string;
+  readonly group: string;
+  readonly kmsHost: string | null;
+}
+
+/** One machine as the list sorts it; mutated in place (after leaving the indexes whose order it changes). */
+interface Entry {
+  readonly id: string;
+  m: MachineState;
+  cell: number;
+  host: string;
+  group: string;
+  status: number | null;
+  channel: string | null;
+  grace: number | null;
+  last: number | null;
+  kms: string | null;
+}
+
+interface Block {
+  items: Entry[];
+  /** cell → entries of this block in it */
+  cells: Map<number, number>;
+}
+
+/** The query's answer before rendering: machines in order, how many match, and whether that is exact. */
+export interface MachineListResult {
+  machines: MachineState[];
+  total: number;
+  totalIsLowerBound: boolean;
+}
+
+function valueOf(e: Entry, key: MachineSortKey): Value {
+  switch (key) {
+    case 'hostname':
+      return e.host;
+    case 'group':
+      return e.group;
+    case 'status':
+      return e.status;
+    case 'channel':
+      return e.channel;
+    case 'graceExpiresAt':
+      return e.grace;
+    case 'lastReportAt':
+      return e.last;
+    case 'kmsHost':
+      return e.kms;
+  }
+}
+
+/** Nulls last in either direction; ties by host name, then machine id (ascending in both directions). */
+function comparator(key: MachineSortKey, desc: boolean): (a: Entry, b: Entry) => number {
+  return (a, b) => {
+    const va = valueOf(a, key);
+    const vb = valueOf(b, key);
+    if (va !== vb) {
+      if (va === null) return 1;
+      if (vb === null) return -1;
+      const c = va < vb ? -1 : 1;
+      return desc ? -c : c;
+    }
+    if (a.host !== b.host) return a.host < b.host ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  };
+}
+
+/** A sorted sequence of entries in blocks of ≤ 2×BLOCK, each block counting its entries per cell. */
+class SortedIndex {
+  readonly #cmp: (a: Entry, b: Entry) => number;
+  blocks: Block[] = [];
+
+  constructor(cmp: (a: Entry, b: Entry) => number, entries: Entry[]) {
+    this.#cmp = cmp;
+    entries.sort(cmp);
+    for (let i = 0; i < entries.length; i += BLOCK) this.blocks.push(blockOf(entries.slice(i, i + BLOCK)));
+    if (this.blocks.length === 0) this.blocks.push(blockOf([]));
+  }
+
+  insert(e: Entry): void {
+    const b = this.#blockFor(e);
+    const block = this.blocks[b]!;
+    block.items.splice(this.#position(block.items, e), 0, e);
+    bump(block.cells, e.cell, 1);
+    if (block.items.length > 2 * BLOCK) {
+      const half = block.items.length >> 1;
+      this.blocks.splice(b, 1, blockOf(block.items.slice(0, half)), blockOf(block.items.slice(half)));
+    }
+  }
+
+  remove(e: Entry): void {
+    const b = this.#blockFor(e);
+    const block = this.blocks[b]!;
+    const i = this.#position(block.items, e);
+    if (block.items[i] !== e) return;
+    block.items.splice(i, 1);
+    bump(block.cells, e.cell, -1);
+    if (block.items.length === 0 && this.blocks.length > 1) this.blocks.splice(b, 1);
+  }
+
+  /** The entry stays where it is (same sort values) but moves from one cell to another. */
+  recell(e: Entry, from: number, to: number): void {
+    const block = this.blocks[this.#blockFor(e)]!;
+    bump(block.cells, from, -1);
+    bump(block.cells, to, 1);
+  }
+
+  /** The first block whose last entry is not before `e` (the last block if none). */
+  #blockFor(e: Entry): number {
+    let lo = 0;
+    let hi = this.blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const items = this.blocks[mid]!.items;
+      if (items.length > 0 && this.#cmp(items[items.length - 1]!, e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  #position(items: Entry[], e: Entry): number {
+    let lo = 0;
+    let hi = items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.#cmp(items[mid]!, e) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+function blockOf(items: Entry[]): Block {
+  const cells = new Map<number, number>();
+  for (const e of items) bump(cells, e.cell, 1);
+  return { items, cells };
+}
+
+function bump(m: Map<number, number>, k: number, by: number): void {
+  const n = (m.get(k) ?? 0) + by;
+  if (n === 0) m.delete(k);
+  else m.set(k, n);
+}
+
+/**
+ * The machines list at fleet scale: every machine once as an entry, sorted indexes per sort key and direction (built on
+ * first use, then kept up to date change by change: a heartbeat moves one entry in the last-report orders), and the
+ * cells the filters pick. A page walks an index from its start, skipping whole blocks by their cell counts, so it
+ * looks at about `limit` entries plus two blocks, whatever the offset; `total` is the sum of the matching cells.
+ */
+export class MachineListIndex {
+  readonly #entries = new Map<string, Entry>();
+  readonly #cellIds = new Map<string, number>();
+  readonly #cells: Cell[] = [];
+  readonly #cellSizes: number[] = [];
+  readonly #indexes = new Map<string, { key: MachineSortKey; index: SortedIndex }>();
+  /** Entries the queries looked at, in all (tests read it to prove a page does not walk the fleet). */
+  visited = 0;
+
+  constructor(state: FleetState) {
+    for (const m of state.machines()) this.#add(m);
+    state.onChange((c) => {
+      if (c.kind === 'machine') this.#change(c.after);
+    });
+  }
+
+  query(q: MachineListQuery): MachineListResult {
+    const wanted = this.#matchingCells(q);
+    let total = 0;
+    for (let c = 0; c < this.#cells.length; c++) if (wanted[c]) total += this.#cellSizes[c]!;
+    const text = q.q ? q.q.toLowerCase() : null;
+    if (total === 0) return { machines: [], total: 0, totalIsLowerBound: false };
+    const desc = q.sort.startsWith('-');
+    const key = q.sort.replace(/^-/, '') as MachineSortKey;
+    const index = this.#index(key, desc);
+    const all = total === this.#entries.size;
+    const out: MachineState[] = [];
+    let skip = q.offset;
+    let matched = 0;
+    let scanned = 0;
+    let exhausted = true;
+    walk: for (const block of index.blocks) {
+      let inBlock = block.items.length;
+      if (!all) {
+        inBlock = 0;
+        for (const [cell, n] of block.cells) if (wanted[cell]) inBlock += n;
+      }
+      if (inBlock === 0) continue;
+      if (text === null && skip >= inBlock) {
+        skip -= inBlock;
+        continue;
+      }
+      for (const e of block.items) {
+        this.visited++;
+        if (!all && !wanted[e.cell]) continue;
+        if (text !== null) {
+          if (scanned >= TEXT_SCAN_BUDGET) {
+            exhausted = false;
+            break walk;
+          }
+          scanned++;
+          if (!matchesText(e.m, text)) continue;
+          matched++;
+        }
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        if (out.length < q.limit) {
+          out.push(e.m);
+          if (text === null && out.length === q.limit) break walk;
+        }
+      }
+    }
+    if (text === null) return { machines: out, total, totalIsLowerBound: false };
+    return { machines: out, total: matched, totalIsLowerBound: !exhausted };
+  }
+
+  #matchingCells(q: MachineListQuery): boolean[] {
+    const statuses = q.status ? new Set(q.status.map(String)) : null;
+    const channels = q.channel ? new Set<string>(q.channel) : null;
+    const kmsHost = q.kmsHost ? kmsHostIdOf(q.kmsHost) : null;
+    return this.#cells.map(
+      (c) =>
+        (q.retired === 'all' || (q.retired === 'retired') === c.retired) &&
+        (!statuses || statuses.has(c.status)) &&
+        (!channels || channels.has(c.channel)) &&
+        (!kmsHost || c.kmsHost === kmsHost) &&
+        (q.group === undefined || c.group === q.group),
+    );
+  }
+
+  #index(key: MachineSortKey, desc: boolean): SortedIndex {
+    const name = `${desc ? '-' : ''}${key}`;
+    let built = this.#indexes.get(name);
+    if (!built) {
+      built = { key, index: new SortedIndex(comparator(key, desc), [...this.#entries.values()]) };
+      this.#indexes.set(name, built);
+    }
+    return built.index;
+  }
+
+  #cellOf(m: MachineState): number {
+    const c: Cell = { retired: m.retired !== null, status: statusKeyOf(m), channel: channelKeyOf(m), group: m.group, kmsHost: m.kmsHostId };
+    const k = `${c.retired ? 1 : 0}\u0000${c.status}\u0000${c.channel}\u0000${c.kmsHost ?? ''}\u0000${c.group}`;
+    let id = this.#cellIds.get(k);
+    if (id === undefined) {
+      id = this.#cells.length;
+      this.#cellIds.set(k, id);
+      this.#cells.push(c);
+      this.#cellSizes.push(0);
+    }
+    return id;
+  }
+
+  #add(m: MachineState): Entry {
+    const e: Entry = { id: m.machineId, m, cell: 0, host: '', group: '', status: null, channel: null, grace: null, last: null, kms: null };
+    this.#fill(e, m);
+    this.#cellSizes[e.cell]!++;
+    this.#entries.set(m.machineId, e);
+    return e;
+  }
+
+  #fill(e: Entry, m: MachineState): void {
+    e.m = m;
+    e.cell = this.#cellOf(m);
+    e.host = m.hostname.toLowerCase();
+    e.group = m.group.toLowerCase();
+    e.status = m.primary?.licenseStatus ?? null;
+    e.channel = m.primary?.channel ?? null;
+    e.grace = m.primary?.graceExpiresAt ? Date.parse(m.primary.graceExpiresAt) : null;
+    e.last = m.lastReportAt;
+    e.kms = m.kmsHostId;
+  }
+
+  #change(m: MachineState): void {
+    const e = this.#entries.get(m.machineId);
+    if (!e) {
+      const added = this.#add(m);
+      for (const { index } of this.#indexes.values()) index.insert(added);
+      return;
+    }
+    const next: Entry = { ...e };
+    this.#fill(next, m);
+    const hostMoved = next.host !== e.host;
+    const moved: SortedIndex[] = [];
+    for (const { key, index } of this.#indexes.values()) {
+      if (hostMoved || valueOf(next, key) !== valueOf(e, key)) {
+        index.remove(e);
+        moved.push(index);
+      } else if (next.cell !== e.cell) {
+        index.recell(e, e.cell, next.cell);
+      }
+    }
+    if (next.cell !== e.cell) {
+      this.#cellSizes[e.cell]!--;
+      this.#cellSizes[next.cell]!++;
+    }
+    Object.assign(e, next);
+    for (const index of moved) index.insert(e);
+  }
+}
+
+function matchesText(m: MachineState, text: string): boolean {
+  return (
+    m.hostname.toLowerCase().includes(text) ||
+    m.machineId.toLowerCase().includes(text) ||
+    (m.snapshot?.cmid ?? '').toLowerCase().includes(text)
+  );
+}
