@@ -182,46 +182,74 @@ export class AlertBook {
     this.#db.transaction(() => {
       for (const c of conditions) {
         seen.add(c.key);
-        const a = this.#open.get(c.key);
-        if (!a) {
-          changed.push(this.#raise(c, now));
-          continue;
-        }
-        const notes: string[] = [];
-        if (a.severity !== c.severity) notes.push(`severity ${a.severity} → ${c.severity}`);
-        const sameSet = sameMachineSet(a.machines, c.machines);
-        if (!sameSet) notes.push(`${c.machines.length} machine(s) (was ${a.machines.length})`);
-        // Detail and title changes are saved and published but are not history: only severity and membership are.
-        if (notes.length === 0 && a.title === c.summary && sameDetails(a.machines, c.machines)) continue;
-        // An escalation to critical brings an acknowledged alert back to the operators' attention.
-        const reopen = a.state === 'acknowledged' && a.severity === 'warning' && c.severity === 'critical';
-        const next: AlertRecord = {
-          ...a,
-          severity: c.severity,
-          state: reopen ? 'new' : a.state,
-          subject: { ...a.subject, name: c.subject.name },
-          groups: c.groups,
-          kmsHost: c.kmsHost,
-          title: c.summary,
-          machines: c.machines,
-          knowledge: c.knowledge,
-          updatedAt: now,
-        };
-        this.#save(next);
-        if (notes.length) this.#note(next.id, now, 'changed', null, null, notes.join('; ') + (reopen ? '; back to new' : ''));
-        this.#open.set(c.key, next);
-        changed.push(next);
+        this.#bring(c, now, changed);
       }
-      for (const [key, a] of this.#open) {
-        if (seen.has(key)) continue;
-        const done: AlertRecord = { ...a, state: 'resolved', resolvedAt: now, updatedAt: now };
-        this.#save(done);
-        this.#note(a.id, now, 'resolved', null, null, 'the condition cleared');
-        this.#open.delete(key);
-        changed.push(done);
+      for (const key of [...this.#open.keys()]) if (!seen.has(key)) this.#resolve(key, now, changed);
+    })();
+    return changed;
+  }
+
+  /**
+   * The same for some alert keys only (those whose findings changed): each key is raised or updated from its
+   * condition, or resolved when it has none. O(keys), however many alerts are open. One transaction.
+   */
+  reconcileKeys(keys: Iterable<string>, conditionOf: (key: string) => AlertCondition | undefined, now: number): AlertRecord[] {
+    const changed: AlertRecord[] = [];
+    this.#db.transaction(() => {
+      for (const key of keys) {
+        const c = conditionOf(key);
+        if (c) this.#bring(c, now, changed);
+        else this.#resolve(key, now, changed);
       }
     })();
     return changed;
+  }
+
+  /** Keys of the open alerts. */
+  openKeys(): string[] {
+    return [...this.#open.keys()];
+  }
+
+  #bring(c: AlertCondition, now: number, changed: AlertRecord[]): void {
+    const a = this.#open.get(c.key);
+    if (!a) {
+      changed.push(this.#raise(c, now));
+      return;
+    }
+    const notes: string[] = [];
+    if (a.severity !== c.severity) notes.push(`severity ${a.severity} → ${c.severity}`);
+    const sameSet = sameMachineSet(a.machines, c.machines);
+    if (!sameSet) notes.push(`${c.machines.length} machine(s) (was ${a.machines.length})`);
+    // Detail and title changes are saved and published but are not history: only severity and membership are.
+    if (notes.length === 0 && a.title === c.summary && sameDetails(a.machines, c.machines)) return;
+    // An escalation to critical brings an acknowledged alert back to the operators' attention.
+    const reopen = a.state === 'acknowledged' && a.severity === 'warning' && c.severity === 'critical';
+    const next: AlertRecord = {
+      ...a,
+      severity: c.severity,
+      state: reopen ? 'new' : a.state,
+      subject: { ...a.subject, name: c.subject.name },
+      groups: c.groups,
+      kmsHost: c.kmsHost,
+      title: c.summary,
+      machines: c.machines,
+      knowledge: c.knowledge,
+      updatedAt: now,
+    };
+    this.#save(next);
+    if (notes.length) this.#note(next.id, now, 'changed', null, null, notes.join('; ') + (reopen ? '; back to new' : ''));
+    this.#open.set(c.key, next);
+    changed.push(next);
+  }
+
+  #resolve(key: string, now: number, changed: AlertRecord[]): void {
+    const a = this.#open.get(key);
+    if (!a) return;
+    const done: AlertRecord = { ...a, state: 'resolved', resolvedAt: now, updatedAt: now };
+    this.#save(done);
+    this.#note(a.id, now, 'resolved', null, null, 'the condition cleared');
+    this.#open.delete(key);
+    changed.push(done);
   }
 
   acknowledge(id: string, who: string, comment: string | null, now: number): AlertRecord {

@@ -8,6 +8,7 @@ import type { AlertListItem, Health } from '../../shared/api.js';
 import { MS } from '../../shared/kms-rules.js';
 import type { Room } from '../../shared/socket-events.js';
 import type { CollectorPlugin, PluginContext } from '../server/plugin.js';
+import type { KmsHostState } from '../server/state/kms-host-state.js';
 import { AlertBook, type AlertRecord } from './alert-book.js';
 import { ALERT_MIGRATIONS } from './alert-migrations.js';
 import { routesFor } from './alerts-plugin-routes.js';
@@ -16,8 +17,9 @@ import { mountAlertSettingsRoutes, type CurrentAlertSettings } from './alert-set
 import { AlertSettingsStore } from './alert-settings-store.js';
 import { alertListItem } from './alert-views.js';
 import { CollectorFleetView } from './collector-fleet-view.js';
-import { healthRollup, worst, type HealthRollup } from './health-rollup.js';
-import { groupFindings } from './incident-grouping.js';
+import { DeadlineIndex } from './deadline-index.js';
+import { HealthTally } from './health-tally.js';
+import { alertKeyOf, groupFindings } from './incident-grouping.js';
 import type { FleetView, Finding } from './model.js';
 import { RuleEvaluator, type FleetChange } from './rule-evaluator.js';
 
@@ -54,18 +56,32 @@ export function loadAlertSettingsFile(path: string): AlertSettings {
 }
 
 export interface AlertsEngine {
-  /** Re-evaluates the time-based rules now (what the schedule does). */
+  /** Re-evaluates what is due now (what the schedule does): machines whose deadline came, and the KMS hosts. */
   recheck(): void;
+  /** The rules' view: the KMS hosts and the index (no machine list: ask the index). */
   fleet(): FleetView;
-  health(): HealthRollup;
+  /** Per-machine health, host/group/fleet rollup, from the maintained tally. */
+  health(): HealthTally;
   book(): AlertBook;
+  /** True once the start-up evaluation of the whole fleet (in slices) is done and the alert book follows the rules. */
+  readonly settled: boolean;
+  /** Work counters, for tests that prove a change or a tick costs O(what it touched). */
+  visits(): { evaluated: number; indexed: number };
+  /** Machines waiting in the deadline index. */
+  scheduled(): number;
 }
+
+/** Machines evaluated per slice of a whole-fleet pass (start-up, settings change, a burst of due deadlines). */
+const SLICE = 1000;
+/** Up to this many machines, the start-up pass runs at once (tests and small fleets see their alerts immediately). */
+const SYNC_START_LIMIT = 20_000;
 
 export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin & { engine(): AlertsEngine } {
   let engine: AlertsEngine | undefined;
   let cancel: (() => void) | undefined;
   let cancelFleet: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
+  let closed = false;
   return {
     name: 'alerts',
     migrations: ALERT_MIGRATIONS,
@@ -89,8 +105,35 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       view.load(ctx.clock.now());
       const evaluator = new RuleEvaluator(settings);
       const book = new AlertBook(ctx.db);
-      let fleet = view.view(ctx.clock.now());
-      let rollup = healthRollup(fleet, []);
+      const tally = new HealthTally();
+      const deadlines = new DeadlineIndex();
+
+      // Findings by the alert they belong to; the alerts whose findings moved; the machines whose health or
+      // deadline must be looked at again; the machines AgentStale currently names.
+      const byAlert = new Map<string, Map<string, Finding>>();
+      const dirtyAlerts = new Set<string>();
+      const dirtyMachines = new Set<string>();
+      const stale = new Set<string>();
+      view.setStaleSource(() => stale);
+      evaluator.onFindingChange((before, after) => {
+        if (before) {
+          const k = alertKeyOf(before);
+          const fs = byAlert.get(k);
+          fs?.delete(before.key);
+          if (fs?.size === 0) byAlert.delete(k);
+          dirtyAlerts.add(k);
+          if (before.rule === 'AgentStale') stale.delete(before.subject.id);
+        }
+        if (after) {
+          const k = alertKeyOf(after);
+          let fs = byAlert.get(k);
+          if (!fs) byAlert.set(k, (fs = new Map()));
+          fs.set(after.key, after);
+          dirtyAlerts.add(k);
+          if (after.rule === 'AgentStale') stale.add(after.subject.id);
+        }
+        for (const id of tally.finding(before, after)) dirtyMachines.add(id);
+      });
 
       const publish = (changed: readonly AlertRecord[]) => {
         if (changed.length === 0) return;
@@ -105,27 +148,95 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         ctx.live.publish('alerts', { type: 'alert-counts', counts });
         ctx.live.publish('overview', { type: 'alert-counts', counts });
       };
-      let settledVersion = -1;
-      let findings: Finding[] = [];
+
+      // The book follows the rules only once the whole fleet has been evaluated since start: before that, an open
+      // alert whose machines were not looked at yet would be resolved and raised again.
+      let settled = false;
       const settle = () => {
         const now = ctx.clock.now();
-        // The book only changes when a finding did; the health also follows the fleet itself (new, moved, retired
-        // machines), so it is rolled up every time.
-        const changed = evaluator.version !== settledVersion;
-        if (changed) {
-          settledVersion = evaluator.version;
-          findings = evaluator.findings();
+        for (const id of view.drainTouched()) dirtyMachines.add(id);
+        for (const id of dirtyMachines) {
+          const m = view.machine(id);
+          tally.update(id, m, view.dependencyOf(id));
+          deadlines.schedule(id, m && !m.retired ? evaluator.nextDueAt(m, now) : null);
         }
-        rollup = healthRollup(fleet, findings);
-        if (changed) publish(book.reconcile(groupFindings(findings), now));
+        dirtyMachines.clear();
+        if (!settled || dirtyAlerts.size === 0) return;
+        const keys = [...dirtyAlerts].sort();
+        dirtyAlerts.clear();
+        const conditionOf = (key: string) => {
+          const fs = byAlert.get(key);
+          return fs && fs.size > 0 ? groupFindings(fs.values())[0] : undefined;
+        };
+        publish(book.reconcileKeys(keys, conditionOf, now));
       };
 
-      evaluator.evaluateAll(fleet, ctx.clock.now());
+      // Machine-scoped rules over many machines (start-up, a settings change, a burst of deadlines) run in slices of
+      // SLICE machines, one per turn of the event loop, so reports and page reads go on in between.
+      let pass: { ids: string[]; at: number; which: 'all' | 'time-based'; done?: () => void } | undefined;
+      const queue: NonNullable<typeof pass>[] = [];
+      const runSlice = () => {
+        if (closed) return;
+        const p = pass ?? queue.shift();
+        pass = p;
+        if (!p) return;
+        const chunk = p.ids.splice(0, SLICE);
+        try {
+          const now = ctx.clock.now();
+          evaluator.evaluateMachines(view.view(now, chunk, { hosts: false }), now, chunk, p.which);
+          for (const id of chunk) dirtyMachines.add(id);
+          if (p.ids.length === 0) {
+            pass = undefined;
+            p.done?.();
+          }
+          settle();
+        } catch (e) {
+          ctx.log.error('alert evaluation failed', { error: String(e) });
+        }
+        if (pass || queue.length) setImmediate(runSlice);
+      };
+      const evaluateMachinesSliced = (ids: string[], which: 'all' | 'time-based', sync: boolean, done?: () => void) => {
+        if (ids.length === 0) {
+          done?.();
+          return;
+        }
+        const job = { ids, at: ctx.clock.now(), which, ...(done ? { done } : {}) };
+        if (sync) {
+          while (job.ids.length) {
+            const chunk = job.ids.splice(0, SLICE);
+            const now = ctx.clock.now();
+            evaluator.evaluateMachines(view.view(now, chunk, { hosts: false }), now, chunk, which);
+            for (const id of chunk) dirtyMachines.add(id);
+          }
+          done?.();
+          return;
+        }
+        const idle = !pass && queue.length === 0;
+        queue.push(job);
+        if (idle) setImmediate(runSlice);
+      };
+
+      const fleetView = (now: number) => {
+        const hosts = view.hostViews(now);
+        return view.view(now, view.duplicateCandidates(hosts), { hosts });
+      };
+      const evaluateEverything = (sync: boolean, done?: () => void) => {
+        const now = ctx.clock.now();
+        evaluator.evaluateFleetRules(fleetView(now), now, 'all');
+        evaluateMachinesSliced([...view.machineIds()], 'all', sync, done);
+      };
+      const startedSync = ctx.state.machineCount <= SYNC_START_LIMIT;
+      const startedAt = Date.now();
+      evaluateEverything(startedSync, () => {
+        settled = true;
+        for (const k of book.openKeys()) dirtyAlerts.add(k);
+        if (!startedSync) ctx.log.info('alerts evaluated the whole fleet', { machines: ctx.state.machineCount, ms: Date.now() - startedAt });
+      });
       settle();
 
       // Changes of one committed batch arrive together; evaluate them once, after the batch. Machine-scoped rules
-      // run at once on the changed machines only; fleet-scoped ones (KMS hosts, duplicate CMIDs) look at the whole
-      // fleet, so they run at most once per fleetEvalMs however many batches arrive (O(1) work per report).
+      // run at once on the changed machines only; fleet-scoped ones (KMS hosts, duplicate CMIDs) look at the hosts
+      // and the index, at most once per fleetEvalMs however many batches arrive.
       const fleetEvalMs = options.fleetEvalMs ?? 1000;
       let pending: FleetChange[] = [];
       let fleetPending: FleetChange[] = [];
@@ -137,8 +248,7 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         fleetPending = [];
         const now = ctx.clock.now();
         lastFleetEval = now;
-        fleet = view.view(now);
-        evaluator.evaluateChanges(fleet, now, changes, 'fleet');
+        evaluator.evaluateChanges(fleetView(now), now, changes, 'fleet');
         settle();
       };
       cancelFleet = () => fleetTimer?.();
@@ -151,8 +261,9 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
             pending = [];
             try {
               const now = ctx.clock.now();
-              fleet = view.view(now);
-              evaluator.evaluateChanges(fleet, now, changes, 'machine');
+              const ids = new Set(changes.map((c) => c.machineId));
+              evaluator.evaluateChanges(view.view(now, ids, { hosts: false }), now, changes, 'machine');
+              for (const id of ids) if (id) dirtyMachines.add(id);
               if (evaluator.touchesFleetRules(changes)) {
                 fleetPending.push(...changes);
                 if (now - lastFleetEval >= fleetEvalMs) evaluateFleet();
@@ -174,9 +285,15 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       });
       const recheck = () => {
         const now = ctx.clock.now();
-        fleet = view.view(now);
-        evaluator.evaluateTimeBased(fleet, now);
+        // Only the machines whose deadline has come; a burst (a network outage made thousands stale at once) runs
+        // in slices after the first.
+        const due = deadlines.popDue(now);
+        const first = due.splice(0, SLICE);
+        evaluator.evaluateMachines(view.view(now, first, { hosts: false }), now, first, 'time-based');
+        for (const id of first) dirtyMachines.add(id);
+        evaluator.evaluateFleetRules(fleetView(now), now, 'time-based');
         settle();
+        evaluateMachinesSliced(due, 'time-based', false);
       };
       cancel = ctx.scheduler.every(options.recheckMs ?? MS.MINUTE, () => {
         try {
@@ -197,14 +314,13 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         apply: (next) => {
           current = next;
           evaluator.reconfigure(next.settings);
-          const now = ctx.clock.now();
-          fleet = view.view(now);
-          evaluator.evaluateAll(fleet, now);
+          // A settings change is an admin's rare act: every machine is evaluated again (at once for small fleets).
+          evaluateEverything(ctx.state.machineCount <= SYNC_START_LIMIT);
           settle();
           ctx.log.info('alert settings changed', { by: next.updatedBy });
         },
       });
-      routesFor(ctx, book, () => fleet, publish);
+      routesFor(ctx, book, () => view.view(ctx.clock.now()), publish);
       ctx.live.provideSnapshot('alerts', (room) => ({
         kind: 'alerts',
         room,
@@ -213,23 +329,45 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         alerts: book.open().sort((a, b) => Number(b.id) - Number(a.id)).map(alertListItem),
         counts: book.counts(ctx.clock.now()),
       }));
+
+      // Host health: a host an agent reports on from its own view; any other from the clients that name it.
+      const hostHealth = (h: KmsHostState): Health | undefined => {
+        if (!h.kmsService || !h.machineId) return undefined;
+        if (view.machine(h.machineId)?.retired) return undefined;
+        return tally.kmsHost({ hostId: h.id, hostname: h.hostname, machineId: h.machineId, kmsService: h.kmsService });
+      };
+      const reportedHosts = function* (group?: string): Iterable<Health> {
+        for (const h of ctx.state.kmsHosts()) {
+          const health = hostHealth(h);
+          if (health === undefined) continue;
+          if (group !== undefined && (view.machine(h.machineId!)?.group ?? '') !== group) continue;
+          yield health;
+        }
+      };
       ctx.setHealthProvider({
-        machine: (m) => (m.retired ? 'unknown' : (rollup.machines[m.machineId] ?? 'unknown')),
+        machine: (m) => (m.retired ? 'unknown' : tally.machine(m.machineId)),
         kmsHost: (id) => {
-          const h = rollup.kmsHosts[id];
-          if (h) return h;
-          // A host no agent reports on: as healthy as the clients that use it.
-          let health: Health = 'unknown';
-          for (const mid of ctx.state.machinesUsingKmsHost(id)) health = worst(health, rollup.machines[mid] ?? 'unknown');
-          return health;
+          const h = ctx.state.kmsHost(id);
+          return (h && hostHealth(h)) ?? tally.dependents(id);
         },
-        group: (g) => rollup.groups[g] ?? 'unknown',
-        fleet: () => rollup.fleet,
+        group: (g) => tally.group(g, reportedHosts(g)),
+        fleet: () => tally.fleet(reportedHosts()),
         alertCounts: () => book.counts(ctx.clock.now()),
       });
-      engine = { recheck, fleet: () => fleet, health: () => rollup, book: () => book };
+      engine = {
+        recheck,
+        fleet: () => view.view(ctx.clock.now()),
+        health: () => tally,
+        book: () => book,
+        get settled() {
+          return settled;
+        },
+        visits: () => ({ evaluated: evaluator.visits, indexed: view.visits }),
+        scheduled: () => deadlines.size,
+      };
     },
     close() {
+      closed = true;
       cancel?.();
       unsubscribe?.();
       cancelFleet?.();

@@ -1,18 +1,23 @@
 /**
  * The thin adapter between the collector's fleet state and the rules' FleetView. It follows the change feed, keeps
  * what the rules need beyond the state (recent activation events per machine, the 12290 history per KMS host) and
- * says which rules each change touches. Rebuilt at start from the state and the last weeks of stored events.
+ * says which rules each change touches. It is also the rules' FleetIndex: which machines may depend on a host, which
+ * host last saw a CMID, which machines are known to have stopped, which reach Notification soon; each kept up to date
+ * per change, so no question the rules or the forecasts ask walks the fleet.
+ * Rebuilt at start from the state and the last weeks of stored events.
  */
 import type { Database } from 'better-sqlite3';
 import { KMS_CLIENT_WINDOW_DAYS, KMS_RENEWAL_INTERVAL_MINUTES, MS } from '../../shared/kms-rules.js';
 import type { EventPayload, EventRecord } from '../../shared/protocol.js';
+import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
 import { dnsPublishingOf } from './fleet-view.js';
 import { canonicalHostName, domainOf } from './host-names.js';
-import type { FleetView, KmsHostView, KmsRequestObservation, MachineView } from './model.js';
+import { kmsHostNamesOf, kmsHostOfMachine } from './kms-dependency.js';
+import type { FleetIndex, FleetView, KmsHostView, KmsRequestObservation, MachineView } from './model.js';
 import type { ChangeKind } from './rule-definition.js';
 import type { FleetChange } from './rule-evaluator.js';
 
@@ -23,19 +28,45 @@ const MAX_CLIENT_EVENTS = 32;
 const MAX_DNS_EVENTS = 16;
 /** 12290s are kept for the 30-day window plus one renewal interval and a day, enough for the forecast's rhythm. */
 const REQUEST_HISTORY_MS = KMS_CLIENT_WINDOW_DAYS * MS.DAY + KMS_RENEWAL_INTERVAL_MINUTES * MS.MINUTE + MS.DAY;
+/** The expiry bucket of machines already in Notification (before any day). */
+const IN_NOTIFICATION = -Infinity;
 
 export interface CollectorFleetViewOptions {
   /** The agents' heartbeat interval: AgentStale fires after 3 of them. */
   heartbeatIntervalMs: number;
 }
 
-export class CollectorFleetView {
+/** What the index remembers of one live machine. */
+interface Indexed {
+  dep: string | null;
+  cmid: string | null;
+  labels: string[];
+  expiryDay: number | null;
+}
+
+export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
   #db: Database;
   #heartbeatMs: number;
   #machines = new Map<string, MachineView>();
   #requests = new Map<string, KmsRequestObservation[]>();
   #seeds = new Map<string, { observedSince: number; seedCount: number | null }>();
+  #hostIdByMachine = new Map<string, string>();
+  // ---- the index (live machines only) ----
+  #indexed = new Map<string, Indexed>();
+  /** First label of every host name a machine points at → those machines. */
+  #byLabel = new Map<string, Set<string>>();
+  #cmidSeen = new Map<string, { host: string; time: number }>();
+  #byCmid = new Map<string, Set<string>>();
+  /** CMIDs two or more live machines share. */
+  #sharedCmids = new Set<string>();
+  #retired = new Set<string>();
+  #byExpiryDay = new Map<number, Set<string>>();
+  /** Machines whose derived facts (health inputs, dependency) changed since the last `drainTouched()`. */
+  #touched = new Set<string>();
+  #staleIds: () => Iterable<string> = () => [];
+  /** Machines looked at through the index (tests prove per-change work is bounded with it). */
+  visits = 0;
 
   constructor(state: FleetState, db: Database, options: CollectorFleetViewOptions) {
     this.#state = state;
@@ -43,8 +74,14 @@ export class CollectorFleetView {
     this.#heartbeatMs = options.heartbeatIntervalMs;
   }
 
-  /** Reads the current state and the stored events the rules need. */
+  /** Where `knownStopped` finds the machines currently judged silent (the AgentStale findings). */
+  setStaleSource(ids: () => Iterable<string>): void {
+    this.#staleIds = ids;
+  }
+
+  /** Reads the current state and the stored events the rules need (start-up: the one pass over the fleet). */
   load(now: number): void {
+    for (const h of this.#state.kmsHosts()) if (h.machineId) this.#hostIdByMachine.set(h.machineId, h.id);
     for (const m of this.#state.machines()) this.#machines.set(m.machineId, this.#machineView(m, []));
     const since = now - REQUEST_HISTORY_MS;
     const rows = this.#db
@@ -53,7 +90,7 @@ export class CollectorFleetView {
          WHERE time >= ? AND kind IN ('activation-request','activation-response','activation-failed','kms-request',
            'dns-publish-failed','dns-publish-succeeded') ORDER BY time, id`,
       )
-      .all(since) as Array<{ machine_id: string; log: string; provider: string; event_id: number; record_id: number | null; time: number; payload: string }>;
+      .iterate(since) as IterableIterator<{ machine_id: string; log: string; provider: string; event_id: number; record_id: number | null; time: number; payload: string }>;
     for (const r of rows) {
       this.#addEvent(r.machine_id, {
         log: r.log,
@@ -64,13 +101,13 @@ export class CollectorFleetView {
         payload: JSON.parse(r.payload) as EventPayload,
       });
     }
-    const first = this.#db.prepare(
-      'SELECT at, current_count FROM kms_count_history WHERE host_id = ? ORDER BY at ASC LIMIT 1',
-    );
+    const first = this.#db.prepare('SELECT at, current_count FROM kms_count_history WHERE host_id = ? ORDER BY at ASC LIMIT 1');
     for (const h of this.#state.kmsHosts()) {
       const row = first.get(h.id) as { at: number; current_count: number | null } | undefined;
       if (row) this.#seeds.set(h.id, { observedSince: row.at, seedCount: row.current_count });
     }
+    for (const id of this.#machines.keys()) this.#reindex(id);
+    this.#touched.clear();
   }
 
   /** Folds one change in; returns what it touched, or null when no rule cares. */
@@ -85,10 +122,13 @@ export class CollectorFleetView {
         if (!before || (before.retired === null) !== (after.retired === null)) kinds.push('retired');
         const events = this.#machines.get(after.machineId)?.recentEvents ?? [];
         this.#machines.set(after.machineId, this.#machineView(after, events));
+        // A heartbeat moves only the times: nothing the index keeps depends on them.
+        if (kinds.some((k) => k !== 'report')) this.#reindex(after.machineId);
         return kinds.length ? { machineId: after.machineId, kinds } : null;
       }
       case 'kms-host': {
         const after = change.after;
+        if (after.machineId) this.#hostIdByMachine.set(after.machineId, after.id);
         if (!this.#seeds.has(after.id) && after.kmsService) {
           this.#seeds.set(after.id, { observedSince: after.serviceCollectedAt ?? after.firstSeenAt, seedCount: after.kmsService.currentCount });
         }
@@ -98,6 +138,7 @@ export class CollectorFleetView {
         const e = change.event;
         if (!this.#relevant(e.payload)) return null;
         this.#addEvent(e.machineId, toEventRecord(e));
+        if (e.payload.kind !== 'kms-request' && this.#machines.has(e.machineId)) this.#reindex(e.machineId);
         return { machineId: e.machineId, kinds: ['events'] };
       }
       case 'kms-client':
@@ -105,13 +146,154 @@ export class CollectorFleetView {
     }
   }
 
-  view(now: number): FleetView {
+  /** The machines whose health inputs changed since the last call. */
+  drainTouched(): string[] {
+    const out = [...this.#touched];
+    this.#touched.clear();
+    return out;
+  }
+
+  machine(id: string): MachineView | undefined {
+    return this.#machines.get(id);
+  }
+
+  /** Ids of every machine known (start-up evaluation walks them once, in slices). */
+  machineIds(): IterableIterator<string> {
+    return this.#machines.keys();
+  }
+
+  /** The machine's KMS host dependency as the index knows it (null: none, or retired). */
+  dependencyOf(id: string): string | null {
+    return this.#indexed.get(id)?.dep ?? null;
+  }
+
+  /**
+   * The view the rules evaluate: the KMS hosts (few; `hosts: false` leaves them out for machine-scoped rules, which do
+   * not read them) and just the machines named, every other question answered by the index. The whole-fleet list is
+   * never built.
+   */
+  view(now: number, machineIds: Iterable<string> = [], options: { hosts?: readonly KmsHostView[] | false } = {}): FleetView {
+    const machines: MachineView[] = [];
+    for (const id of machineIds) {
+      const m = this.#machines.get(id);
+      if (m) machines.push(m);
+    }
+    const kmsHosts = options.hosts === false ? [] : [...(options.hosts ?? this.hostViews(now))];
+    return { machines, kmsHosts, index: this };
+  }
+
+  hostViews(now: number): KmsHostView[] {
     const kmsHosts: KmsHostView[] = [];
     for (const h of this.#state.kmsHosts()) {
       const v = this.#hostView(h, now);
       if (v) kmsHosts.push(v);
     }
-    return { machines: [...this.#machines.values()], kmsHosts };
+    return kmsHosts;
+  }
+
+  /**
+   * The machines DuplicateClientMachineId must see: every live machine whose CMID another live machine shares, or that
+   * a host's log names under another client name. O(duplicates + the hosts' requests), not O(fleet).
+   */
+  duplicateCandidates(kmsHosts: readonly KmsHostView[]): string[] {
+    const ids = new Set<string>();
+    for (const cmid of this.#sharedCmids) for (const id of this.#byCmid.get(cmid) ?? []) ids.add(id);
+    const names = new Map<string, Set<string>>();
+    for (const h of kmsHosts) {
+      for (const r of h.requests) {
+        const cmid = r.cmid.toLowerCase();
+        let s = names.get(cmid);
+        if (!s) names.set(cmid, (s = new Set()));
+        s.add(canonicalHostName(r.clientFqdn));
+      }
+    }
+    for (const [cmid, seen] of names) {
+      const machines = this.#byCmid.get(cmid);
+      if (!machines) continue;
+      const all = new Set(seen);
+      for (const id of machines) all.add(canonicalHostName(this.#machines.get(id)?.hostname ?? ''));
+      if (all.size >= 2) for (const id of machines) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  // ---- FleetIndex ----
+
+  *dependentCandidates(hostname: string): Iterable<MachineView> {
+    const ids = this.#byLabel.get(firstLabel(canonicalHostName(hostname)));
+    if (!ids) return;
+    for (const id of ids) {
+      const m = this.#machines.get(id);
+      this.visits++;
+      if (m) yield m;
+    }
+  }
+
+  hostThatSaw(cmid: string): string | null {
+    return this.#cmidSeen.get(cmid.toLowerCase())?.host ?? null;
+  }
+
+  knownStopped(now: number): { cmids: Set<string>; hostnames: string[] } {
+    const cmids = new Set<string>();
+    const hostnames: string[] = [];
+    const add = (m: MachineView) => {
+      if (m.cmid) cmids.add(m.cmid.toLowerCase());
+      hostnames.push(m.hostname);
+    };
+    for (const id of this.#retired) {
+      const m = this.#machines.get(id);
+      if (m) add(m);
+    }
+    for (const id of this.#staleIds()) {
+      const m = this.#machines.get(id);
+      if (m && !m.retired && now - m.lastReportAt > 3 * m.heartbeatIntervalMs) add(m);
+    }
+    return { cmids, hostnames };
+  }
+
+  *expiringBefore(t: number): Iterable<MachineView> {
+    for (const [day, ids] of this.#byExpiryDay) {
+      if (day !== IN_NOTIFICATION && day * MS.DAY >= t) continue;
+      for (const id of ids) {
+        const m = this.#machines.get(id);
+        this.visits++;
+        if (m) yield m;
+      }
+    }
+  }
+
+  // ---- upkeep ----
+
+  #reindex(id: string): void {
+    const m = this.#machines.get(id);
+    const old = this.#indexed.get(id);
+    if (old) {
+      for (const l of old.labels) removeFrom(this.#byLabel, l, id);
+      if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
+      if (old.cmid !== null) {
+        removeFrom(this.#byCmid, old.cmid, id);
+        if ((this.#byCmid.get(old.cmid)?.size ?? 0) < 2) this.#sharedCmids.delete(old.cmid);
+      }
+      this.#indexed.delete(id);
+    }
+    this.#retired.delete(id);
+    this.#touched.add(id);
+    if (!m) return;
+    if (m.retired) {
+      this.#retired.add(id);
+      return;
+    }
+    const names = kmsHostNamesOf(m, { kmsHosts: [], index: this });
+    const labels = [...new Set(names.map(firstLabel))];
+    for (const l of labels) addTo(this.#byLabel, l, id);
+    const expiryDay = expiryDayOf(m);
+    if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
+    const cmid = m.cmid?.toLowerCase() ?? null;
+    if (cmid !== null) {
+      addTo(this.#byCmid, cmid, id);
+      if (this.#byCmid.get(cmid)!.size >= 2) this.#sharedCmids.add(cmid);
+    }
+    this.#indexed.set(id, { dep: kmsHostOfMachine(m, { kmsHosts: [], index: this }), cmid, labels, expiryDay });
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {
@@ -120,12 +302,21 @@ export class CollectorFleetView {
 
   #addEvent(machineId: string, e: EventRecord): void {
     if (e.payload.kind === 'kms-request') {
-      const hostId = this.#hostIdOfMachine(machineId);
+      const hostId = this.#hostIdByMachine.get(machineId) ?? this.#ownHostId(machineId);
       if (!hostId) return;
       const list = this.#requests.get(hostId) ?? [];
       const p = e.payload;
-      list.push({ time: Date.parse(e.time), clientFqdn: p.clientFqdn, cmid: p.cmid, nPolicy: p.nPolicy, hresult: p.hresult, licenseStatus: p.licenseStatus });
+      const time = Date.parse(e.time);
+      list.push({ time, clientFqdn: p.clientFqdn, cmid: p.cmid, nPolicy: p.nPolicy, hresult: p.hresult, licenseStatus: p.licenseStatus });
       this.#requests.set(hostId, list);
+      const cmid = p.cmid.toLowerCase();
+      const seen = this.#cmidSeen.get(cmid);
+      const host = canonicalHostName(this.#state.kmsHost(hostId)?.hostname ?? hostId);
+      if (!seen || seen.time < time) {
+        this.#cmidSeen.set(cmid, { host, time });
+        // Machines that name no host themselves depend on the host that last saw their CMID.
+        if (seen?.host !== host) for (const id of [...(this.#byCmid.get(cmid) ?? [])]) this.#reindex(id);
+      }
       return;
     }
     const m = this.#machines.get(machineId);
@@ -137,8 +328,7 @@ export class CollectorFleetView {
     m.recentEvents = [...client.slice(-MAX_CLIENT_EVENTS), ...dns.slice(-MAX_DNS_EVENTS)];
   }
 
-  #hostIdOfMachine(machineId: string): string | null {
-    for (const h of this.#state.kmsHosts()) if (h.machineId === machineId) return h.id;
+  #ownHostId(machineId: string): string | null {
     const m = this.#state.machine(machineId);
     return m ? canonicalHostName(m.hostname) : null;
   }
@@ -188,6 +378,34 @@ export class CollectorFleetView {
       agentClockOffsetMs: m?.agentClockOffsetMs ?? 0,
     };
   }
+}
+
+/** The UTC day of a machine's first Notification instant (IN_NOTIFICATION when it is in it), null when none. */
+function expiryDayOf(m: MachineView): number | null {
+  let first: number | null = null;
+  for (const p of m.products) {
+    const path = expiryPathOf(p);
+    if (path.alreadyInNotification) return IN_NOTIFICATION;
+    if (path.notificationAt !== null && (first === null || path.notificationAt < first)) first = path.notificationAt;
+  }
+  return first === null ? null : Math.floor(first / MS.DAY);
+}
+
+function firstLabel(name: string): string {
+  return name.split('.')[0] ?? name;
+}
+
+function addTo<K>(index: Map<K, Set<string>>, key: K, id: string): void {
+  let s = index.get(key);
+  if (!s) index.set(key, (s = new Set()));
+  s.add(id);
+}
+
+function removeFrom<K>(index: Map<K, Set<string>>, key: K, id: string): void {
+  const s = index.get(key);
+  if (!s) return;
+  s.delete(id);
+  if (s.size === 0) index.delete(key);
 }
 
 function toEventRecord(e: StoredEvent): EventRecord {

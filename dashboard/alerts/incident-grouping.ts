@@ -29,10 +29,15 @@ export interface AlertCondition {
 
 const RANK: Record<Severity, number> = { warning: 1, critical: 2 };
 
-export function groupFindings(findings: readonly Finding[]): AlertCondition[] {
+/** The alert a finding belongs to: its rule's incident on its KMS host, or its own. */
+export function alertKeyOf(f: Finding): string {
+  return GROUPED_BY_KMS_HOST.has(f.rule) && f.kmsHost ? `${f.rule}|kms-host:${f.kmsHost}` : f.key;
+}
+
+export function groupFindings(findings: Iterable<Finding>): AlertCondition[] {
   const out = new Map<string, { findings: Finding[] }>();
   for (const f of findings) {
-    const key = GROUPED_BY_KMS_HOST.has(f.rule) && f.kmsHost ? `${f.rule}|kms-host:${f.kmsHost}` : f.key;
+    const key = alertKeyOf(f);
     const e = out.get(key);
     if (e) e.findings.push(f);
     else out.set(key, { findings: [f] });

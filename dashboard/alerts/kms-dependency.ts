@@ -14,10 +14,11 @@ export function kmsClientProducts(m: MachineView): ProductState[] {
   return m.products.filter((p) => p.channel === 'kms-client');
 }
 
-// cmid → the host that saw it last; built once per fleet view (the host list is rebuilt with every view).
+// cmid → the host that saw it last; built once per fleet view for hand-written fleets (the collector keeps an index).
 const cmidIndexes = new WeakMap<readonly KmsHostView[], Map<string, { host: string; time: number }>>();
 
-function hostThatSaw(fleet: Pick<FleetView, 'kmsHosts'>, cmid: string): string | null {
+function hostThatSaw(fleet: Pick<FleetView, 'kmsHosts' | 'index'>, cmid: string): string | null {
+  if (fleet.index) return fleet.index.hostThatSaw(cmid);
   let index = cmidIndexes.get(fleet.kmsHosts);
   if (!index) {
     index = new Map();
@@ -45,29 +46,35 @@ function hostOfLastRequest(m: MachineView): string | null {
 }
 
 // Rules and the rollup ask this for every machine on every evaluation: remember the answer while the machine's
-// products, events and the host list are the same objects (each change replaces them).
+// products and events are the same objects (each change replaces them). An answer that came from the hosts' logs
+// (the last resort) is remembered only while the host list is the same object too.
 const memo = new WeakMap<MachineView, { products: unknown; events: unknown; hosts: unknown; host: string | null }>();
 
 /** The canonical name of the KMS host a machine depends on, or null (not a KMS client, or never asked one). */
-export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
-  const hosts = fleet?.kmsHosts;
+export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts' | 'index'>): string | null {
   const hit = memo.get(m);
-  if (hit && hit.products === m.products && hit.events === m.recentEvents && hit.hosts === hosts) return hit.host;
-  const host = findHostOfMachine(m, fleet);
-  memo.set(m, { products: m.products, events: m.recentEvents, hosts, host });
+  if (hit && hit.products === m.products && hit.events === m.recentEvents && (hit.hosts === null || hit.hosts === fleet?.kmsHosts)) return hit.host;
+  const own = ownHostOfMachine(m);
+  if (own !== undefined) {
+    memo.set(m, { products: m.products, events: m.recentEvents, hosts: null, host: own });
+    return own;
+  }
+  const host = fleet && m.cmid ? hostThatSaw(fleet, m.cmid) : null;
+  if (!fleet?.index) memo.set(m, { products: m.products, events: m.recentEvents, hosts: fleet?.kmsHosts, host });
   return host;
 }
 
-function findHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
+/** What the machine itself says (null: not a KMS client), or undefined when only the hosts' logs can tell. */
+function ownHostOfMachine(m: MachineView): string | null | undefined {
   const products = kmsClientProducts(m);
   if (products.length === 0) return null;
   const p = products.find((x) => x.primary && x.kmsHost) ?? products.find((x) => x.kmsHost);
   if (p?.kmsHost) return canonicalHostName(p.kmsHost.name);
-  return hostOfLastRequest(m) ?? (fleet && m.cmid ? hostThatSaw(fleet, m.cmid) : null);
+  return hostOfLastRequest(m) ?? undefined;
 }
 
 /** The canonical name of the KMS host a product depends on, or null when it is not a KMS client or has none yet. */
-export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<FleetView, 'kmsHosts'>): string | null {
+export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<FleetView, 'kmsHosts' | 'index'>): string | null {
   if (p.channel !== 'kms-client') return null;
   if (p.kmsHost) return canonicalHostName(p.kmsHost.name);
   return m ? kmsHostOfMachine(m, fleet) : null;
@@ -75,11 +82,41 @@ export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<
 
 /** The live (not retired) machines whose KMS client product uses this host. */
 export function dependentsOf(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>): MachineView[] {
-  return fleet.machines.filter((m) => {
-    if (m.retired) return false;
+  const out: MachineView[] = [];
+  for (const m of candidatesOf(fleet, host.hostname)) {
+    if (m.retired) continue;
     const h = kmsHostOfMachine(m, fleet);
-    return h !== null && sameHost(h, host.hostname);
-  });
+    if (h !== null && sameHost(h, host.hostname)) out.push(m);
+  }
+  return out;
+}
+
+/** True when some live machine depends on the host and runs a client OS; stops at the first one. */
+export function someDependent(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>, test: (m: MachineView) => boolean): boolean {
+  for (const m of candidatesOf(fleet, host.hostname)) {
+    if (m.retired || !test(m)) continue;
+    const h = kmsHostOfMachine(m, fleet);
+    if (h !== null && sameHost(h, host.hostname)) return true;
+  }
+  return false;
+}
+
+/** The machines that may use a host: the collector's index when there is one, else every machine. */
+export function candidatesOf(fleet: FleetView, hostname: string): Iterable<MachineView> {
+  return fleet.index ? fleet.index.dependentCandidates(hostname) : fleet.machines;
+}
+
+/** Every name a machine's KMS client products point at (and the machine's own dependency): what the index keys. */
+export function kmsHostNamesOf(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts' | 'index'>): string[] {
+  const names = new Set<string>();
+  for (const p of kmsClientProducts(m)) {
+    const h = kmsHostOfProduct(p, m, fleet);
+    if (h) names.add(h);
+  }
+  for (const e of m.recentEvents) {
+    if (e.payload.kind === 'activation-request' && e.payload.kmsHost) names.add(canonicalHostName(e.payload.kmsHost));
+  }
+  return [...names];
 }
 
 /** The view of the host a client names, if that host runs an agent. */

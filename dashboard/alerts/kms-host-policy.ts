@@ -3,10 +3,10 @@
  * host only servers have asked caps its count at 10, so 25 could never be reached).
  */
 import { KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
-import { dependentsOf } from './kms-dependency.js';
+import { someDependent } from './kms-dependency.js';
 import type { FleetView, KmsHostView } from './model.js';
 
 export function clientOsDependsOn(fleet: FleetView, host: KmsHostView, now: number): boolean {
-  if (dependentsOf(fleet, host).some((m) => m.osKind === 'client')) return true;
+  if (someDependent(fleet, host, (m) => m.osKind === 'client')) return true;
   return host.requests.some((r) => r.nPolicy >= KMS_CLIENT_THRESHOLD && now - r.time < KMS_CLIENT_WINDOW_DAYS * MS.DAY);
 }

@@ -60,9 +60,33 @@ export interface KmsHostView {
   agentClockOffsetMs?: number;
 }
 
+/**
+ * Indexes the collector keeps so that rules and forecasts look only at the machines a question concerns, never the
+ * whole fleet. Optional: a hand-written fleet (tests) has none, and the helpers then scan `machines`.
+ */
+export interface FleetIndex {
+  machine(id: string): MachineView | undefined;
+  /**
+   * Live machines that may depend on a host of this name: every machine one of whose KMS client products (or whose
+   * newest requests) names a host that is the same host (`sameHost`). A superset: callers apply their exact test.
+   */
+  dependentCandidates(hostname: string): Iterable<MachineView>;
+  /** The host (canonical name) whose 12290 log last named this CMID, or null. */
+  hostThatSaw(cmid: string): string | null;
+  /** Machines known not to renew at `now`: retired, or silent for more than 3 heartbeats. */
+  knownStopped(now: number): { cmids: Set<string>; hostnames: string[] };
+  /** Live machines whose first Notification instant falls before `t`, or that are in Notification already. */
+  expiringBefore(t: number): Iterable<MachineView>;
+}
+
 export interface FleetView {
+  /**
+   * The machines to evaluate. A hand-written fleet lists them all; the collector lists only the machines a change or
+   * a deadline concerns and answers every other question through `index`.
+   */
   machines: MachineView[];
   kmsHosts: KmsHostView[];
+  index?: FleetIndex;
 }
 
 export type Severity = 'warning' | 'critical';

@@ -2,7 +2,7 @@
  * The contract every alert rule module meets, and the per-group configuration it is evaluated with.
  */
 import type { z } from 'zod';
-import type { Finding, FleetView, RuleName } from './model.js';
+import type { Finding, FleetView, MachineView, RuleName } from './model.js';
 
 /** A rule's configuration resolved for one group (group overrides laid over the global values). */
 export interface ByGroup<C> {
@@ -35,4 +35,17 @@ export interface RuleDefinition<C extends { rule: RuleName; enabled: boolean } =
    * a view holding just the changed machine; fleet: findings span machines (KMS hosts, duplicate CMIDs).
    */
   scope: 'machine' | 'fleet';
+  /**
+   * Time-based machine rules: the first instant after `now` (collector's clock) at which the passing of time alone can
+   * change the rule's answer for this machine, or null when only a new report can. The collector keeps these in a
+   * deadline index and re-evaluates a machine only when its instant comes, never by sweeping the fleet.
+   */
+  dueAt?(m: MachineView, now: number, config: ByGroup<C>): number | null;
+}
+
+/** The earliest of some instants after `now`, or null. */
+export function firstAfter(now: number, instants: Iterable<number | null>): number | null {
+  let best: number | null = null;
+  for (const t of instants) if (t !== null && t > now && (best === null || t < best)) best = t;
+  return best;
 }

@@ -1,6 +1,8 @@
 /**
  * Keeps the current findings of every rule and refreshes only what a change can have altered: on ingest, the rules
- * the change touches (machine-scoped ones on the changed machine alone); on the schedule, the time-based rules.
+ * the change touches (machine-scoped ones on the changed machines alone); when a machine's deadline comes, its
+ * time-based rules; fleet-scoped rules on the views the caller hands in (the collector's are built from indexes, so
+ * they hold the KMS hosts and the few machines a fleet rule needs, never the fleet).
  * Pure apart from its own memory: the fleet view and the instant come from the caller.
  */
 import type { AlertSettings } from './alert-settings.js';
@@ -14,29 +16,45 @@ export interface FleetChange {
   kinds: readonly ChangeKind[];
 }
 
+/** Told of every finding that appears (`before` undefined), changes, or goes (`after` undefined). */
+export type FindingListener = (before: Finding | undefined, after: Finding | undefined) => void;
+
 export class RuleEvaluator {
   #settings: AlertSettings;
   #rules: readonly RuleDefinition[];
   #findings = new Map<RuleName, Map<string, Finding>>();
+  /** Machine-scoped rules: machine id → the keys of its findings, so a machine's findings go without a scan. */
+  #byMachine = new Map<RuleName, Map<string, Set<string>>>();
   #version = 0;
+  #listeners = new Set<FindingListener>();
+  /** Machines evaluated (one per machine per rule run), for tests that prove the work per change is bounded. */
+  visits = 0;
 
   constructor(settings: AlertSettings, rules: readonly RuleDefinition[] = RULES) {
     this.#settings = settings;
     this.#rules = rules;
-    for (const r of rules) this.#findings.set(r.name, new Map());
+    for (const r of rules) {
+      this.#findings.set(r.name, new Map());
+      if (r.scope === 'machine') this.#byMachine.set(r.name, new Map());
+    }
   }
 
-  /** New thresholds; the caller re-runs evaluateAll so findings follow them at once. */
+  onFindingChange(listener: FindingListener): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** New thresholds; the caller re-runs the evaluation so findings follow them at once. */
   reconfigure(settings: AlertSettings): void {
     this.#settings = settings;
   }
 
-  /** Every rule on the whole fleet (start-up, configuration change). */
+  /** Every rule on every machine of the view (hand-written fleets; the collector evaluates in slices instead). */
   evaluateAll(fleet: FleetView, now: number): void {
     for (const r of this.#rules) this.#replaceAll(r, fleet, now);
   }
 
-  /** The time-based rules on the whole fleet (the schedule's tick). */
+  /** The time-based rules on every machine of the view (hand-written fleets). */
   evaluateTimeBased(fleet: FleetView, now: number): void {
     for (const r of this.#rules) if (r.timeBased) this.#replaceAll(r, fleet, now);
   }
@@ -49,29 +67,53 @@ export class RuleEvaluator {
   /**
    * Several changes at once (one ingest batch): a fleet-scoped rule runs once however many machines changed. `only`
    * limits it to the machine-scoped or the fleet-scoped rules (the collector runs the latter at most once a second).
+   * Machine-scoped rules look up the changed machines in `fleet.index` when there is one, else in `fleet.machines`.
    */
   evaluateChanges(fleet: FleetView, now: number, changes: readonly FleetChange[], only?: RuleDefinition['scope']): void {
     if (changes.length === 0) return;
-    const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
+    const lookup = lookupIn(fleet);
     for (const r of this.#rules) {
       if (only && r.scope !== only) continue;
-      const touched = changes.filter((c) => r.touchedBy.some((k) => c.kinds.includes(k)));
-      if (touched.length === 0) continue;
-      if (r.scope === 'fleet') {
-        this.#replaceAll(r, fleet, now);
-        continue;
-      }
-      const ids = new Set(touched.map((c) => c.machineId));
-      const current = this.#findings.get(r.name)!;
-      const before = new Map(current);
-      for (const [key, f] of current) if (f.subject.kind === 'machine' && ids.has(f.subject.id)) current.delete(key);
-      const machines = [...ids].map((id) => byId.get(id)).filter((m) => m !== undefined);
-      if (machines.length === 0) continue;
-      const found = r.evaluate({ machines, kmsHosts: fleet.kmsHosts }, now, this.#settings.forRule(r.name));
-      for (const f of found) current.set(f.key, stickToHost(f, before.get(f.key), byId));
-      for (const [key, f] of before) if (f.subject.kind === 'machine' && ids.has(f.subject.id)) this.#noteChange(f, current.get(key));
-      for (const f of found) if (!before.has(f.key)) this.#noteChange(undefined, f);
+      const ids = new Set<string>();
+      for (const c of changes) if (r.touchedBy.some((k) => c.kinds.includes(k))) ids.add(c.machineId);
+      if (ids.size === 0) continue;
+      if (r.scope === 'fleet') this.#replaceAll(r, fleet, now);
+      else this.#evaluateOn(r, ids, lookup, fleet, now);
     }
+  }
+
+  /**
+   * Machine-scoped rules on these machines: every such rule (a machine that appeared, or settings that changed), or
+   * only the time-based ones (the machine's deadline came).
+   */
+  evaluateMachines(fleet: FleetView, now: number, ids: Iterable<string>, which: 'all' | 'time-based'): void {
+    const set = ids instanceof Set ? (ids as Set<string>) : new Set(ids);
+    if (set.size === 0) return;
+    const lookup = lookupIn(fleet);
+    for (const r of this.#rules) {
+      if (r.scope !== 'machine' || (which === 'time-based' && !r.timeBased)) continue;
+      this.#evaluateOn(r, set, lookup, fleet, now);
+    }
+  }
+
+  /** The fleet-scoped rules (all, or only the time-based ones) on the view. */
+  evaluateFleetRules(fleet: FleetView, now: number, which: 'all' | 'time-based'): void {
+    for (const r of this.#rules) {
+      if (r.scope !== 'fleet' || (which === 'time-based' && !r.timeBased)) continue;
+      this.#replaceAll(r, fleet, now);
+    }
+  }
+
+  /** The first instant after `now` at which time alone can change a time-based rule's answer for this machine. */
+  nextDueAt(m: MachineView, now: number): number | null {
+    let best: number | null = null;
+    for (const r of this.#rules) {
+      if (r.scope !== 'machine' || !r.timeBased) continue;
+      if (!r.dueAt) throw new Error(`time-based machine rule ${r.name} has no dueAt`);
+      const t = r.dueAt(m, now, this.#settings.forRule(r.name));
+      if (t !== null && (best === null || t < best)) best = t;
+    }
+    return best;
   }
 
   /**
@@ -80,11 +122,6 @@ export class RuleEvaluator {
    */
   get version(): number {
     return this.#version;
-  }
-
-  #noteChange(before: Finding | undefined, after: Finding | undefined): void {
-    if (before === after) return;
-    if (!before || !after || JSON.stringify(before) !== JSON.stringify(after)) this.#version++;
   }
 
   /** True when some fleet-scoped rule cares about one of these changes. */
@@ -96,15 +133,71 @@ export class RuleEvaluator {
     return [...this.#findings.values()].flatMap((m) => [...m.values()]);
   }
 
+  #noteChange(before: Finding | undefined, after: Finding | undefined): void {
+    if (before === after) return;
+    if (before && after && JSON.stringify(before) === JSON.stringify(after)) return;
+    this.#version++;
+    for (const l of this.#listeners) l(before, after);
+  }
+
+  #evaluateOn(r: RuleDefinition, ids: ReadonlySet<string>, lookup: (id: string) => MachineView | undefined, fleet: FleetView, now: number): void {
+    const current = this.#findings.get(r.name)!;
+    const byMachine = this.#byMachine.get(r.name)!;
+    const before = new Map<string, Finding>();
+    const machines: MachineView[] = [];
+    for (const id of ids) {
+      const keys = byMachine.get(id);
+      if (keys) {
+        for (const k of keys) {
+          before.set(k, current.get(k)!);
+          current.delete(k);
+        }
+        byMachine.delete(id);
+      }
+      const m = lookup(id);
+      if (m) machines.push(m);
+    }
+    this.visits += machines.length;
+    const found = machines.length ? r.evaluate({ machines, kmsHosts: fleet.kmsHosts, ...(fleet.index ? { index: fleet.index } : {}) }, now, this.#settings.forRule(r.name)) : [];
+    for (const f of found) {
+      const kept = stickToHost(f, before.get(f.key), lookup);
+      current.set(f.key, kept);
+      indexFinding(byMachine, kept);
+    }
+    for (const [key, f] of before) this.#noteChange(f, current.get(key));
+    for (const f of found) if (!before.has(f.key)) this.#noteChange(undefined, current.get(f.key));
+  }
+
   #replaceAll(r: RuleDefinition, fleet: FleetView, now: number): void {
+    this.visits += fleet.machines.length;
     const found = r.evaluate(fleet, now, this.#settings.forRule(r.name));
     const before = this.#findings.get(r.name)!;
-    const byId = new Map(fleet.machines.map((m) => [m.machineId, m]));
-    const next = new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), byId)]));
+    const lookup = lookupIn(fleet);
+    const next = new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), lookup)]));
+    this.#findings.set(r.name, next);
+    if (r.scope === 'machine') {
+      const byMachine = new Map<string, Set<string>>();
+      for (const f of next.values()) indexFinding(byMachine, f);
+      this.#byMachine.set(r.name, byMachine);
+    }
     for (const [key, f] of before) this.#noteChange(f, next.get(key));
     for (const [key, f] of next) if (!before.has(key)) this.#noteChange(undefined, f);
-    this.#findings.set(r.name, next);
   }
+}
+
+function indexFinding(byMachine: Map<string, Set<string>>, f: Finding): void {
+  if (f.subject.kind !== 'machine') return;
+  let keys = byMachine.get(f.subject.id);
+  if (!keys) byMachine.set(f.subject.id, (keys = new Set()));
+  keys.add(f.key);
+}
+
+/** Finds a machine of the view: through the index when the view has one, else among its machines. */
+function lookupIn(fleet: FleetView): (id: string) => MachineView | undefined {
+  const index = fleet.index;
+  if (index) return (id) => index.machine(id);
+  let byId: Map<string, MachineView> | undefined;
+  return (id) => (byId ??= new Map(fleet.machines.map((m) => [m.machineId, m]))).get(id);
 }
 
 /**
@@ -112,9 +205,9 @@ export class RuleEvaluator {
  * one request to the next; its alert would then hop between the two hosts' incidents, resolving and re-raising each
  * time. A finding keeps the host it had as long as the machine still uses that host.
  */
-function stickToHost(f: Finding, before: Finding | undefined, machines: ReadonlyMap<string, MachineView>): Finding {
+function stickToHost(f: Finding, before: Finding | undefined, lookup: (id: string) => MachineView | undefined): Finding {
   if (!before?.kmsHost || !f.kmsHost || before.kmsHost === f.kmsHost || f.subject.kind !== 'machine') return f;
-  const m = machines.get(f.subject.id);
+  const m = lookup(f.subject.id);
   return m && stillUses(m, before.kmsHost) ? { ...f, kmsHost: before.kmsHost } : f;
 }
 

@@ -6,7 +6,7 @@
 import { MS, thresholdFor } from '../../shared/kms-rules.js';
 import { licenseStatusInfo } from '../../shared/license-status.js';
 import { canonicalHostName, domainOf, sameHost } from '../alerts/host-names.js';
-import { kmsClientProducts, kmsHostOfProduct } from '../alerts/kms-dependency.js';
+import { candidatesOf, kmsClientProducts, kmsHostOfProduct } from '../alerts/kms-dependency.js';
 import type { FleetView, KmsHostView, MachineView } from '../alerts/model.js';
 import { expiryPathOf, startOfUtcDay, utcDate } from './notification-date.js';
 
@@ -64,7 +64,7 @@ export function blastRadius(fleet: FleetView, host: Pick<KmsHostView, 'hostId' |
   );
   const affected: BlastRadiusMachine[] = [];
   const covered: BlastRadiusMachine[] = [];
-  for (const m of fleet.machines) {
+  for (const m of candidatesOf(fleet, host.hostname)) {
     if (m.retired || m.machineId === host.machineId) continue;
     for (const p of kmsClientProducts(m)) {
       const uses = kmsHostOfProduct(p, m, fleet);
@@ -113,5 +113,6 @@ export function blastRadius(fleet: FleetView, host: Pick<KmsHostView, 'hostId' |
 }
 
 function heartbeatOf(fleet: FleetView, machineId: string | null): number {
-  return fleet.machines.find((m) => m.machineId === machineId)?.heartbeatIntervalMs ?? MS.HOUR;
+  const m = fleet.index && machineId ? fleet.index.machine(machineId) : fleet.machines.find((x) => x.machineId === machineId);
+  return m?.heartbeatIntervalMs ?? MS.HOUR;
 }

@@ -32,7 +32,9 @@ export function expiryWave(fleet: FleetView, now: number, horizonDays = FORECAST
     days.push({ date: utcDate(from), from, count: 0, machines: [] });
   }
   let already = 0;
-  for (const m of fleet.machines) {
+  // The collector's index hands over only the machines whose Notification falls inside the horizon (or has come).
+  const candidates = fleet.index ? fleet.index.expiringBefore(today + (horizonDays + 1) * MS.DAY) : fleet.machines;
+  for (const m of candidates) {
     if (m.retired) continue;
     let first: ExpiryWaveMachine | null = null;
     let inNotification = false;

@@ -83,6 +83,7 @@ export interface ForecastOptions {
 
 /** Machines the fleet knows will not renew: retired, or agent silent for more than 3 heartbeats. */
 export function knownStoppedOf(fleet: FleetView, now: number): { cmids: Set<string>; hostnames: string[] } {
+  if (fleet.index) return fleet.index.knownStopped(now);
   const cmids = new Set<string>();
   const hostnames: string[] = [];
   for (const m of fleet.machines) {

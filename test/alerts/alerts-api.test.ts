@@ -93,13 +93,15 @@ describe('alert lifecycle through the real API (collector on port 0, SQLite file
     const agent = await enrolAgent(h, 'm-a', 'a.contoso.com');
     await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: licensed(T0) })]);
     expect((await get('/alerts')).body.total).toBe(0);
-    // staleAfterMinutes is 60 by default: AgentStale after 60 min of silence, found by the minute re-check.
-    await h.clock.advanceToAsync(T0 + 60 * MIN);
+    // staleAfterMinutes is 3 heartbeats (15 min) by default: AgentStale after that much silence, found when the
+    // machine's deadline comes on the minute re-check.
+    expect(h.collector.config.staleAfterMinutes).toBe(15);
+    await h.clock.advanceToAsync(T0 + 15 * MIN);
     expect((await get('/alerts?rule=AgentStale')).body.total).toBe(0);
-    await h.clock.advanceToAsync(T0 + 61 * MIN);
+    await h.clock.advanceToAsync(T0 + 16 * MIN);
     const stale = await get('/alerts?rule=AgentStale');
     expect(stale.body.items.map((a: { state: string; severity: string }) => [a.state, a.severity])).toEqual([['new', 'warning']]);
-    await sendBatch(h, agent, [report(agent, 2, T0 + 62 * MIN, { heartbeat: true })]);
+    await sendBatch(h, agent, [report(agent, 2, T0 + 17 * MIN, { heartbeat: true })]);
     expect((await get(`/alerts/${stale.body.items[0].id}`)).body.state).toBe('resolved');
   });
 

@@ -60,7 +60,7 @@ describe('notify plug-in', () => {
     const acked = await eventually(async () => events().find((e) => e.event === 'acknowledged'), 'the acknowledged webhook', 5_000);
     expect(acked.by).toEqual({ username: 'admin', comment: 'reimaging tonight' });
 
-    const t1 = T0 + 3_600_000;
+    const t1 = T0 + 10 * 60_000; // within the 15 minutes (3 heartbeats) after which the agent would count as stale
     h.clock.advanceTo(t1);
     await sendBatch(h, agent, [report(agent, 2, t1, { snapshot: snapshot('m-1', 'ws-0001.contoso.com', t1, { products: [product({ kmsHost: null })] }) })]);
     const resolved = await eventually(async () => events().find((e) => e.event === 'resolved'), 'the resolved webhook', 5_000);

@@ -12,7 +12,7 @@ import { decodeHresult, hresultName } from '../knowledge/hresult-text.js';
 import { canonicalHostName } from '../host-names.js';
 import { kmsClientProducts, kmsHostOfMachine } from '../kms-dependency.js';
 import type { Finding, FleetView, MachineView } from '../model.js';
-import type { ByGroup } from '../rule-definition.js';
+import { firstAfter, type ByGroup } from '../rule-definition.js';
 
 export const ActivationFailingConfig = z.strictObject({
   rule: z.literal('ActivationFailing'),
@@ -168,4 +168,22 @@ function causeOf(hr: number): string {
     default:
       return 'See the decoded error code.';
   }
+}
+
+/**
+ * An unanswered request counts as failed once the response timeout has passed; events stamped ahead of the
+ * collector's clock (an agent clock running fast) come into view when their time comes.
+ */
+export function dueAt(m: MachineView, now: number, config: ByGroup<ActivationFailingConfig>): number | null {
+  const c = config.forGroup(m.group);
+  if (m.retired || !c.enabled) return null;
+  const at = agentNow(m, now);
+  const offset = at - now;
+  const timeoutMs = c.responseTimeoutMinutes * MS.MINUTE;
+  failuresSinceSuccess(m, at, timeoutMs);
+  const full = walks.get(m)!.walk;
+  const seen = full.latest > at ? walkEvents(m, at) : full;
+  const instants: Array<number | null> = [seen.pending ? seen.pending.time + timeoutMs + 1 - offset : null];
+  if (full.latest > at) instants.push(full.latest - offset, full.pending ? full.pending.time + timeoutMs + 1 - offset : null);
+  return firstAfter(now, instants);
 }

@@ -1,6 +1,6 @@
 /** AgentStale: no report from an agent within 3 heartbeat intervals. Warning. */
 import { z } from 'zod';
-import type { Finding, FleetView } from '../model.js';
+import type { Finding, FleetView, MachineView } from '../model.js';
 import type { ByGroup } from '../rule-definition.js';
 
 export const AgentStaleConfig = z.strictObject({
@@ -39,4 +39,12 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<AgentSta
     });
   }
   return out;
+}
+
+/** Stale from the first millisecond past the allowed silence; only a report moves that instant. */
+export function dueAt(m: MachineView, now: number, config: ByGroup<AgentStaleConfig>): number | null {
+  const c = config.forGroup(m.group);
+  if (m.retired || !c.enabled) return null;
+  const at = m.lastReportAt + c.heartbeatMultiple * m.heartbeatIntervalMs + 1;
+  return at > now ? at : null;
 }

@@ -7,8 +7,8 @@ import { isGraceStatus, licenseStatusInfo, LICENSE_STATUS } from '../../../share
 import { MS } from '../../../shared/kms-rules.js';
 import { agentNow } from '../agent-time.js';
 import { kmsHostOfProduct } from '../kms-dependency.js';
-import type { Finding, FleetView } from '../model.js';
-import type { ByGroup } from '../rule-definition.js';
+import type { Finding, FleetView, MachineView } from '../model.js';
+import { firstAfter, type ByGroup } from '../rule-definition.js';
 
 export const GraceExpiringConfig = z
   .strictObject({
@@ -70,4 +70,18 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<GraceExp
     }
   }
   return out;
+}
+
+/** Warning from `warningDays` before the end, critical from `criticalDays` before it (on the agent's clock). */
+export function dueAt(m: MachineView, now: number, config: ByGroup<GraceExpiringConfig>): number | null {
+  const c = config.forGroup(m.group);
+  if (m.retired || !c.enabled) return null;
+  const offset = agentNow(m, now) - now;
+  const instants: number[] = [];
+  for (const p of m.products) {
+    if (!isGraceStatus(p.licenseStatus) || p.graceExpiresAt === null) continue;
+    const endsAt = Date.parse(p.graceExpiresAt) - offset;
+    instants.push(endsAt - c.warningDays * MS.DAY, endsAt - c.criticalDays * MS.DAY);
+  }
+  return firstAfter(now, instants);
 }

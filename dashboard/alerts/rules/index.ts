@@ -42,16 +42,16 @@ function def<C extends RuleConfig>(d: RuleDefinition<C>): RuleDefinition {
 export const RULES: readonly RuleDefinition[] = [
   def({ name: 'ClientInNotification', schema: clientInNotification.ClientInNotificationConfig, evaluate: clientInNotification.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: false, scope: 'machine' }),
   def({ name: 'ClientUnlicensed', schema: clientUnlicensed.ClientUnlicensedConfig, evaluate: clientUnlicensed.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: false, scope: 'machine' }),
-  def({ name: 'GraceExpiring', schema: graceExpiring.GraceExpiringConfig, evaluate: graceExpiring.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: true, scope: 'machine' }),
-  def({ name: 'KmsRenewalOverdue', schema: kmsRenewalOverdue.KmsRenewalOverdueConfig, evaluate: kmsRenewalOverdue.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: true, scope: 'machine' }),
+  def({ name: 'GraceExpiring', schema: graceExpiring.GraceExpiringConfig, evaluate: graceExpiring.evaluate, dueAt: graceExpiring.dueAt, touchedBy: ['snapshot', 'retired'], timeBased: true, scope: 'machine' }),
+  def({ name: 'KmsRenewalOverdue', schema: kmsRenewalOverdue.KmsRenewalOverdueConfig, evaluate: kmsRenewalOverdue.evaluate, dueAt: kmsRenewalOverdue.dueAt, touchedBy: ['snapshot', 'retired'], timeBased: true, scope: 'machine' }),
   def({ name: 'KmsCountBelowThreshold', schema: kmsCountBelow.KmsCountBelowThresholdConfig, evaluate: kmsCountBelow.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'KmsCountForecast', schema: kmsCountForecast.KmsCountForecastConfig, evaluate: kmsCountForecast.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'KmsIdle', schema: kmsIdle.KmsIdleConfig, evaluate: kmsIdle.evaluate, touchedBy: ['events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'KmsDnsPublishingFailed', schema: kmsDns.KmsDnsPublishingFailedConfig, evaluate: kmsDns.evaluate, touchedBy: ['events', 'retired'], timeBased: false, scope: 'fleet' }),
-  def({ name: 'ActivationFailing', schema: activationFailing.ActivationFailingConfig, evaluate: activationFailing.evaluate, touchedBy: ['events', 'snapshot', 'retired'], timeBased: true, scope: 'machine' }),
+  def({ name: 'ActivationFailing', schema: activationFailing.ActivationFailingConfig, evaluate: activationFailing.evaluate, dueAt: activationFailing.dueAt, touchedBy: ['events', 'snapshot', 'retired'], timeBased: true, scope: 'machine' }),
   def({ name: 'DuplicateClientMachineId', schema: duplicateCmid.DuplicateClientMachineIdConfig, evaluate: duplicateCmid.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'RearmExhausted', schema: rearmExhausted.RearmExhaustedConfig, evaluate: rearmExhausted.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: false, scope: 'machine' }),
-  def({ name: 'AgentStale', schema: agentStale.AgentStaleConfig, evaluate: agentStale.evaluate, touchedBy: ['report', 'retired'], timeBased: true, scope: 'machine' }),
+  def({ name: 'AgentStale', schema: agentStale.AgentStaleConfig, evaluate: agentStale.evaluate, dueAt: agentStale.dueAt, touchedBy: ['report', 'retired'], timeBased: true, scope: 'machine' }),
 ];
 
 export function ruleNamed(name: RuleName): RuleDefinition {

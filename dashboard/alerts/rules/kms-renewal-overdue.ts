@@ -7,8 +7,8 @@ import { LICENSE_STATUS } from '../../../shared/license-status.js';
 import { KMS_ACTIVATION_VALIDITY_DAYS, KMS_RENEWAL_INTERVAL_MINUTES, MS } from '../../../shared/kms-rules.js';
 import { agentNow } from '../agent-time.js';
 import { kmsHostOfProduct } from '../kms-dependency.js';
-import type { Finding, FleetView } from '../model.js';
-import type { ByGroup } from '../rule-definition.js';
+import type { Finding, FleetView, MachineView } from '../model.js';
+import { firstAfter, type ByGroup } from '../rule-definition.js';
 
 export const KmsRenewalOverdueConfig = z.strictObject({
   rule: z.literal('KmsRenewalOverdue'),
@@ -62,4 +62,19 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
     }
   }
   return out;
+}
+
+/** Overdue from the first millisecond its time left drops below the limit (on the agent's clock). */
+export function dueAt(m: MachineView, now: number, config: ByGroup<KmsRenewalOverdueConfig>): number | null {
+  const c = config.forGroup(m.group);
+  if (m.retired || !c.enabled) return null;
+  const offset = agentNow(m, now) - now;
+  const instants: number[] = [];
+  for (const p of m.products) {
+    if (p.channel !== 'kms-client' || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
+    const renewalMs = (p.renewalIntervalMinutes ?? KMS_RENEWAL_INTERVAL_MINUTES) * MS.MINUTE;
+    const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
+    instants.push(Date.parse(p.graceExpiresAt) - limit - offset + 1);
+  }
+  return firstAfter(now, instants);
 }
