@@ -1,9 +1,10 @@
 /**
- * Collector ingest: reports per second through the full path (HTTP, express, zod, one SQLite transaction per batch,
- * state update, change feed), single reports and batches of 100, with p50 / p99 latency, against Node's bare HTTP
- * server measured in the same run (httpBaselineReqPerSec).
+ * Collector ingest on a small fleet: reports per second through the full path (HTTP, express, zod, SQLite, state
+ * update, change feed), one snapshot per request and batches of 100, with p50 / p99 latency. The collector runs in
+ * this process on a 1,000-machine fixture store (scale-store.ts); the load comes from the separate load-generator
+ * process (load-generator.ts, 64 keep-alive connections), which drives a bare Node http server (bare-server.ts) the
+ * same way in the same run: every figure is a ratio to it. `npm run bench -- scale` is the same at fleet scale.
  */
-import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,121 +12,47 @@ import { createCollector } from '../dashboard/server/collector.js';
 import { silentLogger } from '../dashboard/server/log.js';
 import { createCronScheduler } from '../platform/cron-scheduler.js';
 import { systemClock } from '../shared/scheduling.js';
-import { httpBaselineReqPerSec, report } from './baseline.js';
+import { report } from './baseline.js';
+import { FleetSnapshots, fleetShape, simulatorTemplates } from './fleet-fixture.js';
+import { startBareServer, startLoadGenerator } from './load-client.js';
+import type { LoadResult } from './load-generator.js';
+import { buildScaleStore } from './scale-store.js';
 
-const SECRET = 'bench-enrolment-secret';
-const AGENTS = 50;
-const CONCURRENCY = 8;
-
-interface BenchAgent {
-  agentId: string;
-  machineId: string;
-  token: string;
-  seq: number;
-}
-
-function snapshotOf(a: BenchAgent, at: number, status: number) {
-  return {
-    machineId: a.machineId,
-    hostname: `${a.machineId}.contoso.com`,
-    group: `site-${a.machineId.length % 5}`,
-    os: { caption: 'Microsoft Windows 11 Enterprise', version: '10.0.22631', kind: 'client' },
-    cmid: `cmid-${a.machineId}`,
-    products: [0, 1, 2].map((i) => ({
-      activationId: `a1b2c3d4-0000-4000-8000-00000000000${i}`,
-      applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f',
-      name: `Windows(R), Enterprise edition ${i}`,
-      channel: 'kms-client',
-      primary: i === 0,
-      licenseStatus: status,
-      licenseStatusReason: 0,
-      graceExpiresAt: new Date(at + 180 * 86_400_000).toISOString(),
-      partialProductKey: 'ABCDE',
-      kmsHost: { name: 'kms01.contoso.com', port: 1688, source: 'dns' },
-      rearmsRemaining: 1000,
-    })),
-    collectedAt: new Date(at).toISOString(),
-  };
-}
-
-function nextReport(a: BenchAgent) {
-  a.seq++;
-  const at = Date.now();
-  // Every 10th report changes the status, so history rows and deltas are written too.
-  return { protocol: 1, agentId: a.agentId, epoch: 1, seq: a.seq, sentAt: new Date(at).toISOString(), snapshot: snapshotOf(a, at, a.seq % 10 === 0 ? 2 : 1) };
-}
-
-async function post(agent: http.Agent, port: number, path: string, body: string, token?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, agent, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) } },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => (text += c.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-async function drive(port: number, agents: BenchAgent[], requests: number, perBatch: number): Promise<{ reportsPerSec: number; p50: number; p99: number }> {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const latencies: number[] = [];
-  let next = 0;
-  const start = performance.now();
-  const worker = async (w: number) => {
-    while (next < requests) {
-      const i = next++;
-      // Each worker owns its agents, so one agent's seqs arrive in order, as a real agent sends them.
-      const a = agents[(i % (agents.length / CONCURRENCY)) * CONCURRENCY + w]!;
-      const reports = Array.from({ length: perBatch }, () => nextReport(a));
-      const t = performance.now();
-      const r = await post(httpAgent, port, '/api/v1/reports', JSON.stringify({ protocol: 1, reports }), a.token);
-      latencies.push(performance.now() - t);
-      if (r.status !== 200) throw new Error(`ingest answered ${r.status}: ${r.text}`);
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, (_, w) => worker(w)));
-  const seconds = (performance.now() - start) / 1000;
-  httpAgent.destroy();
-  latencies.sort((x, y) => x - y);
-  return { reportsPerSec: (requests * perBatch) / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
-}
+const MACHINES = 1_000;
+const CONNECTIONS = 64;
+const SECONDS = 5;
+const WARMUP_SECONDS = 1;
 
 export async function run(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'vawatch-bench-collector-'));
+  const anchorMs = Date.now();
+  const shape = fleetShape(MACHINES, anchorMs);
+  const templates = simulatorTemplates(anchorMs);
+  buildScaleStore(dataDir, new FleetSnapshots(shape, templates));
   const collector = await createCollector({
-    config: { host: '127.0.0.1', port: 0, dataDir, enrolmentSecret: SECRET, adminPassword: 'bench-password', agentBurst: 1_000_000, agentRequestsPerSecond: 1_000_000 },
+    config: { host: '127.0.0.1', port: 0, dataDir, enrolmentSecret: 'bench-enrolment-secret', adminPassword: 'bench-password', agentBurst: 1_000_000, agentRequestsPerSecond: 1_000_000 },
     clock: systemClock,
     scheduler: createCronScheduler(),
     log: silentLogger,
   });
+  const [generator, bare] = await Promise.all([startLoadGenerator(shape, templates), startBareServer()]);
   try {
-    const { port } = await collector.listen();
-    const httpAgent = new http.Agent({ keepAlive: true });
-    const agents: BenchAgent[] = [];
-    for (let i = 0; i < AGENTS - (AGENTS % CONCURRENCY); i++) {
-      const machineId = `bench-${String(i).padStart(4, '0')}`;
-      const r = await post(httpAgent, port, '/api/v1/agents/enrol', JSON.stringify({ secret: SECRET, machineId, hostname: `${machineId}.contoso.com` }));
-      agents.push({ ...(JSON.parse(r.text) as { agentId: string; machineId: string; token: string }), seq: 0 });
-    }
-    httpAgent.destroy();
-
-    const baseline = await httpBaselineReqPerSec();
-    report('baseline: bare Node http, 1 KB POST (same run)', `${Math.round(baseline)} req/s`);
-    await drive(port, agents, 200, 1); // warm-up
-    const single = await drive(port, agents, 3000, 1);
-    report('ingest, 1 report per request (8 connections)', `${Math.round(single.reportsPerSec)} rep/s`, `${(single.reportsPerSec / baseline).toFixed(2)}× baseline; p50 ${single.p50.toFixed(1)} ms, p99 ${single.p99.toFixed(1)} ms (goal ≥ 5,000 rep/s, p99 < 20 ms)`);
-    const batched = await drive(port, agents, 200, 100);
-    report('ingest, 100 reports per request (8 connections)', `${Math.round(batched.reportsPerSec)} rep/s`, `${(batched.reportsPerSec / baseline).toFixed(2)}× baseline req/s; p50 ${batched.p50.toFixed(1)} ms, p99 ${batched.p99.toFixed(1)} ms (goal ≥ 50,000 rep/s)`);
+    const { url } = await collector.listen();
+    const phase = (target: string, reportsPerRequest: number) =>
+      generator.run({ url: target, kind: 'snapshot', connections: CONNECTIONS, reportsPerRequest, warmupMs: WARMUP_SECONDS * 1000, durationMs: SECONDS * 1000 });
+    const line = (name: string, r: LoadResult, base: LoadResult) => {
+      const fails = Object.entries(r.failures).map(([k, v]) => `${v}× ${k}`).join(', ');
+      report(name, `${Math.round(r.reportsPerSec)} rep/s`, `${(r.reportsPerSec / base.reportsPerSec).toFixed(2)}× bare (${Math.round(base.reportsPerSec)} rep/s); p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms (bare ${base.p50.toFixed(1)} / ${base.p99.toFixed(1)})${fails ? `; failures: ${fails}` : ''}`);
+    };
+    const bareSingle = await phase(bare.url, 1);
+    const single = await phase(url, 1);
+    line(`ingest, 1 snapshot per request (${CONNECTIONS} connections)`, single, bareSingle);
+    const bareBatched = await phase(bare.url, 100);
+    const batched = await phase(url, 100);
+    line(`ingest, 100 snapshots per request (${CONNECTIONS} connections)`, batched, bareBatched);
     report('machines in state after the run', `${collector.state.machineCount}`);
   } finally {
+    await Promise.allSettled([generator.close(), bare.close()]);
     await collector.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

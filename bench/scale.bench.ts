@@ -1,0 +1,294 @@
+/**
+ * `npm run bench -- scale [--machines N]`: the collector at fleet scale (issue 10's benchmark). Builds a store of N
+ * fixture machines (fleet-fixture.ts), starts the compiled production collector on it as a child process, and
+ * measures: seconds to /readyz, RSS at ready and after load, ingest of heartbeats and of snapshots (one report per
+ * request, 64 keep-alive connections, from a separate load-generator process) as a ratio to a bare Node http server
+ * driven the same way in the same run, /healthz latency while under load and across a wall-clock minute (the
+ * collector's minute tick), and the signed-in reads (summary, /metrics, a filtered and sorted machines page).
+ * Prints one figure per line and a one-line verdict against the issue's targets; it reports, it never fails.
+ */
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ensureWebBuilt } from '../dashboard/web/build.js';
+import { report } from './baseline.js';
+import { httpGet, memoryOf, startCollectorProcess, type CollectorProcess } from './collector-process.js';
+import { FleetSnapshots, fleetShape, simulatorTemplates } from './fleet-fixture.js';
+import { startBareServer, startLoadGenerator, type BareServer, type LoadGenerator } from './load-client.js';
+import { percentile, type LoadKind, type LoadResult } from './load-generator.js';
+import { buildScaleStore } from './scale-store.js';
+
+const HELP = `usage: npm run bench -- scale [--machines N] [--seconds S] [--warmup S] [--connections C] [--keep]
+
+  --machines N      fleet size (default 1000000; also try 10000 and 100000)
+  --seconds S       measured seconds per load phase (default 15)
+  --warmup S        unmeasured seconds before each phase (default 2)
+  --connections C   keep-alive connections of the load generator (default 64)
+  --ready-timeout S give up waiting for /readyz after S seconds (default 600)
+  --keep            keep the temporary data folder (printed) instead of deleting it`;
+
+interface Options {
+  machines: number;
+  seconds: number;
+  warmup: number;
+  connections: number;
+  readyTimeout: number;
+  keep: boolean;
+}
+
+const ADMIN_PASSWORD = 'bench-admin-password';
+const ENROLMENT_SECRET = 'bench-enrolment-secret';
+const API_RUNS = 7;
+const GIB = 1024 ** 3;
+
+function parseOptions(args: string[]): Options | 'help' {
+  const o: Options = { machines: 1_000_000, seconds: 15, warmup: 2, connections: 64, readyTimeout: 600, keep: false };
+  const numeric: Record<string, keyof Options> = { '--machines': 'machines', '--seconds': 'seconds', '--warmup': 'warmup', '--connections': 'connections', '--ready-timeout': 'readyTimeout' };
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]!;
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--keep') {
+      o.keep = true;
+      continue;
+    }
+    const [flag, inline] = a.split('=', 2) as [string, string | undefined];
+    const key = numeric[flag];
+    if (!key) throw new Error(`unknown option ${a}`);
+    const raw = inline ?? args[++k];
+    const v = Number(String(raw).replaceAll('_', '').replaceAll(',', ''));
+    if (!Number.isFinite(v) || v < (key === 'warmup' ? 0 : 1)) throw new Error(`${flag} needs a positive number, got ${raw ?? 'nothing'}`);
+    (o as unknown as Record<string, number>)[key] = key === 'seconds' || key === 'warmup' ? v : Math.floor(v);
+  }
+  return o;
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 ** 2)} MB`;
+const ms = (v: number) => `${v < 10 ? v.toFixed(1) : Math.round(v)} ms`;
+const ratio = (v: number, base: number) => (base > 0 ? `${(v / base).toFixed(2)}×` : 'n/a');
+
+/** /healthz on a fresh connection every 100 ms (as a load balancer probes), with the wall-clock instant of each. */
+class HealthProbe {
+  readonly samples: Array<{ at: number; ms: number }> = [];
+  readonly #pending = new Map<number, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #next = 0;
+
+  constructor(private readonly url: string) {}
+
+  start(): void {
+    this.#timer = setInterval(() => {
+      if (this.#pending.size >= 50) return; // the earlier ones are still waiting: their wait is the figure
+      const id = this.#next++;
+      const at = Date.now();
+      const t = performance.now();
+      this.#pending.set(id, t);
+      const done = () => {
+        if (!this.#pending.delete(id)) return;
+        this.samples.push({ at, ms: performance.now() - t });
+      };
+      httpGet(`${this.url}/healthz`, { timeoutMs: 60_000 }).then(done, done);
+    }, 100);
+  }
+
+  /** Stops probing; probes still waiting count with their wait so far. */
+  stop(): void {
+    clearInterval(this.#timer);
+    const now = performance.now();
+    for (const [id, t] of this.#pending) {
+      this.samples.push({ at: Date.now() - (now - t), ms: now - t });
+      this.#pending.delete(id);
+    }
+  }
+
+  stats(from: number, to: number): { n: number; max: number; p99: number } {
+    const v = this.samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.ms).sort((a, b) => a - b);
+    return { n: v.length, max: v.at(-1) ?? 0, p99: percentile(v, 99) };
+  }
+}
+
+async function signIn(url: string): Promise<string> {
+  const body = JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD });
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${url}/api/v1/session`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        const cookie = (res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+        if (res.statusCode === 200 && cookie) resolve(cookie);
+        else reject(new Error(`sign-in answered ${res.statusCode}`));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function timeGet(url: string, cookie: string, agent: http.Agent): Promise<{ median: number; max: number; bytes: number; status: number }> {
+  const times: number[] = [];
+  let bytes = 0;
+  let status = 0;
+  for (let k = 0; k < API_RUNS; k++) {
+    const t = performance.now();
+    const r = await httpGet(url, { agent, cookie, timeoutMs: 120_000 });
+    times.push(performance.now() - t);
+    bytes = r.text.length;
+    status = r.status;
+  }
+  times.sort((a, b) => a - b);
+  return { median: percentile(times, 50), max: times.at(-1)!, bytes, status };
+}
+
+/** How long to wait so that a wall-clock minute boundary falls in the middle of the next `loadMs` of load. */
+function waitForMinuteInside(loadMs: number): number {
+  const now = Date.now();
+  const boundary = Math.ceil((now + 5_000) / 60_000) * 60_000;
+  return Math.max(0, boundary - now - loadMs / 2);
+}
+
+export async function run(args: string[] = []): Promise<void> {
+  let o: Options;
+  try {
+    const parsed = parseOptions(args);
+    if (parsed === 'help') {
+      console.log(HELP);
+      return;
+    }
+    o = parsed;
+  } catch (e) {
+    console.error(`bench scale: ${(e as Error).message} (see --help)`);
+    process.exitCode = 2;
+    return;
+  }
+
+  const dataDir = mkdtempSync(join(tmpdir(), 'vawatch-bench-scale-'));
+  let collector: CollectorProcess | undefined;
+  let generator: LoadGenerator | undefined;
+  let bare: BareServer | undefined;
+  let probe: HealthProbe | undefined;
+  const cleanup = async () => {
+    probe?.stop();
+    await Promise.allSettled([generator?.close(), bare?.close(), collector?.close()]);
+    if (o.keep) console.log(`data folder kept: ${dataDir}`);
+    else rmSync(dataDir, { recursive: true, force: true });
+  };
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\nbench scale: ${signal}: stopping the collector and the load, removing the data folder`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    // --- the store ---
+    const anchorMs = Date.now();
+    const shape = fleetShape(o.machines, anchorMs);
+    report('fleet', `${o.machines} machines`, `${shape.kmsHosts} KMS hosts, ${shape.sites} sites; synthetic bench fixture cloned from the simulator`);
+    const tStore = performance.now();
+    const templates = simulatorTemplates(anchorMs);
+    const fleet = new FleetSnapshots(shape, templates);
+    let lastPrint = performance.now();
+    const store = buildScaleStore(dataDir, fleet, (done) => {
+      if (performance.now() - lastPrint > 10_000) {
+        lastPrint = performance.now();
+        process.stderr.write(`  store: ${done} of ${o.machines} machines written…\n`);
+      }
+    });
+    report('store build (schema, rows, indexes)', `${((performance.now() - tStore) / 1000).toFixed(1)} s`, `${mb(store.bytes)} SQLite file; ${store.kmsClients} KMS client-window entries`);
+
+    // --- the collector ---
+    await ensureWebBuilt(); // built here, so a stale web UI is not counted in the collector's start
+    collector = await startCollectorProcess({ dataDir, adminPassword: ADMIN_PASSWORD, enrolmentSecret: ENROLMENT_SECRET, readyTimeoutMs: o.readyTimeout * 1000 });
+    const ready = collector.readySeconds;
+    const memReady = memoryOf(collector.pid);
+    report('collector: start to /readyz 200', `${ready.toFixed(1)} s`, 'target ≤ 30 s at 1M');
+    report('collector: RSS at ready', memReady ? mb(memReady.rssBytes) : 'n/a', 'target ≤ 2 GiB at 1M');
+    const cookie = await signIn(collector.url);
+
+    // --- ingest, bare ceiling first, then the collector with /healthz probed throughout ---
+    [generator, bare] = await Promise.all([startLoadGenerator(shape, templates), startBareServer()]);
+    const phase = (url: string, kind: LoadKind) =>
+      generator!.run({ url, kind, connections: o.connections, reportsPerRequest: 1, warmupMs: o.warmup * 1000, durationMs: o.seconds * 1000 });
+    const bareHb = await phase(bare.url, 'heartbeat');
+    const bareSnap = await phase(bare.url, 'snapshot');
+    await bare.close();
+    bare = undefined;
+
+    const loadMs = 2 * (o.seconds + o.warmup) * 1000;
+    const wait = waitForMinuteInside(loadMs);
+    if (wait > 0) process.stderr.write(`  waiting ${Math.round(wait / 1000)} s so that a minute boundary falls inside the load…\n`);
+    await new Promise((r) => setTimeout(r, wait));
+    probe = new HealthProbe(collector.url);
+    probe.start();
+    await new Promise((r) => setTimeout(r, 1_000));
+    const loadFrom = Date.now();
+    const hb = await phase(collector.url, 'heartbeat');
+    const snap = await phase(collector.url, 'snapshot');
+    const loadTo = Date.now();
+    await new Promise((r) => setTimeout(r, 1_000));
+    probe.stop();
+
+    const line = (name: string, r: LoadResult, base: LoadResult) => {
+      const fails = Object.entries(r.failures).map(([k, v]) => `${v}× ${k}`).join(', ');
+      report(`${name}: accepted`, `${Math.round(r.reportsPerSec)} rep/s`, `${ratio(r.reportsPerSec, base.reportsPerSec)} bare${fails ? `; failures: ${fails}` : ''}${r.refused ? `; refused ${r.refused}` : ''}${r.unfinished ? `; ${r.unfinished} unanswered at the end` : ''}`);
+      report(`${name}: latency p50`, ms(r.p50), `${ratio(r.p50, base.p50)} bare`);
+      report(`${name}: latency p99`, ms(r.p99), `${ratio(r.p99, base.p99)} bare; max ${ms(r.max)}; target p99 ≤ 100 ms`);
+      if (r.firstFailure) report(`${name}: first failure`, '', r.firstFailure);
+    };
+    const bareLine = (name: string, r: LoadResult) =>
+      report(name, `${Math.round(r.reportsPerSec)} rep/s`, `p50 ${ms(r.p50)}, p99 ${ms(r.p99)} (${o.connections} connections, 1 report per request)`);
+    bareLine('bare Node http ceiling, heartbeats', bareHb);
+    bareLine('bare Node http ceiling, snapshots', bareSnap);
+    line('heartbeats', hb, bareHb);
+    line('snapshots (every 10th changes licenseStatus)', snap, bareSnap);
+
+    const during = probe.stats(loadFrom, loadTo);
+    const boundary = Math.floor(loadTo / 60_000) * 60_000;
+    const crossed = boundary > loadFrom;
+    const tick = probe.stats(boundary - 1_000, boundary + 10_000);
+    report('/healthz during load: max', ms(during.max), `p99 ${ms(during.p99)}, ${during.n} probes every 100 ms; target max ≤ 50 ms`);
+    report('/healthz across the minute tick: max', crossed ? ms(tick.max) : 'n/a', crossed ? `p99 ${ms(tick.p99)}, ${tick.n} probes from ${new Date(boundary - 1000).toISOString().slice(11, 19)} to +10 s (under load)` : 'no minute boundary inside the load');
+    const missed = collector.logLines(/missed execution/i).length;
+    report('node-cron "missed execution" warnings', `${missed}`, 'a blocked event loop at a scheduled instant');
+
+    const memAfter = memoryOf(collector.pid);
+    report('collector: RSS after load', memAfter ? mb(memAfter.rssBytes) : 'n/a', memAfter ? `peak since start ${mb(memAfter.peakBytes)}; target ≤ 2 GiB at 1M` : '');
+
+    // --- reads, signed in, after the load ---
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const summary = await timeGet(`${collector.url}/api/v1/summary`, cookie, agent);
+    const metrics = await timeGet(`${collector.url}/metrics`, cookie, agent);
+    const page = await timeGet(`${collector.url}/api/v1/machines?status=1&sort=-lastReportAt&limit=100`, cookie, agent);
+    agent.destroy();
+    const read = (name: string, r: { median: number; max: number; bytes: number; status: number }, target: string) =>
+      report(name, ms(r.median), `median of ${API_RUNS}; max ${ms(r.max)}; ${Math.round(r.bytes / 1024)} KiB${r.status === 200 ? '' : `; HTTP ${r.status}`}; target ${target}`);
+    read('GET /api/v1/summary', summary, '≤ 20 ms');
+    read('GET /metrics', metrics, '≤ 20 ms');
+    read('GET /api/v1/machines?status=1&sort=-lastReportAt&limit=100', page, '≤ 100 ms');
+
+    // --- verdict ---
+    const checks: Array<[string, boolean]> = [
+      [`ready ${ready.toFixed(1)} s ≤ 30 s`, ready <= 30],
+      [`RSS ${mb(Math.max(memReady?.rssBytes ?? Infinity, memAfter?.rssBytes ?? Infinity))} ≤ 2 GiB`, Math.max(memReady?.rssBytes ?? Infinity, memAfter?.rssBytes ?? Infinity) <= 2 * GIB],
+      [`heartbeats ${ratio(hb.reportsPerSec, bareHb.reportsPerSec)} ≥ 0.5× bare`, hb.reportsPerSec >= 0.5 * bareHb.reportsPerSec],
+      [`snapshots ${ratio(snap.reportsPerSec, bareSnap.reportsPerSec)} ≥ 0.3× bare`, snap.reportsPerSec >= 0.3 * bareSnap.reportsPerSec],
+      [`p99 ${ms(Math.max(hb.p99, snap.p99))} ≤ 100 ms`, Math.max(hb.p99, snap.p99) <= 100],
+      [`/healthz max ${ms(Math.max(during.max, crossed ? tick.max : 0))} ≤ 50 ms`, Math.max(during.max, crossed ? tick.max : 0) <= 50 && crossed],
+      [`summary ${ms(summary.median)} ≤ 20 ms`, summary.median <= 20 && summary.status === 200],
+      [`metrics ${ms(metrics.median)} ≤ 20 ms`, metrics.median <= 20 && metrics.status === 200],
+      [`machines page ${ms(page.median)} ≤ 100 ms`, page.median <= 100 && page.status === 200],
+    ];
+    const failed = checks.filter(([, ok]) => !ok);
+    const scope = o.machines === 1_000_000 ? '' : ` (targets are set for 1,000,000 machines; this run has ${o.machines})`;
+    console.log(`verdict${scope}: ${failed.length === 0 ? 'PASS' : `${failed.length} of ${checks.length} targets missed`} — ${checks.map(([t, ok]) => `${ok ? 'ok' : 'MISSED'} ${t}`).join('; ')}`);
+  } catch (e) {
+    console.error(`bench scale: ${e instanceof Error ? e.message : String(e)}`);
+    process.exitCode = 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    if (!interrupted) await cleanup();
+  }
+}
