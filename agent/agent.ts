@@ -23,6 +23,7 @@ import { normaliseEvents, normaliseSnapshot } from './normalise.js';
 import type { Outbox, OutboxEntry, QueuedReport } from './outbox/outbox.js';
 import type { LicensingSource } from './sources/licensing-source.js';
 import { WATCHED_LOGS } from './sources/watched-events.js';
+import { everyAtPhase, splayFraction, splayedScheduler } from './splay.js';
 import type { CredentialStore, Credentials } from './state/credentials.js';
 import type { DeadLetterSink } from './state/dead-letter.js';
 
@@ -31,9 +32,16 @@ export interface AgentSchedules {
   licensing: string;
   /** Cron expression for the event-log poll (default every minute). */
   events: string;
-  /** A heartbeat when nothing else was queued for this long (default 60 s). */
+  /**
+   * A heartbeat when nothing else was queued for this long (default 60 s), until the collector sets the interval in
+   * an ack or its enrolment answer (kept in the credentials file from then on).
+   */
   heartbeatMs: number;
 }
+
+/** Bounds on the interval a collector may set: Node timers cannot wait longer than about 24.8 days. */
+export const MIN_HEARTBEAT_MS = 1_000;
+export const MAX_HEARTBEAT_MS = 86_400_000;
 
 export const DEFAULT_SCHEDULES: AgentSchedules = { licensing: '*/15 * * * *', events: '* * * * *', heartbeatMs: 60_000 };
 
@@ -64,6 +72,11 @@ export interface AgentOptions {
   log: (line: string) => void;
   /** False: queue only; the owner calls `deliver()` (the fleet batches during fast-forward). Default true. */
   deliverOnQueue?: boolean;
+  /**
+   * Default true: polls and heartbeats run at this machine's own phase of each interval (splay.ts), derived from its
+   * machine id, so a fleet does not poll and report in the same second.
+   */
+  splay?: boolean;
 }
 
 /** Events per report: well under the protocol's 5000, so one report stays far below a collector's body limit. */
@@ -98,34 +111,102 @@ export class Agent {
   #lastQueuedRealMs = -Infinity;
   #stopped = false;
   #lastLogged = new Map<string, string>();
+  #heartbeatMs: number;
+  #heartbeatCancel: Cancel | undefined;
+  #splayFraction: number | undefined;
+  #heartbeatOn = false;
+  #heartbeatKnown = false;
   readonly stats: AgentStats = { polls: 0, reportsQueued: 0, reportsAcked: 0, eventsQueued: 0, deadLettered: 0 };
 
   constructor(opts: AgentOptions) {
     this.#o = opts;
     this.#schedules = opts.schedules ?? DEFAULT_SCHEDULES;
+    this.#heartbeatMs = this.#schedules.heartbeatMs;
     this.#batchSize = Math.min(MAX_REPORTS_PER_BATCH, opts.batchSize ?? MAX_REPORTS_PER_BATCH);
     this.#byteBudget = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   }
 
-  /** Schedules the polls and the heartbeat; the first poll of both kinds runs now. */
+  /**
+   * Schedules the polls and the heartbeat, at this machine's splay phase once its id is known; the first poll of both
+   * kinds runs now.
+   */
   start(opts: { heartbeat?: boolean } = {}): void {
-    const s = this.#o.scheduler;
-    // Scheduled work must never throw into the scheduler: a failure (a full disk, say) is logged and tried next time.
-    const safely = (what: string, fn: () => Promise<unknown>) => () =>
-      fn().catch((e: unknown) => this.#logOnce(what, `${what} failed: ${(e as Error).message}`));
-    this.#cancels.push(s.cron(this.#schedules.licensing, safely('licensing poll', () => this.poll({ licensing: true, events: false }))));
-    this.#cancels.push(s.cron(this.#schedules.events, safely('event poll', () => this.poll({ licensing: false, events: true }))));
-    if (opts.heartbeat !== false) {
-      this.#cancels.push(this.#o.timers.every(this.#schedules.heartbeatMs, safely('heartbeat', () => this.heartbeat())));
-    }
-    void safely('first poll', () => this.poll({ licensing: true, events: true }))();
+    const begin = (fraction: number) => {
+      if (this.#stopped) return;
+      this.#splayFraction = fraction;
+      const s = splayedScheduler(this.#o.scheduler, fraction);
+      this.#cancels.push(s.cron(this.#schedules.licensing, this.#safely('licensing poll', () => this.poll({ licensing: true, events: false }))));
+      this.#cancels.push(s.cron(this.#schedules.events, this.#safely('event poll', () => this.poll({ licensing: false, events: true }))));
+      this.#heartbeatOn = opts.heartbeat !== false;
+      this.#scheduleHeartbeat();
+    };
+    if (this.#o.splay === false) begin(0);
+    else if (this.#o.machineId !== undefined) begin(splayFraction(this.#o.machineId));
+    else void this.#splayKey().then((id) => begin(id === undefined ? (this.#o.random ?? Math.random)() : splayFraction(id)));
+    // The interval the collector set last time, until it says otherwise again (the heartbeat waits for it).
+    void this.#o.credentials
+      .load()
+      .catch(() => undefined)
+      .then((c) => {
+        this.#heartbeatKnown = true;
+        return this.#setHeartbeat(c?.heartbeatSeconds, false);
+      })
+      .then(() => this.#scheduleHeartbeat());
+    void this.#safely('first poll', () => this.poll({ licensing: true, events: true }))();
     void this.deliver();
+  }
+
+  /** The heartbeat interval in force: the collector's, else the configured one. */
+  get heartbeatMs(): number {
+    return this.#heartbeatMs;
+  }
+
+  /** Scheduled work must never throw into the scheduler: a failure (a full disk, say) is logged and tried next time. */
+  #safely(what: string, fn: () => Promise<unknown>): () => Promise<unknown> {
+    return () => fn().catch((e: unknown) => this.#logOnce(what, `${what} failed: ${(e as Error).message}`));
+  }
+
+  /** The machine id the phase comes from: configured, enrolled, else the source's; undefined when none can be read. */
+  async #splayKey(): Promise<string | undefined> {
+    const stored = await this.#o.credentials.load().catch(() => undefined);
+    if (stored) return stored.machineId;
+    try {
+      return (await this.identity()).machineId;
+    } catch (e) {
+      this.#o.log(`schedules run at a random phase this time: the machine id could not be read (${(e as Error).message})`);
+      return undefined;
+    }
+  }
+
+  #scheduleHeartbeat(): void {
+    this.#heartbeatCancel?.();
+    this.#heartbeatCancel = undefined;
+    if (!this.#heartbeatOn || !this.#heartbeatKnown || this.#stopped || this.#splayFraction === undefined) return;
+    this.#heartbeatCancel = everyAtPhase(this.#o.timers, this.#heartbeatMs, this.#splayFraction, this.#safely('heartbeat', () => this.heartbeat()));
+  }
+
+  /** Takes the interval the collector set (absent: older collector, keep what is in force); persists a change. */
+  async #setHeartbeat(seconds: number | undefined, persist: boolean): Promise<void> {
+    if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return;
+    const ms = Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, Math.round(seconds * 1000)));
+    if (ms === this.#heartbeatMs) return;
+    const was = this.#heartbeatMs;
+    this.#heartbeatMs = ms;
+    this.#scheduleHeartbeat();
+    if (!persist) return;
+    this.#o.log(`the collector sets the heartbeat interval to ${ms / 1000} s (was ${was / 1000} s)`);
+    if (this.#creds && this.#creds.heartbeatSeconds !== ms / 1000) {
+      this.#creds = { ...this.#creds, heartbeatSeconds: ms / 1000 };
+      await this.#o.credentials.save(this.#creds);
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const c of this.#cancels) c();
     this.#cancels = [];
+    this.#heartbeatCancel?.();
+    this.#heartbeatCancel = undefined;
     this.#retry?.();
     this.#retry = undefined;
     await this.#pollChain.catch(() => undefined);
@@ -150,11 +231,10 @@ export class Agent {
     return run;
   }
 
-  /** Queues a heartbeat when nothing was queued for a heartbeat interval and nothing waits to be sent. */
   /** Queues a heartbeat unless a report went out within the interval; `force` skips that check (not the outbox one). */
   async heartbeat(opts: { force?: boolean } = {}): Promise<void> {
     if (this.#stopped) return;
-    if (!opts.force && this.#o.timers.now() - this.#lastQueuedRealMs < this.#schedules.heartbeatMs * 0.9) return;
+    if (!opts.force && this.#o.timers.now() - this.#lastQueuedRealMs < this.#heartbeatMs * 0.9) return;
     if (this.#o.outbox.size > 0) return; // the queued reports say "alive" when they go through
     await this.#pollChain;
     await this.#queue({ heartbeat: true });
@@ -307,6 +387,7 @@ export class Agent {
     const stored = this.#tokenRefused ? undefined : await this.#o.credentials.load();
     if (stored) {
       this.#creds = stored;
+      await this.#setHeartbeat(stored.heartbeatSeconds, false);
       return stored;
     }
     const client = this.#o.client!;
@@ -319,8 +400,14 @@ export class Agent {
     const answer = await client.enrol(this.#previousToken ? { ...req, previousToken: this.#previousToken } : req);
     if (answer.kind === 'ok') {
       const creds: Credentials = { agentId: answer.body.agentId, token: answer.body.token, machineId: id.machineId };
+      // Absent (an older collector): the interval in force stays, and is what a restart starts from.
+      const told = answer.body.heartbeatSeconds;
+      if (told !== undefined) creds.heartbeatSeconds = told;
+      else if (this.#heartbeatMs !== this.#schedules.heartbeatMs) creds.heartbeatSeconds = this.#heartbeatMs / 1000;
       await this.#o.credentials.save(creds);
       this.#creds = creds;
+      await this.#setHeartbeat(told, false);
+      if (told !== undefined) this.#o.log(`the collector sets the heartbeat interval to ${this.#heartbeatMs / 1000} s`);
       this.#tokenRefused = false;
       this.#o.log(`enrolled as agent ${creds.agentId}`);
       this.#lastLogged.delete('delivery');
@@ -357,6 +444,7 @@ export class Agent {
           this.#backoff(`the collector acknowledged nothing of seq ${batch[0]!.seq}..${last} (ack epoch ${ack.epoch} through ${ack.ackedThrough})`);
           return;
         }
+        await this.#setHeartbeat(ack.heartbeatSeconds, true);
         const removed = await this.#o.outbox.ack(epoch, Math.min(ack.ackedThrough, last));
         this.stats.reportsAcked += removed;
         this.#attempt = 0;

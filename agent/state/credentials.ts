@@ -1,9 +1,18 @@
-/** The agent's identity with the collector: its agent id and token, kept in `<state>/credentials.json` (mode 0600). */
+/**
+ * The agent's identity with the collector: its agent id and token, and the heartbeat interval the collector set, kept
+ * in `<state>/credentials.json` (mode 0600).
+ */
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ensurePrivateDir, readTextIfExists, writeFileAtomic } from './atomic-file.js';
 
-export const Credentials = z.object({ agentId: z.string().min(1), token: z.string().min(1), machineId: z.string().min(1) });
+export const Credentials = z.object({
+  agentId: z.string().min(1),
+  token: z.string().min(1),
+  machineId: z.string().min(1),
+  /** The heartbeat interval the collector set last (absent until a collector that sets it answered). */
+  heartbeatSeconds: z.number().positive().optional(),
+});
 export type Credentials = z.infer<typeof Credentials>;
 
 export interface CredentialStore {
