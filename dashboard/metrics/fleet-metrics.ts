@@ -1,6 +1,7 @@
 import { Gauge, type Registry } from 'prom-client';
 import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../shared/kms-rules.js';
 import type { FleetAggregates } from './fleet-aggregates.js';
+import type { FleetTimeAggregates } from './fleet-time-aggregates.js';
 import type { FleetSweep } from './fleet-sweep.js';
 import {
   AGENT_STATE_LABELS,
@@ -26,6 +27,9 @@ export function machinesGauge(registry: Registry): Gauge<'license_status' | 'cha
 
 export interface FleetMetricsDeps {
   aggregates: FleetAggregates;
+  /** Agent freshness and the expiry wave per group, answered for `now()`. */
+  time: FleetTimeAggregates;
+  now: () => number;
   source: MetricsSource;
   /** The newest background sweep, or undefined before the first one finished. */
   sweep: () => FleetSweep | undefined;
@@ -130,9 +134,9 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
     registers: [registry],
     collect() {
       this.reset();
-      const s = d.sweep();
+      const now = d.now();
       for (const group of groups()) {
-        const a = s?.agents.get(group);
+        const a = d.time.agents(group, now, d.source.staleAfterMs);
         for (const state of AGENT_STATE_LABELS) this.set({ state, group }, a ? a[state] : 0);
       }
     },
@@ -154,9 +158,9 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
     registers: [registry],
     collect() {
       this.reset();
-      const s = d.sweep();
+      const now = d.now();
       for (const group of groups()) {
-        const w = s?.wave.get(group);
+        const w = d.time.wave(group, now);
         EXPIRY_WAVE_DAYS.forEach((days, i) => this.set({ within_days: String(days), group }, w?.[i] ?? 0));
       }
     },

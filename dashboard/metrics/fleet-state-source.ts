@@ -2,6 +2,7 @@ import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
+import { notificationAt } from './expiry-projection.js';
 import type { CountedAs } from './metrics-exporter.js';
 import type { AlertTally, KmsHostFacts, MachineFacts, MetricsSource } from './metrics-source.js';
 
@@ -17,7 +18,14 @@ export interface AlertEngineView {
 /** What a machine state is counted under (cheap: the ingest path calls it per change), or null when retired. */
 export function countedAsOf(m: MachineState): CountedAs | null {
   if (m.retired) return null;
-  return { group: m.group, status: m.primary?.licenseStatus ?? null, channel: m.primary?.channel ?? null };
+  const p = m.primary;
+  return {
+    group: m.group,
+    status: p?.licenseStatus ?? null,
+    channel: p?.channel ?? null,
+    lastReportAt: m.lastReceivedAt ?? m.lastReportAt,
+    notificationAt: p ? notificationAt({ licenseStatus: p.licenseStatus, channel: p.channel, graceExpiresAt: p.graceExpiresAt === null ? null : Date.parse(p.graceExpiresAt) }) : null,
+  };
 }
 
 /** The facts of a machine state, or null for a retired one (it no longer counts anywhere). */

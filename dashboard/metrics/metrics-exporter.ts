@@ -2,14 +2,15 @@ import type { Registry } from 'prom-client';
 import type { Cancel, Clock, Scheduler } from '../../shared/scheduling.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { FleetAggregates } from './fleet-aggregates.js';
+import { FleetTimeAggregates, notificationOf, type TimedFacts } from './fleet-time-aggregates.js';
 import { machinesGauge, registerFleetMetrics } from './fleet-metrics.js';
 import { sweepFleet, type FleetSweep } from './fleet-sweep.js';
 import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
 import { SelfMetrics, type IngestMetrics } from './self-metrics.js';
 
-/** What a machine is counted under in the aggregates. */
-export type CountedAs = Pick<MachineFacts, 'group' | 'status' | 'channel'>;
+/** What a machine is counted under in the aggregates (time-dependent ones included). */
+export type CountedAs = Pick<MachineFacts, 'group' | 'status' | 'channel'> & TimedFacts;
 
 export interface MetricsLog {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -30,9 +31,10 @@ export interface MetricsExporterDeps {
 }
 
 /**
- * vawatch's Prometheus exposition. Aggregates follow state changes as they happen (`machineChanged`); what depends on
- * time or on every machine (per-machine series, expiry wave, agent freshness) is recomputed in the background every
- * `refreshSeconds`, in slices, and the scrape serves the last result. So a scrape costs about the same at any fleet
+ * vawatch's Prometheus exposition. Aggregates follow state changes as they happen (`machineChanged`), the
+ * time-dependent ones (agent freshness, expiry wave) in running time tallies read at scrape time; per-machine series
+ * (only up to `machineSeriesLimit` machines) are rendered in the background every `refreshSeconds`, in slices, and the
+ * scrape serves the last text. So a scrape costs about the same at any fleet
  * size: formatting a few hundred aggregate series plus concatenating a cached string.
  */
 export class MetricsExporter {
@@ -44,6 +46,7 @@ export class MetricsExporter {
   readonly #log: MetricsLog;
   readonly #yield: (() => Promise<void>) | undefined;
   readonly #aggregates: FleetAggregates;
+  readonly #time = new FleetTimeAggregates();
   readonly #self: SelfMetrics;
   #sweep: FleetSweep | undefined;
   #running: Promise<FleetSweep> | undefined;
@@ -62,6 +65,8 @@ export class MetricsExporter {
     this.#aggregates = new FleetAggregates(machinesGauge(d.registry));
     registerFleetMetrics(d.registry, {
       aggregates: this.#aggregates,
+      time: this.#time,
+      now: () => d.clock.now(),
       source: d.source,
       sweep: () => this.#sweep,
       version: pkg.version,
@@ -76,6 +81,12 @@ export class MetricsExporter {
   /** Recounts the aggregates from the source, schedules the background refresh and runs the first one. */
   async start(): Promise<void> {
     this.recount();
+    // The first answer of each running tally walks its distinct seconds once: at start, not in the first scrape.
+    const now = this.#clock.now();
+    for (const g of this.#aggregates.groups()) {
+      this.#time.agents(g, now, this.#source.staleAfterMs);
+      this.#time.wave(g, now);
+    }
     await this.refresh();
     if (this.#scheduler && !this.#cancel) {
       this.#cancel = this.#scheduler.every(this.options.refreshSeconds * 1000, () => this.refresh().catch((e: unknown) => {
@@ -91,13 +102,28 @@ export class MetricsExporter {
 
   /** One machine changed: `before` null when new, `after` null when it retired. O(1). */
   machineChanged(before: CountedAs | null, after: CountedAs | null): void {
-    this.#aggregates.apply(before, after);
+    if (!before || !after || before.group !== after.group || before.status !== after.status || before.channel !== after.channel) {
+      this.#aggregates.apply(before, after);
+    }
+    if (
+      !before ||
+      !after ||
+      before.group !== after.group ||
+      before.lastReportAt !== after.lastReportAt ||
+      notificationOf(before) !== notificationOf(after)
+    ) {
+      this.#time.apply(before, after);
+    }
   }
 
   /** Rebuilds the aggregates from the source (at start; after a bulk load). */
   recount(): void {
     this.#aggregates.clear();
-    for (const m of this.#source.machines()) this.#aggregates.apply(null, m);
+    this.#time.clear();
+    for (const m of this.#source.machines()) {
+      this.#aggregates.apply(null, m);
+      this.#time.apply(null, m);
+    }
   }
 
   /** Recomputes the background part now; concurrent calls share one pass. */
@@ -154,12 +180,15 @@ export class MetricsExporter {
       this.#perMachineLogged = perMachine;
     }
     await this.#source.refresh?.(this.#clock.now());
-    const sweep = await sweepFleet(this.#source.machines(), {
-      now: this.#clock.now(),
-      staleAfterMs: this.#source.staleAfterMs,
-      perMachine,
-      ...(this.#yield ? { yieldToLoop: this.#yield } : {}),
-    });
+    // Agent freshness and the expiry wave follow the change feed; only per-machine series need a pass over the fleet.
+    const sweep: FleetSweep = perMachine
+      ? await sweepFleet(this.#source.machines(), {
+          now: this.#clock.now(),
+          staleAfterMs: this.#source.staleAfterMs,
+          perMachine,
+          ...(this.#yield ? { yieldToLoop: this.#yield } : {}),
+        })
+      : { at: this.#clock.now(), wave: new Map(), agents: new Map(), machineText: '', machineSeriesExported: false, machineSeries: 0, machines: count };
     this.#sweep = sweep;
     this.#self.sweepDone((performance.now() - started) / 1000, sweep.machineSeries, sweep.at);
     return sweep;

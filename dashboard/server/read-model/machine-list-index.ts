@@ -11,7 +11,7 @@ const BLOCK = 512;
  * A text filter (`q`) cannot use an index: the walk looks at this many entries at most. Past it, `total` counts the
  * matches seen so far and the page says `totalIsLowerBound`.
  */
-export const TEXT_SCAN_BUDGET = 200_000;
+export const TEXT_SCAN_BUDGET = 100_000;
 
 /**
  * What the list filters on, but for the text: retired × status × channel × group × KMS host. Machines fall into few
@@ -38,6 +38,9 @@ interface Entry {
   grace: number | null;
   last: number | null;
   kms: string | null;
+  /** Lower-case machine id and CMID, for the text filter (host name: `host`). */
+  idText: string;
+  cmidText: string;
 }
 
 interface Block {
@@ -93,9 +96,9 @@ class SortedIndex {
   readonly #cmp: (a: Entry, b: Entry) => number;
   blocks: Block[] = [];
 
+  /** `entries` already in the order of `cmp`. */
   constructor(cmp: (a: Entry, b: Entry) => number, entries: Entry[]) {
     this.#cmp = cmp;
-    entries.sort(cmp);
     for (let i = 0; i < entries.length; i += BLOCK) this.blocks.push(blockOf(entries.slice(i, i + BLOCK)));
     if (this.blocks.length === 0) this.blocks.push(blockOf([]));
   }
@@ -222,7 +225,7 @@ export class MachineListIndex {
             break walk;
           }
           scanned++;
-          if (!matchesText(e.m, text)) continue;
+          if (!e.host.includes(text) && !e.idText.includes(text) && !e.cmidText.includes(text)) continue;
           matched++;
         }
         if (skip > 0) {
@@ -257,10 +260,22 @@ export class MachineListIndex {
     const name = `${desc ? '-' : ''}${key}`;
     let built = this.#indexes.get(name);
     if (!built) {
-      built = { key, index: new SortedIndex(comparator(key, desc), [...this.#entries.values()]) };
+      built = { key, index: new SortedIndex(comparator(key, desc), orderBy(this.#byHost(), key, desc)) };
       this.#indexes.set(name, built);
     }
     return built.index;
+  }
+
+  /** Every entry by host name, then id: the hostname index flattened (built first, by one sort). */
+  #byHost(): Entry[] {
+    let built = this.#indexes.get('hostname');
+    if (!built) {
+      const entries = [...this.#entries.values()];
+      entries.sort(comparator('hostname', false));
+      built = { key: 'hostname', index: new SortedIndex(comparator('hostname', false), entries) };
+      this.#indexes.set('hostname', built);
+    }
+    return built.index.blocks.flatMap((b) => b.items);
   }
 
   #cellOf(m: MachineState): number {
@@ -277,7 +292,20 @@ export class MachineListIndex {
   }
 
   #add(m: MachineState): Entry {
-    const e: Entry = { id: m.machineId, m, cell: 0, host: '', group: '', status: null, channel: null, grace: null, last: null, kms: null };
+    const e: Entry = {
+      id: m.machineId,
+      m,
+      cell: 0,
+      host: '',
+      group: '',
+      status: null,
+      channel: null,
+      grace: null,
+      last: null,
+      kms: null,
+      idText: '',
+      cmidText: '',
+    };
     this.#fill(e, m);
     this.#cellSizes[e.cell]!++;
     this.#entries.set(m.machineId, e);
@@ -287,8 +315,10 @@ export class MachineListIndex {
   #fill(e: Entry, m: MachineState): void {
     e.m = m;
     e.cell = this.#cellOf(m);
-    e.host = m.hostname.toLowerCase();
-    e.group = m.group.toLowerCase();
+    e.host = lower(m.hostname);
+    e.group = lower(m.group);
+    e.idText = lower(m.machineId);
+    e.cmidText = lower(m.snapshot?.cmid ?? '');
     e.status = m.primary?.licenseStatus ?? null;
     e.channel = m.primary?.channel ?? null;
     e.grace = m.primary?.graceExpiresAt ? Date.parse(m.primary.graceExpiresAt) : null;
@@ -301,6 +331,29 @@ export class MachineListIndex {
     if (!e) {
       const added = this.#add(m);
       for (const { index } of this.#indexes.values()) index.insert(added);
+      return;
+    }
+    const was = e.m;
+    if (
+      was.hostname === m.hostname &&
+      was.group === m.group &&
+      was.primary === m.primary &&
+      was.kmsHostId === m.kmsHostId &&
+      was.retired === m.retired &&
+      was.snapshot?.cmid === m.snapshot?.cmid
+    ) {
+      // A heartbeat: only the last-report orders move.
+      e.m = m;
+      if (e.last !== m.lastReportAt) {
+        const moved: SortedIndex[] = [];
+        for (const { key, index } of this.#indexes.values()) {
+          if (key !== 'lastReportAt') continue;
+          index.remove(e);
+          moved.push(index);
+        }
+        e.last = m.lastReportAt;
+        for (const index of moved) index.insert(e);
+      }
       return;
     }
     const next: Entry = { ...e };
@@ -324,10 +377,42 @@ export class MachineListIndex {
   }
 }
 
-function matchesText(m: MachineState, text: string): boolean {
-  return (
-    m.hostname.toLowerCase().includes(text) ||
-    m.machineId.toLowerCase().includes(text) ||
-    (m.snapshot?.cmid ?? '').toLowerCase().includes(text)
-  );
+/** Lower case, keeping the original string when it already is (a million machines, a million strings fewer). */
+function lower(s: string): string {
+  const l = s.toLowerCase();
+  return l === s ? s : l;
+}
+
+/**
+ * The entries in the order of `key`, from the entries in host-name order (ties by host name, then id, are then kept
+ * by grouping, not by comparing): one pass to group by value and a sort of the distinct values.
+ */
+function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): Entry[] {
+  if (key === 'hostname') {
+    if (!desc) return [...byHost];
+    // Descending host names; machines sharing one keep ascending ids.
+    const out: Entry[] = [];
+    let end = byHost.length;
+    while (end > 0) {
+      let start = end - 1;
+      while (start > 0 && byHost[start - 1]!.host === byHost[end - 1]!.host) start--;
+      for (let i = start; i < end; i++) out.push(byHost[i]!);
+      end = start;
+    }
+    return out;
+  }
+  const groups = new Map<Value, Entry[]>();
+  for (const e of byHost) {
+    const v = valueOf(e, key);
+    const g = groups.get(v);
+    if (g) g.push(e);
+    else groups.set(v, [e]);
+  }
+  const values = [...groups.keys()].filter((v) => v !== null) as Array<string | number>;
+  values.sort((a, b) => (a === b ? 0 : (a < b) !== desc ? -1 : 1));
+  if (groups.has(null)) values.push(null as unknown as string);
+  const out: Entry[] = new Array(byHost.length);
+  let i = 0;
+  for (const v of values) for (const e of groups.get(v)!) out[i++] = e;
+  return out;
 }

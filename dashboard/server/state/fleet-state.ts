@@ -159,6 +159,15 @@ export class FleetState {
     switch (c.kind) {
       case 'machine': {
         const old = this.#machines.get(c.id);
+        if (old && sameIndexKeys(old, c.after)) {
+          // A heartbeat (or anything else no index or counter looks at): only the report time moves.
+          this.#machines.set(c.id, c.after);
+          if (!old.retired && (old.lastReportAt ?? old.enrolledAt) !== (c.after.lastReportAt ?? c.after.enrolledAt)) {
+            this.#reportTimes.remove(old.lastReportAt ?? old.enrolledAt);
+            this.#reportTimes.add(c.after.lastReportAt ?? c.after.enrolledAt);
+          }
+          return;
+        }
         if (old) {
           this.#unindex(old);
           if (old.group !== c.after.group) removeFrom(this.#byGroup, old.group, old.machineId);
@@ -229,6 +238,20 @@ export class FleetState {
       if (g.size === 0) this.#groupCounts.delete(m.group);
     }
   }
+}
+
+/** True when `a` and `b` sit in every index and counter alike (they may differ in report times and the snapshot). */
+function sameIndexKeys(a: MachineState, b: MachineState): boolean {
+  return (
+    a.retired === b.retired &&
+    a.hostname === b.hostname &&
+    a.group === b.group &&
+    a.kmsHostId === b.kmsHostId &&
+    a.snapshot?.cmid === b.snapshot?.cmid &&
+    a.snapshot?.os.kind === b.snapshot?.os.kind &&
+    statusKeyOf(a) === statusKeyOf(b) &&
+    channelKeyOf(a) === channelKeyOf(b)
+  );
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
