@@ -6,6 +6,11 @@
  * - RSS of a real agent process (`run --source sim`) after it has run for a few seconds: as deployed (bundled with
  *   esbuild into one file, run by plain node with a small young generation, see agent/README.md) and under tsx as
  *   `npm run agent` runs it, next to the RSS of a bare node process doing nothing (the floor any agent pays).
+ * - PowerShell starts per simulated day on the `cim` source: the agent's real schedules (splayed) run over one day of
+ *   a virtual clock against the fake PowerShell of the tests (test/support/fake-powershell.ts, answering from a replay
+ *   set), once with the persistent process (real process starts counted) and once the old way, one process per
+ *   command (each start counted by a stand-in runner that answers in-process, so the run takes seconds, not the
+ *   thousands of real node starts it counts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,12 +20,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { Agent } from '../agent/agent.js';
+import { Agent, DEFAULT_SCHEDULES } from '../agent/agent.js';
 import { CollectorClient } from '../agent/delivery/collector-client.js';
 import { FileOutbox } from '../agent/outbox/file-outbox.js';
+import { MemoryOutbox } from '../agent/outbox/memory-outbox.js';
 import { createScenario } from '../agent/sim/index.js';
+import { CimSource } from '../agent/sources/cim-source.js';
+import { DEFAULT_MAX_COMMANDS, OneShotPowerShell, PersistentPowerShell, type PowerShellSession } from '../agent/sources/powershell-session.js';
 import { SimSource } from '../agent/sources/sim-source.js';
 import { MemoryCredentialStore } from '../agent/state/credentials.js';
+import { VirtualClock } from '../shared/scheduling.js';
+import { answerCommand, FAKE_MACHINE_GUID } from '../test/support/fake-powershell-answers.js';
+import { fakePowerShellSpawn } from '../test/support/fake-powershell-spawn.js';
 import { cpuBaselineOpsPerSec, report } from './baseline.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -98,9 +109,62 @@ async function rssOf(args: string[], settleMs: number): Promise<number> {
   return kb / 1024;
 }
 
+const DAY_MS = 86_400_000;
+
+/** One simulated day of the agent's default schedules on the cim source; returns the PowerShell starts and commands. */
+async function powershellDay(replayDir: string, way: 'persistent' | 'per-command'): Promise<{ starts: number; commands: number; reports: number }> {
+  const clock = new VirtualClock(START);
+  let commands = 0;
+  let oneShot: OneShotPowerShell | undefined;
+  let persistent: PersistentPowerShell | undefined;
+  const fake = fakePowerShellSpawn({ replayDir });
+  let session: PowerShellSession;
+  if (way === 'persistent') {
+    session = persistent = new PersistentPowerShell({ spawn: fake.spawn });
+  } else {
+    session = oneShot = new OneShotPowerShell({
+      runner: async (_exe, args) => {
+        commands++;
+        return answerCommand(args[args.length - 1]!, replayDir);
+      },
+    });
+  }
+  const agent = new Agent({
+    source: new CimSource({ session }),
+    scheduler: clock,
+    timers: clock,
+    outbox: new MemoryOutbox({ epoch: 1 }),
+    credentials: new MemoryCredentialStore(),
+    group: 'bench',
+    machineId: FAKE_MACHINE_GUID,
+    schedules: DEFAULT_SCHEDULES,
+    deadLetter: async () => {},
+    log: () => {},
+  });
+  agent.start();
+  await clock.advanceToAsync(START + DAY_MS);
+  await agent.stop();
+  for (const s of fake.started) s.child.kill('SIGKILL');
+  const reports = agent.stats.reportsQueued;
+  if (persistent) return { starts: persistent.stats.starts, commands: persistent.stats.commands, reports };
+  return { starts: oneShot!.starts, commands, reports };
+}
+
 export async function run(): Promise<void> {
   const ops = cpuBaselineOpsPerSec();
   report('baseline: JSON round trips of a report-sized object', `${Math.round(ops)} ops/s`);
+  for (const [label, set] of [
+    ['KMS host', 'kms-host-counters'],
+    ['KMS client', 'win7-kms-client-licensed'],
+  ] as const) {
+    const replayDir = join(ROOT, 'test/fixtures/replay', set);
+    const t0 = performance.now();
+    const kept = await powershellDay(replayDir, 'persistent');
+    const seconds = (performance.now() - t0) / 1000;
+    const old = await powershellDay(replayDir, 'per-command');
+    report(`PowerShell starts per simulated day, cim ${label}, one process`, `${kept.starts}`, `target ≤ 5; ${kept.commands} commands, a new process every ${DEFAULT_MAX_COMMANDS}; ${kept.reports} reports; ${seconds.toFixed(1)} s to run the day`);
+    report(`PowerShell starts per simulated day, cim ${label}, per command`, `${old.starts}`, `the way before: one process per command (${old.commands} commands, ${old.reports} reports)`);
+  }
   const collector = await ackingCollector();
   try {
     for (const [label, host] of [
