@@ -1,0 +1,140 @@
+/**
+ * The built vawatch-agent.exe (Windows node.exe with the agent injected) run under Wine behaves as `npm run agent`
+ * does on Linux: --version, --help, `snapshot --source replay` on every replay fixture set (the same JSON), the exit
+ * code and message of a bad option, and `configure` writing agent.json.
+ *
+ * One Wine prefix for the file, in a temporary folder. Every command of the exe runs in one cmd.exe batch (a Wine
+ * process start costs seconds), each with its output sent to a file: Wine's node.exe fails with EBADF on a pipe.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPLAY_FIXTURES } from '../support/agent-replay.js';
+import { buildNeeds, missingTools, packagedAgent, REPO, tools } from '../support/packaging-build.js';
+
+const skip = missingTools([...buildNeeds, 'wine64']);
+const AT = '2026-11-29T10:00:00Z';
+const SETS = readdirSync(REPLAY_FIXTURES, { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
+
+/** A Linux path as Wine's Z: drive (the whole file system) shows it. */
+const winPath = (p: string) => `Z:${p.replace(/\//g, '\\')}`;
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run agent -- …` on Linux (tsx, as the npm script runs it). */
+function linuxAgent(args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'agent', 'cli.ts'), ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const crlf = (s: string) => s.replace(/\r\n/g, '\n');
+
+describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  const runs: Record<string, string[]> = {
+    version: ['--version'],
+    help: ['--help'],
+    snapshotHelp: ['snapshot', '--help'],
+    badSource: ['snapshot', '--source', 'registry'],
+    ...Object.fromEntries(SETS.map((set) => [`snapshot-${set}`, ['snapshot', '--source', 'replay', '--path', winPath(join(REPLAY_FIXTURES, set)), '--at', AT]])),
+  };
+  const results: Record<string, Result> = {};
+  const linux: Record<string, Result> = {};
+  let tmp = '';
+  let configured = '';
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'vawatch-wine-'));
+    const { exe } = await packagedAgent();
+    const env = { ...process.env, WINEPREFIX: join(tmp, 'prefix'), WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+    const out = join(tmp, 'out');
+    spawnSync('mkdir', ['-p', out]);
+    configured = join(out, 'config', 'agent.json');
+    const q = (s: string) => (s === '' || /[\s"]/.test(s) ? `"${s}"` : s);
+    const line = (name: string, args: string[]) =>
+      `${q(winPath(exe))} ${args.map(q).join(' ')} > ${q(winPath(join(out, `${name}.out`)))} 2> ${q(winPath(join(out, `${name}.err`)))}\r\necho %ERRORLEVEL% > ${q(winPath(join(out, `${name}.code`)))}\r\n`;
+    const batch = [
+      '@echo off\r\n',
+      ...Object.entries(runs).map(([name, args]) => line(name, args)),
+      line('configure', ['configure', '--file', winPath(configured), '--collector', 'https://vawatch.contoso.com', '--secret', 's3cret', '--group', 'hq', '--powershell', '']),
+    ].join('');
+    writeFileSync(join(tmp, 'run.cmd'), batch);
+    const log = openSync(join(tmp, 'wine.log'), 'w');
+    try {
+      // A new prefix says Windows 7, which node.exe refuses; Windows 10 is what the agent supports.
+      const setup = spawnSync(tools.wine64!, ['winecfg', '/v', 'win10'], { env, stdio: ['ignore', log, log], timeout: 180_000 });
+      expect(setup.status, readFileSync(join(tmp, 'wine.log'), 'utf8')).toBe(0);
+      const wine = new Promise<number>((resolve, reject) => {
+        const child = spawn(tools.wine64!, ['cmd', '/c', winPath(join(tmp, 'run.cmd'))], { env, stdio: ['ignore', log, log] });
+        child.on('error', reject);
+        child.on('close', (code) => resolve(code ?? -1));
+      });
+      // The Linux runs meanwhile (the batch is one process after another).
+      for (const [name, args] of Object.entries(runs)) {
+        linux[name] = await linuxAgent(args.map((a) => (a.startsWith('Z:') ? a.slice(2).replace(/\\/g, '/') : a)));
+      }
+      expect(await wine, readFileSync(join(tmp, 'wine.log'), 'utf8')).toBe(0);
+    } finally {
+      closeSync(log);
+    }
+    for (const name of [...Object.keys(runs), 'configure']) {
+      const read = (ext: string) => readFileSync(join(out, `${name}.${ext}`), 'utf8');
+      results[name] = { code: Number(read('code').trim()), stdout: crlf(read('out')), stderr: crlf(read('err')) };
+    }
+  }, 300_000);
+
+  afterAll(async () => {
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  });
+
+  it('--version prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(results.version).toEqual({ code: 0, stdout: `vawatch-agent ${pkg.version}\n`, stderr: '' });
+    expect(linux.version!.stdout).toBe(results.version!.stdout);
+  });
+
+  it('--help and snapshot --help print what the Linux agent prints', () => {
+    for (const name of ['help', 'snapshotHelp']) {
+      expect(results[name]!.code, results[name]!.stderr).toBe(0);
+      expect(results[name]!.stdout).toBe(linux[name]!.stdout);
+    }
+    expect(results.help!.stdout).toContain('configure');
+    expect(results.snapshotHelp!.stdout).toContain('--source');
+  });
+
+  it('a bad option stops it with the same one-line reason and exit code 2', () => {
+    expect(linux.badSource!.code).toBe(2);
+    expect(results.badSource).toEqual({ code: 2, stdout: '', stderr: linux.badSource!.stderr });
+  });
+
+  it.each(SETS)('snapshot --source replay on %s gives the same JSON as on Linux', (set) => {
+    const win = results[`snapshot-${set}`]!;
+    const lin = linux[`snapshot-${set}`]!;
+    expect(lin.code, lin.stderr).toBe(0);
+    expect(win.code, win.stderr).toBe(0);
+    const parsed = JSON.parse(win.stdout) as { snapshot: { products: unknown[] }; events: unknown[] };
+    expect(parsed).toEqual(JSON.parse(lin.stdout));
+    expect(parsed.snapshot.products.length).toBeGreaterThan(0);
+  });
+
+  it('configure writes agent.json from its flags (an empty one is not a value)', () => {
+    expect(results.configure!.code, results.configure!.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(configured, 'utf8'))).toEqual({ collector: 'https://vawatch.contoso.com', enrolmentSecret: 's3cret', group: 'hq' });
+  });
+});
