@@ -14,15 +14,8 @@ export interface AgentRecord {
   readonly seqs: Map<number, number>;
 }
 
-interface AgentRow {
-  agent_id: string;
-  machine_id: string;
-  hostname: string;
-  token_hash: string;
-  enrolled_at: number;
-  revoked_at: number | null;
-  last_report_at: number | null;
-}
+/** A row of `agents` as read at start: agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at. */
+type AgentRow = [string, string, string, string, number, number | null, number | null];
 
 const SECRET_KEY = 'enrolment_secret_sha256';
 
@@ -45,21 +38,26 @@ export class AgentRegistry {
       'INSERT INTO agent_seqs (agent_id, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq',
     );
     this.#putLastReport = db.prepare('UPDATE agents SET last_report_at = ? WHERE agent_id = ?');
-    const rows = db.prepare('SELECT * FROM agents ORDER BY enrolled_at').all() as AgentRow[];
-    for (const r of rows) {
+    // One pass over each table, rows as arrays, no sort: at a million agents this is the start-up's critical path.
+    // (#remember keeps the newest agent per machine whatever the order.)
+    const agents = db
+      .prepare('SELECT agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at FROM agents')
+      .raw(true);
+    for (const r of agents.iterate() as IterableIterator<AgentRow>) {
       this.#remember({
-        agentId: r.agent_id,
-        machineId: r.machine_id,
-        hostname: r.hostname,
-        tokenHash: r.token_hash,
-        enrolledAt: r.enrolled_at,
-        revokedAt: r.revoked_at,
-        lastReportAt: r.last_report_at,
+        agentId: r[0],
+        machineId: r[1],
+        hostname: r[2],
+        tokenHash: r[3],
+        enrolledAt: r[4],
+        revokedAt: r[5],
+        lastReportAt: r[6],
         seqs: new Map(),
       });
     }
-    for (const s of db.prepare('SELECT * FROM agent_seqs').all() as Array<{ agent_id: string; epoch: number; last_seq: number }>) {
-      this.#agents.get(s.agent_id)?.seqs.set(s.epoch, s.last_seq);
+    const seqs = db.prepare('SELECT agent_id, epoch, last_seq FROM agent_seqs').raw(true);
+    for (const [agentId, epoch, seq] of seqs.iterate() as IterableIterator<[string, number, number]>) {
+      this.#agents.get(agentId)?.seqs.set(epoch, seq);
     }
     const secret = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_KEY) as { value: string } | undefined;
     this.#secretHash = secret?.value ?? null;
