@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import type { LiveHub as LiveHubApi } from '../plugin.js';
 import type { Views } from '../read-model/views.js';
 import type { FleetState } from '../state/fleet-state.js';
+import { kmsHostIdOf, type MachineState } from '../state/machine-state.js';
 import type { StateChange } from '../state/state-change.js';
 import type { FleetStore } from '../store/fleet-store.js';
 
@@ -89,6 +90,7 @@ export class LiveHub implements LiveHubApi {
       }
     }
     this.#resync.clear();
+    const batches = new Map<string, DeltaBatch>();
     for (const [room, queued] of this.#pending) {
       if (queued.size === 0 || !this.#hasMembers(room)) continue;
       const changes: Delta[] = [];
@@ -103,10 +105,26 @@ export class LiveHub implements LiveHubApi {
       if (changes.length === 0) continue;
       const seq = (this.#seq.get(room) ?? 0) + 1;
       this.#seq.set(room, seq);
-      const batch: DeltaBatch = { room, at, seq, changes };
-      this.#io.to(room).emit('delta', [batch]);
+      batches.set(room, { room, at, seq, changes });
     }
     this.#pending.clear();
+    if (batches.size === 0) return;
+    // One message per browser per tick, whatever the number of rooms it watches: sockets watching the same rooms
+    // share one broadcast (encoded once).
+    const audiences = new Map<string, { ids: string[]; batches: DeltaBatch[] }>();
+    for (const room of batches.keys()) {
+      for (const id of this.#io.sockets.adapter.rooms.get(room) ?? []) {
+        const rooms = this.#io.sockets.sockets.get(id)?.rooms;
+        if (!rooms) continue;
+        const mine = [...rooms].filter((r) => batches.has(r)).sort();
+        if (mine[0] !== room) continue; // handled once, at the socket's first room with news
+        const key = mine.join('\u0000');
+        let a = audiences.get(key);
+        if (!a) audiences.set(key, (a = { ids: [], batches: mine.map((r) => batches.get(r)!) }));
+        a.ids.push(id);
+      }
+    }
+    for (const { ids, batches: list } of audiences.values()) this.#io.to(ids).emit('delta', list);
   }
 
   /** The state of a room now; undefined when its subject does not exist. */
@@ -168,15 +186,21 @@ export class LiveHub implements LiveHubApi {
       case 'machine': {
         const id = c.id;
         this.#summary();
+        this.#queue(`machine:${id}`, 'machine-detail', () => {
+          const m = this.#state.machine(id);
+          return m ? { type: 'machine-detail', machine: this.#views.machineCore(m) } : undefined;
+        });
+        if (c.before && onlyReportTimesMoved(c.before, c.after)) {
+          // A heartbeat: the overview (stale count) and the machine's own room follow; no list row per machine (a
+          // fleet heartbeats thousands of times a second), and a KMS host's row only when it is that host's machine.
+          if (c.after.snapshot?.kmsService) this.#hostRow(kmsHostIdOf(c.after.snapshot.hostname));
+          return;
+        }
         const row = () => {
           const m = this.#state.machine(id);
           return m ? ({ type: 'machine', machine: this.#views.machineItem(m) } as const) : undefined;
         };
         this.#queue('machines', `machine:${id}`, row);
-        this.#queue(`machine:${id}`, 'machine-detail', () => {
-          const m = this.#state.machine(id);
-          return m ? { type: 'machine-detail', machine: this.#views.machineCore(m) } : undefined;
-        });
         if (c.before?.kmsHostId) this.#hostRow(c.before.kmsHostId);
         if (c.after.kmsHostId && c.after.kmsHostId !== c.before?.kmsHostId) this.#hostRow(c.after.kmsHostId);
         return;
@@ -204,6 +228,16 @@ export class LiveHub implements LiveHubApi {
       }
     }
   }
+}
+
+const REPORT_TIMES = new Set<string>(['lastReportAt', 'lastReceivedAt']);
+
+/** True when a machine change moved nothing but its report times (what a heartbeat changes). */
+function onlyReportTimesMoved(before: MachineState, after: MachineState): boolean {
+  for (const k of Object.keys(after) as Array<keyof MachineState>) {
+    if (!REPORT_TIMES.has(k) && before[k] !== after[k]) return false;
+  }
+  return true;
 }
 
 function keyOf(d: Delta): string {
