@@ -122,6 +122,7 @@ export class Agent {
     this.#o = opts;
     this.#schedules = opts.schedules ?? DEFAULT_SCHEDULES;
     this.#heartbeatMs = this.#schedules.heartbeatMs;
+    opts.source.useLog?.(opts.log);
     this.#batchSize = Math.min(MAX_REPORTS_PER_BATCH, opts.batchSize ?? MAX_REPORTS_PER_BATCH);
     this.#byteBudget = opts.batchBytes ?? DEFAULT_BATCH_BYTES;
   }

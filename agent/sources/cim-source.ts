@@ -14,14 +14,15 @@ import {
   serviceCommand,
 } from './powershell-commands.js';
 import { PowerShellOutputError, parsePowerShellJsonList } from './powershell-json.js';
-import { PersistentPowerShell, type PowerShellSession } from './powershell-session.js';
+import { PersistentPowerShell, type PersistentPowerShellOptions, type PowerShellSession } from './powershell-session.js';
 import { RawEventSchema, RawOsSchema, RawProductSchema, RawServiceSchema, parseRawList } from './raw-schemas.js';
 
 export type { PowerShellResult, PowerShellSession } from './powershell-session.js';
 
 export class CimSource implements LicensingSource {
   readonly kind = 'cim' as const;
-  readonly #session: PowerShellSession;
+  readonly session: PowerShellSession;
+  #log: (line: string) => void;
   readonly #probeEvery: number;
   readonly #emptyReads = new Map<string, number>();
 
@@ -30,13 +31,24 @@ export class CimSource implements LicensingSource {
    * (default 15: with the default event poll, within a quarter of an hour). Each probe is one more PowerShell start,
    * one more command for the PowerShell process.
    */
-  constructor(opts: { powershell?: string; session?: PowerShellSession; probeEvery?: number; log?: (line: string) => void } = {}) {
-    this.#session = opts.session ?? new PersistentPowerShell({ powershell: opts.powershell, log: opts.log });
+  constructor(
+    opts: {
+      powershell?: string;
+      /** Options of the persistent PowerShell (timeouts, limits; a fake PowerShell in tests). */
+      persistent?: Omit<PersistentPowerShellOptions, 'powershell' | 'log'>;
+      /** Another session altogether (the per-command way; a stub in tests). */
+      session?: PowerShellSession;
+      probeEvery?: number;
+      log?: (line: string) => void;
+    } = {},
+  ) {
+    this.#log = opts.log ?? (() => {});
+    this.session = opts.session ?? new PersistentPowerShell({ ...opts.persistent, powershell: opts.powershell, log: (line) => this.#log(line) });
     this.#probeEvery = Math.max(1, opts.probeEvery ?? 15);
   }
 
   async #json(command: string, what: string): Promise<Array<Record<string, unknown>>> {
-    const r = await this.#session.run(command);
+    const r = await this.session.run(command);
     if (!r.ok) throw new PowerShellOutputError(what, firstLine(r.stderr));
     return parsePowerShellJsonList(r.stdout, what);
   }
@@ -59,7 +71,7 @@ export class CimSource implements LicensingSource {
 
   async readEvents(log: string, afterRecordId: number): Promise<EventLogRead> {
     const where = `Get-WinEvent ${log}`;
-    const r = await this.#session.run(eventsCommand(log, afterRecordId));
+    const r = await this.session.run(eventsCommand(log, afterRecordId));
     if (!r.ok) {
       if (isMissingLogError(r.stderr)) return { logExists: false, records: [] };
       if (!isNoEventsError(r.stderr)) throw new PowerShellOutputError(where, firstLine(r.stderr));
@@ -74,21 +86,25 @@ export class CimSource implements LicensingSource {
   }
 
   async #newest(log: string): Promise<number | null | undefined> {
-    const r = await this.#session.run(newestRecordCommand(log));
+    const r = await this.session.run(newestRecordCommand(log));
     if (!r.ok) return isNoEventsError(r.stderr) ? null : undefined;
     const first = parsePowerShellJsonList(r.stdout, `newest record of ${log}`)[0];
     return typeof first?.RecordId === 'number' ? first.RecordId : undefined;
   }
 
   async stableMachineId(): Promise<string> {
-    const r = await this.#session.run(machineIdCommand());
+    const r = await this.session.run(machineIdCommand());
     const id = r.ok ? (JSON.parse(r.stdout.trim() || 'null') as unknown) : null;
     if (typeof id !== 'string' || id === '') throw new PowerShellOutputError('MachineGuid', r.ok ? 'empty' : firstLine(r.stderr));
     return id.toLowerCase();
   }
 
   close(): Promise<void> {
-    return this.#session.close();
+    return this.session.close();
+  }
+
+  useLog(log: (line: string) => void): void {
+    this.#log = log;
   }
 }
 

@@ -34,4 +34,6 @@ export interface LicensingSource {
   stableMachineId(): Promise<string>;
   /** Ends what the source keeps running (the cim source's PowerShell process). */
   close?(): Promise<void>;
+  /** Where the source says what it did on its own (the cim source: PowerShell replaced, and why); the agent's log. */
+  useLog?(log: (line: string) => void): void;
 }

@@ -37,7 +37,8 @@ describe('agent on one persistent PowerShell', () => {
     const setControl = (c: object) => writeFile(controlFile, JSON.stringify(c));
     await setControl({ junk: true });
     const fake = fakePowerShellSpawn({ replayDir: replay, controlFile });
-    const ps = new PersistentPowerShell({ spawn: fake.spawn, commandTimeoutMs: 2_000 });
+    const source = new CimSource({ persistent: { spawn: fake.spawn, commandTimeoutMs: 2_000 } });
+    const ps = source.session as PersistentPowerShell;
     cleanups.push(async () => {
       for (const s of fake.started) s.child.kill('SIGKILL');
     });
@@ -47,7 +48,7 @@ describe('agent on one persistent PowerShell', () => {
     const client = new CollectorClient({ baseUrl: collector.url });
     cleanups.push(async () => client.close());
     const agent = new Agent({
-      source: new CimSource({ session: ps }),
+      source,
       scheduler: clock,
       timers: clock,
       outbox: await FileOutbox.open({ dir: stateDir, newEpoch: () => 7 }),
@@ -76,6 +77,7 @@ describe('agent on one persistent PowerShell', () => {
     await addEvent(20412);
     clock.advanceBy(60_000);
     expect(await agent.poll({ licensing: false, events: true })).toBe(0);
+    expect(logs).toContain('PowerShell did not answer within 2 s; it was stopped and a new one starts at the next command');
     expect(logs.some((l) => /reading the Application log failed: .*did not answer within 2 s/.test(l))).toBe(true);
     await setControl({});
     clock.advanceBy(60_000);
@@ -89,6 +91,7 @@ describe('agent on one persistent PowerShell', () => {
     clock.advanceBy(15 * 60_000);
     expect(await agent.poll({ licensing: true, events: false })).toBe(0);
     expect(logs.some((l) => /licensing poll failed: SoftwareLicensingProduct: PowerShell ended \(exit code 3\)/.test(l))).toBe(true);
+    expect(logs.filter((l) => /^PowerShell ended \(exit code 3\).*; starting a new one$/.test(l))).toHaveLength(2);
     await setControl({});
     // Killed from outside between two polls: the next read runs on a new process.
     await addEvent(20413);
