@@ -36,7 +36,7 @@ beforeAll(async () => {
       group: 'DC',
       os: { caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', kind: 'server' },
       products: [product({ channel: 'kms-host', kmsHost: null, graceExpiresAt: null })],
-      kmsService: { currentCount: 50, requiredClientCount: 25, listeningPort: 1688, dnsPublishing: true, lowPriority: false },
+      kmsService: { currentCount: 50, requiredClientCount: 25, listeningPort: 1688, dnsPublishing: true, lowPriority: false, requests: { total: 0, failed: 0, unlicensed: 0, licensed: 0, oobGrace: 0, ootGrace: 0, nonGenuineGrace: 0, notification: 0 } },
     }),
   );
   db.transaction(() => {
