@@ -44,7 +44,7 @@ export function syntheticMachine(i: number, now: number): MachineState {
         : r < 93
           ? windows(2, 'kms-client', kms, new Date(now + ((i % 30) + 1) * DAY).toISOString())
           : windows(1, 'mak', null, null);
-  const at = now - (i % 900_000);
+  const at = now - ((i * 9) % 900_000);
   const base = newMachine({ agentId: `a-${i}`, machineId: id, hostname }, now - 30 * DAY);
   const m = withSnapshot(base, {
     machineId: id,
