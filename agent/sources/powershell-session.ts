@@ -54,8 +54,9 @@ const READY = '@@vawatch-ready';
 
 /**
  * The host script: one line (with `-Command -`, PowerShell runs each complete line as it reads it), after which the
- * script reads stdin itself until it closes. `$ErrorActionPreference = 'Stop'` turns every error into one the catch
- * sees, as a failing `-Command` used to end with exit code 1.
+ * script reads stdin itself until it closes. Nothing else is written before its ready line, so PowerShell's own
+ * stdin reader cannot have read ahead into the requests. `$ErrorActionPreference = 'Stop'` turns every error into
+ * one the catch sees, as a failing `-Command` used to end with exit code 1.
  */
 export function hostScript(): string {
   return [
@@ -435,8 +436,8 @@ export const execFileRunner: PowerShellRunner = (exe, args) =>
   });
 
 /**
- * The old way, one process per command: kept as the benchmark's comparison and as a fallback for a machine where the
- * persistent host misbehaves.
+ * The old way, one process per command: the benchmark's comparison. Not offered by the agent's configuration; a
+ * composition root can still pass it to CimSource as `session`.
  */
 export class OneShotPowerShell implements PowerShellSession {
   readonly #exe: string;
