@@ -190,10 +190,10 @@ export async function run(args: string[] = []): Promise<void> {
     const templates = simulatorTemplates(anchorMs);
     const fleet = new FleetSnapshots(shape, templates);
     let lastPrint = performance.now();
-    const store = buildScaleStore(dataDir, fleet, (done) => {
+    const store = buildScaleStore(dataDir, fleet, (fraction) => {
       if (performance.now() - lastPrint > 10_000) {
         lastPrint = performance.now();
-        process.stderr.write(`  store: ${done} of ${o.machines} machines written…\n`);
+        process.stderr.write(`  store: ${Math.round(fraction * 100)}% of the machine and agent rows written…\n`);
       }
     });
     report('store build (schema, rows, indexes)', `${((performance.now() - tStore) / 1000).toFixed(1)} s`, `${mb(store.bytes)} SQLite file; ${store.kmsClients} KMS client-window entries`);
@@ -284,8 +284,11 @@ export async function run(args: string[] = []): Promise<void> {
     const scope = o.machines === 1_000_000 ? '' : ` (targets are set for 1,000,000 machines; this run has ${o.machines})`;
     console.log(`verdict${scope}: ${failed.length === 0 ? 'PASS' : `${failed.length} of ${checks.length} targets missed`} — ${checks.map(([t, ok]) => `${ok ? 'ok' : 'MISSED'} ${t}`).join('; ')}`);
   } catch (e) {
-    console.error(`bench scale: ${e instanceof Error ? e.message : String(e)}`);
-    process.exitCode = 1;
+    // After Ctrl-C the children die first and the phase in progress fails: that is not news.
+    if (!interrupted) {
+      console.error(`bench scale: ${e instanceof Error ? e.message : String(e)}`);
+      process.exitCode = 1;
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
