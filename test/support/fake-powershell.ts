@@ -4,7 +4,7 @@
  * each `<nonce> <base64 command>` line with a frame, from a replay folder (fake-powershell-answers.ts). Like Windows
  * PowerShell 5.1 it ends lines with CRLF and puts a BOM before its first line.
  *
- * Run: node --import tsx test/support/fake-powershell.ts, with
+ * Run: node --import tsx test/support/fake-powershell.ts (fake-powershell-spawn.ts bundles it first), with
  * - FAKE_PS_REPLAY: the replay folder answered from;
  * - FAKE_PS_CONTROL (optional): a JSON file, re-read before every command, that makes it misbehave:
  *   `hang` (a regex: a matching command is never answered, nor anything after it), `die` (a matching command prints
