@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packageAgent } from '../../agent/packaging/build.js';
+import { buildAgentExe, buildAgentMsi, packageVersion } from '../../agent/packaging/build.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const CACHE = join(REPO, 'test-artifacts', 'packaging');
@@ -76,14 +76,26 @@ export interface PackagedAgent {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Builds the exe and the MSI, or reuses the build of the same inputs. */
-export async function packagedAgent(): Promise<PackagedAgent> {
+/** The MSI build a test file started after handing out the exe (its afterAll waits for it: see finishBuilds). */
+let pendingMsi: Promise<void> | undefined;
+
+/**
+ * Builds the exe and the MSI, or reuses the build of the same inputs. With `{ exeOnly: true }` it returns as soon as
+ * the exe is there; if this file is the one building, the MSI goes on in the background until finishBuilds().
+ */
+export async function packagedAgent(opts: { exeOnly?: boolean } = {}): Promise<PackagedAgent> {
   const dir = join(CACHE, inputsHash());
+  const exeDone = join(dir, 'exe.json');
   const done = join(dir, 'done.json');
   const lock = `${dir}.lock`;
   await mkdir(CACHE, { recursive: true });
+  const ready = () => {
+    const marker = existsSync(done) ? done : opts.exeOnly && existsSync(exeDone) ? exeDone : undefined;
+    return marker ? { ...(JSON.parse(readFileSync(marker, 'utf8')) as Omit<PackagedAgent, 'dir'>), dir } : undefined;
+  };
   for (const started = Date.now(); Date.now() - started < 600_000; ) {
-    if (existsSync(done)) return { ...(JSON.parse(readFileSync(done, 'utf8')) as Omit<PackagedAgent, 'dir'>), dir };
+    const built = ready();
+    if (built) return built;
     try {
       await mkdir(lock);
     } catch {
@@ -93,17 +105,40 @@ export async function packagedAgent(): Promise<PackagedAgent> {
       await sleep(500);
       continue;
     }
+    let handedOver = false;
     try {
       // Builds of older sources (about 100 MB each) go.
       for (const old of readdirSync(CACHE)) if (!old.endsWith('.lock')) await rm(join(CACHE, old), { recursive: true, force: true });
-      const built = await packageAgent(dir);
-      await writeFile(done, JSON.stringify(built));
-      return { ...built, dir };
+      await mkdir(dir, { recursive: true });
+      const version = await packageVersion();
+      const exe = await buildAgentExe(dir);
+      await writeFile(exeDone, JSON.stringify({ exe, msi: '', version }));
+      const msiStep = async () => {
+        try {
+          const msi = await buildAgentMsi({ exe, version, outDir: dir });
+          await writeFile(done, JSON.stringify({ exe, msi, version }));
+        } finally {
+          await rm(join(dir, 'sea'), { recursive: true, force: true });
+          await rm(lock, { recursive: true, force: true });
+        }
+      };
+      handedOver = true;
+      if (opts.exeOnly) {
+        pendingMsi = msiStep();
+        return { exe, msi: '', version, dir };
+      }
+      await msiStep();
+      return ready()!;
     } finally {
-      await rm(lock, { recursive: true, force: true });
+      if (!handedOver) await rm(lock, { recursive: true, force: true });
     }
   }
   throw new Error('timed out waiting for another test file to build the packaged agent');
+}
+
+/** Waits for an MSI build this file left running (call it in afterAll, so the lock is never left behind). */
+export async function finishBuilds(): Promise<void> {
+  await pendingMsi;
 }
 
 export async function sizeOf(file: string): Promise<number> {
