@@ -169,9 +169,9 @@ function bump(m: Map<number, number>, k: number, by: number): void {
 }
 
 /**
- * The machines list at fleet scale: every machine once as an entry, sorted indexes per sort key and direction (built on
- * first use, then kept up to date change by change: a heartbeat moves one entry in the last-report orders), and the
- * cells the filters pick. A page walks an index from its start, skipping whole blocks by their cell counts, so it
+ * The machines list at fleet scale: every machine once as an entry; sorted indexes per sort key and direction (host
+ * name at start, the others derived from it in one pass on first use), kept up to date change by change (a heartbeat
+ * moves one entry in the last-report orders); and the cells the filters pick. A page walks an index from its start, skipping whole blocks by their cell counts, so it
  * looks at about `limit` entries plus two blocks, whatever the offset; `total` is the sum of the matching cells.
  */
 export class MachineListIndex {
@@ -185,6 +185,8 @@ export class MachineListIndex {
 
   constructor(state: FleetState) {
     for (const m of state.machines()) this.#add(m);
+    // The list opens sorted by host name, and every other order is derived from this one: built now, at start.
+    this.#byHost();
     state.onChange((c) => {
       if (c.kind === 'machine') this.#change(c.after);
     });
@@ -200,6 +202,8 @@ export class MachineListIndex {
     const key = q.sort.replace(/^-/, '') as MachineSortKey;
     const index = this.#index(key, desc);
     const all = total === this.#entries.size;
+    const wantedCells: number[] = [];
+    for (let c = 0; c < wanted.length; c++) if (wanted[c]) wantedCells.push(c);
     const out: MachineState[] = [];
     let skip = q.offset;
     let matched = 0;
@@ -209,7 +213,8 @@ export class MachineListIndex {
       let inBlock = block.items.length;
       if (!all) {
         inBlock = 0;
-        for (const [cell, n] of block.cells) if (wanted[cell]) inBlock += n;
+        if (wantedCells.length < block.cells.size) for (const c of wantedCells) inBlock += block.cells.get(c) ?? 0;
+        else for (const [cell, n] of block.cells) if (wanted[cell]) inBlock += n;
       }
       if (inBlock === 0) continue;
       if (text === null && skip >= inBlock) {
@@ -385,7 +390,8 @@ function lower(s: string): string {
 
 /**
  * The entries in the order of `key`, from the entries in host-name order (ties by host name, then id, are then kept
- * by grouping, not by comparing): one pass to group by value and a sort of the distinct values.
+ * by grouping or a stable sort, not by comparing host names again): one pass to group by value and a sort of the
+ * distinct values, or a stable numeric sort for instants.
  */
 function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): Entry[] {
   if (key === 'hostname') {
@@ -400,6 +406,14 @@ function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): 
       end = start;
     }
     return out;
+  }
+  if (key === 'lastReportAt' || key === 'graceExpiresAt') {
+    // Mostly distinct instants: a stable sort by the number keeps host-name order among equal ones; nulls go last.
+    const field = key === 'lastReportAt' ? 'last' : 'grace';
+    const known = byHost.filter((e) => e[field] !== null);
+    known.sort(desc ? (a, b) => b[field]! - a[field]! : (a, b) => a[field]! - b[field]!);
+    for (const e of byHost) if (e[field] === null) known.push(e);
+    return known;
   }
   const groups = new Map<Value, Entry[]>();
   for (const e of byHost) {
