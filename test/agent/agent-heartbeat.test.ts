@@ -16,6 +16,7 @@ import { FileCredentialStore } from '../../agent/state/credentials.js';
 import type { EnrolRequest, EnrolResponse, ReportAck, ReportBatch } from '../../shared/protocol.js';
 import { VirtualClock } from '../../shared/scheduling.js';
 import { startFakeCollector, type FakeCollector } from '../support/agent-fake-collector.js';
+import { SECRET, startCollector, T0 as COLLECTOR_T0 } from '../support/collector-harness.js';
 import { FakeLicensingSource } from '../support/agent-fake-source.js';
 import { tempDir } from '../support/agent-temp-dir.js';
 
@@ -142,6 +143,35 @@ describe('heartbeat interval set by the collector', () => {
     expect(collector.enrolments).toHaveLength(1);
     expect(agent.heartbeatMs).toBe(120_000);
     expect(logs).toContain('the collector sets the heartbeat interval to 120 s');
+    expect(JSON.parse(await readFile(join(state.dir, 'credentials.json'), 'utf8'))).toMatchObject({ heartbeatSeconds: 120 });
+  });
+
+  it('takes the interval the real collector is configured with (--heartbeat-seconds 120)', async () => {
+    const h = await startCollector({ config: { heartbeatSeconds: 120 } });
+    cleanups.push(() => h.close());
+    const state = await tempDir();
+    cleanups.push(state.remove);
+    const clock = new VirtualClock(COLLECTOR_T0);
+    const client = new CollectorClient({ baseUrl: h.url });
+    cleanups.push(async () => client.close());
+    const agent = new Agent({
+      source: new FakeLicensingSource(),
+      scheduler: clock,
+      timers: clock,
+      outbox: await FileOutbox.open({ dir: state.dir, newEpoch: () => 7 }),
+      credentials: new FileCredentialStore(state.dir),
+      client,
+      enrolmentSecret: SECRET,
+      group: 'hq',
+      deadLetter: async () => {},
+      log: () => {},
+    });
+    cleanups.push(() => agent.stop());
+    expect(agent.heartbeatMs).toBe(60_000);
+    await agent.poll();
+    await agent.deliver();
+    expect(agent.stats.reportsAcked).toBe(1);
+    expect(agent.heartbeatMs).toBe(120_000);
     expect(JSON.parse(await readFile(join(state.dir, 'credentials.json'), 'utf8'))).toMatchObject({ heartbeatSeconds: 120 });
   });
 });
