@@ -86,6 +86,9 @@ describe('collector: machine list filters, sort and paging; events; retirement a
     const all = await getJson(`${h.url}/api/v1/events?eventId=8198`, cookie);
     expect(all.body.total).toBe(4);
     expect(all.body.items.map((e: any) => e.machineId)).toEqual(['m-1', 'm-2', 'm-3', 'm-4']);
+    const hq = await getJson(`${h.url}/api/v1/events?group=HQ&eventId=8198`, cookie);
+    expect(hq.body).toMatchObject({ total: 2, items: [{ machineId: 'm-1' }, { machineId: 'm-2' }] });
+    expect((await getJson(`${h.url}/api/v1/events?group=Nowhere`, cookie)).body.total).toBe(0);
     const one = await getJson(`${h.url}/api/v1/events?machineId=m-3&kind=collector`, cookie);
     expect(one.body.items.map((e: any) => e.payload.code)).toEqual(['machine-enrolled']);
   });
