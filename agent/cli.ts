@@ -3,7 +3,7 @@
  * the environment, the wall clock and the console).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
@@ -139,20 +139,46 @@ async function run(config: AgentConfig): Promise<void> {
 }
 
 /** Writes the configuration file (merged with what it holds); on Windows its folder is restricted first. */
+/**
+ * An installer shows neither the output nor the error of the programs it runs: configure also appends each outcome to
+ * configure.log beside the file, so a failed install (MSI error 1722) says why there.
+ */
+async function noteOutcome(file: string, line: string): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await appendFile(join(dirname(file), 'configure.log'), `${new Date().toISOString()} ${line}\n`);
+  } catch {
+    // The message still goes to stderr.
+  }
+}
+
 async function configure(argv: string[]): Promise<void> {
-  const request = parseConfigureArgs(argv);
-  const file = request.file ?? defaultConfigFile();
+  let file = defaultConfigFile();
+  try {
+    const request = parseConfigureArgs(argv);
+    file = request.file ?? file;
+    const keys = await writeConfiguration(file, request.values);
+    const line = `configure: wrote ${file} (${keys.join(', ')})`;
+    await noteOutcome(file, line);
+    process.stdout.write(`${line}\n`);
+  } catch (e) {
+    await noteOutcome(file, `configure: refused: ${(e as Error).message}`);
+    fail(e instanceof ConfigureError ? 2 : 1, (e as Error).message);
+  }
+}
+
+async function writeConfiguration(file: string, values: Parameters<typeof mergeAgentFile>[1]): Promise<string[]> {
   let existing: string | undefined;
   try {
     existing = readFileSync(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  const content = mergeAgentFile(existing, request.values, file);
+  const content = mergeAgentFile(existing, values, file);
   await mkdir(dirname(file), { recursive: true });
   await restrictToAdministrators(dirname(file));
   await writeFileAtomic(file, `${JSON.stringify(content, null, 2)}\n`);
-  process.stdout.write(`configure: wrote ${file} (${Object.keys(content).join(', ')})\n`);
+  return Object.keys(content);
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -170,11 +196,7 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${configureHelpText(defaultConfigFile())}\n`);
       process.exit(0);
     }
-    try {
-      await configure(rest);
-    } catch (e) {
-      fail(e instanceof ConfigureError ? 2 : 1, (e as Error).message);
-    }
+    await configure(rest);
     return;
   }
   if (command !== 'run' && command !== 'snapshot') fail(2, `unknown command ${command} (run, snapshot or configure; see --help)`);

@@ -169,12 +169,24 @@ export async function packageAgent(outDir: string, log: Log = () => {}): Promise
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outDir = join(REPO, 'dist');
   const log = (line: string) => process.stdout.write(`package:agent: ${line}\n`);
+  // `--exe FILE`: build only the MSI, around an exe already built (and signed by the organisation).
+  const exeArg = process.argv.indexOf('--exe');
   try {
     const started = Date.now();
-    const { exe, msi } = await packageAgent(outDir, log);
-    for (const file of [exe, msi]) {
+    let files: string[];
+    if (exeArg > 0) {
+      const given = process.argv[exeArg + 1];
+      if (!given) throw new Error('--exe needs the path of a built vawatch-agent.exe');
+      await mkdir(outDir, { recursive: true });
+      files = [resolve(given), await buildAgentMsi({ exe: resolve(given), version: await packageVersion(), outDir, log })];
+    } else {
+      const { exe, msi } = await packageAgent(outDir, log);
+      files = [exe, msi];
+    }
+    for (const file of files) {
       const size = (await stat(file)).size;
-      process.stdout.write(`${file.slice(REPO.length + 1)}  ${(size / 1048576).toFixed(1)} MiB (${size} bytes)  sha256 ${await sha256(file)}\n`);
+      const shown = file.startsWith(`${REPO}/`) ? file.slice(REPO.length + 1) : file;
+      process.stdout.write(`${shown}  ${(size / 1048576).toFixed(1)} MiB (${size} bytes)  sha256 ${await sha256(file)}\n`);
     }
     log(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (e) {

@@ -72,5 +72,11 @@ describe('configure from the command line', () => {
     const bad = await runAgentCli(['configure', '--file', file, '--collector', 'ftp://x']);
     expect(bad.code).toBe(2);
     expect(bad.output.trim()).toMatch(/^agent: --collector: expected an http\(s\) URL/);
+    // An installer shows neither: the outcomes are in configure.log beside the file.
+    const log = readFileSync(join(dir, 'configure.log'), 'utf8').trim().split('\n');
+    expect(log).toHaveLength(2);
+    expect(log[0]).toMatch(/^\S+Z configure: wrote .*agent\.json \(collector, group, enrolmentSecret\)$/);
+    expect(log[1]).toMatch(/^\S+Z configure: refused: --collector: expected an http\(s\) URL/);
+    expect(JSON.parse(readFileSync(file, 'utf8')).collector).toBe('https://vawatch.contoso.com');
   });
 });
