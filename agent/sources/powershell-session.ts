@@ -159,7 +159,8 @@ class HostProcess {
   #exited = false;
   #exitWhy = '';
   #stderrTail = '';
-  #partial = '';
+  #partial: string[] = [];
+  #partialChars = 0;
   #decoder = new StringDecoder('utf8');
   #onReady: ((ok: boolean) => void) | undefined;
   #current: { nonce: string; frame: Frame | undefined; done: (o: Outcome) => void } | undefined;
@@ -256,16 +257,24 @@ class HostProcess {
     c?.done(o);
   }
 
+  /** Splits stdout into lines, looking for line ends only in new text (a body line can be tens of MB). */
   #data(text: string): void {
-    this.#partial += text;
+    let start = 0;
     let nl: number;
-    while ((nl = this.#partial.indexOf('\n')) >= 0) {
-      const line = this.#partial.slice(0, nl);
-      this.#partial = this.#partial.slice(nl + 1);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const line = this.#partial.length > 0 ? this.#partial.join('') + text.slice(start, nl) : text.slice(start, nl);
+      this.#partial = [];
+      this.#partialChars = 0;
+      start = nl + 1;
       this.#line(line.replace(/[\r\uFEFF]/g, ''));
     }
-    if (this.#partial.length > MAX_LINE_CHARS) {
-      this.#partial = '';
+    if (start < text.length) {
+      this.#partial.push(text.slice(start));
+      this.#partialChars += text.length - start;
+    }
+    if (this.#partialChars > MAX_LINE_CHARS) {
+      this.#partial = [];
+      this.#partialChars = 0;
       this.#finish({ kind: 'broken', why: `PowerShell printed a line over ${MAX_LINE_CHARS} characters` });
       this.kill();
     }

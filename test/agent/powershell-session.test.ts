@@ -2,7 +2,7 @@
  * The persistent PowerShell (agent/sources/powershell-session.ts) against a fake PowerShell process that speaks the
  * same stdin / framed-stdout contract and can be told to hang, die, print garbage or interleave junk.
  */
-import { writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,13 +19,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function session(opts: { control?: object; missing?: string[]; powershell?: string; commandTimeoutMs?: number; maxCommands?: number; maxWorkingSetMb?: number } = {}) {
+async function session(opts: { control?: object; missing?: string[]; powershell?: string; commandTimeoutMs?: number; maxCommands?: number; maxWorkingSetMb?: number; replayDir?: string } = {}) {
   const tmp = await tempDir('vawatch-ps-');
   cleanups.push(tmp.remove);
   const controlFile = join(tmp.dir, 'control.json');
   const setControl = (c: object) => writeFile(controlFile, JSON.stringify(c));
   await setControl(opts.control ?? {});
-  const fake = fakePowerShellSpawn({ replayDir: KMS_HOST, controlFile, missing: opts.missing });
+  const fake = fakePowerShellSpawn({ replayDir: opts.replayDir ?? KMS_HOST, controlFile, missing: opts.missing });
   const logs: string[] = [];
   const ps = new PersistentPowerShell({
     powershell: opts.powershell,
@@ -136,5 +136,24 @@ describe('persistent PowerShell', () => {
     const c = await session({ powershell: 'pwsh' });
     await c.ps.run(osCommand());
     expect(c.fake.started.map((s) => s.exe)).toEqual(['pwsh']);
+  }, 60_000);
+
+  it('carries the first read of a KMS host, 10,000 events (one body line of about 5 MB), intact', async () => {
+    const tmp = await tempDir('vawatch-ps-big-');
+    cleanups.push(tmp.remove);
+    await cp(KMS_HOST, tmp.dir, { recursive: true });
+    const [one] = JSON.parse(await readFile(join(KMS_HOST, 'events', 'kms.json'), 'utf8')) as Array<Record<string, unknown>>;
+    const many = Array.from({ length: 10_000 }, (_, i) => ({ ...one, RecordId: 100_000 + i }));
+    await writeFile(join(tmp.dir, 'events', 'kms-many.json'), JSON.stringify(many));
+    const { ps } = await session({ replayDir: tmp.dir });
+    const t0 = performance.now();
+    const r = await ps.run(eventsCommand('Key Management Service', 99_999));
+    const ms = performance.now() - t0;
+    expect(r.ok).toBe(true);
+    expect(r.stdout.length).toBeGreaterThan(4_000_000);
+    const ids = (JSON.parse(r.stdout) as Array<{ RecordId: number }>).map((e) => e.RecordId);
+    expect(ids).toHaveLength(10_000);
+    expect(new Set(ids).size).toBe(10_000);
+    expect(ms).toBeLessThan(30_000);
   }, 60_000);
 });
