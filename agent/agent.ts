@@ -198,7 +198,8 @@ export class Agent {
     this.#o.log(`the collector sets the heartbeat interval to ${ms / 1000} s (was ${was / 1000} s)`);
     if (this.#creds && this.#creds.heartbeatSeconds !== ms / 1000) {
       this.#creds = { ...this.#creds, heartbeatSeconds: ms / 1000 };
-      await this.#o.credentials.save(this.#creds);
+      // Only what a restart starts from: a failed write must not hold up the acknowledgement being handled.
+      await this.#o.credentials.save(this.#creds).catch((e: unknown) => this.#o.log(`could not keep the heartbeat interval in the state folder: ${(e as Error).message}`));
     }
   }
 
