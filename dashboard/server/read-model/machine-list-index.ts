@@ -45,6 +45,8 @@ interface Entry {
 
 interface Block {
   items: Entry[];
+  /** The cell of each item, side by side: a sparse filter scans this compact column, not the entries. */
+  cellCol: number[];
   /** cell → entries of this block in it */
   cells: Map<number, number>;
 }
@@ -106,7 +108,9 @@ class SortedIndex {
   insert(e: Entry): void {
     const b = this.#blockFor(e);
     const block = this.blocks[b]!;
-    block.items.splice(this.#position(block.items, e), 0, e);
+    const i = this.#position(block.items, e);
+    block.items.splice(i, 0, e);
+    block.cellCol.splice(i, 0, e.cell);
     bump(block.cells, e.cell, 1);
     if (block.items.length > 2 * BLOCK) {
       const half = block.items.length >> 1;
@@ -120,6 +124,7 @@ class SortedIndex {
     const i = this.#position(block.items, e);
     if (block.items[i] !== e) return;
     block.items.splice(i, 1);
+    block.cellCol.splice(i, 1);
     bump(block.cells, e.cell, -1);
     if (block.items.length === 0 && this.blocks.length > 1) this.blocks.splice(b, 1);
   }
@@ -127,6 +132,8 @@ class SortedIndex {
   /** The entry stays where it is (same sort values) but moves from one cell to another. */
   recell(e: Entry, from: number, to: number): void {
     const block = this.blocks[this.#blockFor(e)]!;
+    const i = this.#position(block.items, e);
+    if (block.items[i] === e) block.cellCol[i] = to;
     bump(block.cells, from, -1);
     bump(block.cells, to, 1);
   }
@@ -159,7 +166,7 @@ class SortedIndex {
 function blockOf(items: Entry[]): Block {
   const cells = new Map<number, number>();
   for (const e of items) bump(cells, e.cell, 1);
-  return { items, cells };
+  return { items, cellCol: items.map((e) => e.cell), cells };
 }
 
 function bump(m: Map<number, number>, k: number, by: number): void {
@@ -221,9 +228,11 @@ export class MachineListIndex {
         skip -= inBlock;
         continue;
       }
-      for (const e of block.items) {
+      const { items, cellCol } = block;
+      for (let i = 0; i < items.length; i++) {
         this.visited++;
-        if (!all && !wanted[e.cell]) continue;
+        if (!all && !wanted[cellCol[i]!]) continue;
+        const e = items[i]!;
         if (text !== null) {
           if (scanned >= TEXT_SCAN_BUDGET) {
             exhausted = false;
