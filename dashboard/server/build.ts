@@ -44,6 +44,7 @@ const ownImportMetaUrl = (outDir: string): esbuild.Plugin => ({
   },
 });
 
+/** `outDir` must be inside the repository: the bundle imports the npm packages from the node_modules above it. */
 export async function buildCollector(outDir: string = COLLECTOR_DIST_DIR): Promise<BuildCollectorResult> {
   await mkdir(outDir, { recursive: true });
   const result = await esbuild.build({
