@@ -11,11 +11,36 @@ export interface AgentRecord {
   readonly revokedAt: number | null;
   lastReportAt: number | null;
   /** Highest seq stored per epoch: the idempotence key is (agent, epoch, seq). */
-  readonly seqs: Map<number, number>;
+  readonly seqs: SeqMarks;
+}
+
+/**
+ * The highest stored seq per epoch of one agent. Nearly every agent only ever has one epoch, so that one is two
+ * numbers on the object; a Map appears only with a second epoch (a Map per agent is ~175 MB at a million agents).
+ */
+export class SeqMarks {
+  #epoch = 0;
+  #seq = 0;
+  #more: Map<number, number> | null = null;
+
+  get(epoch: number): number | undefined {
+    if (epoch === this.#epoch) return this.#seq;
+    return this.#more?.get(epoch);
+  }
+  set(epoch: number, seq: number): void {
+    if (this.#epoch === 0 || epoch === this.#epoch) {
+      this.#epoch = epoch;
+      this.#seq = seq;
+    } else {
+      (this.#more ??= new Map()).set(epoch, seq);
+    }
+  }
 }
 
 /** A row of `agents` as read at start: agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at. */
 type AgentRow = [string, string, string, string, number, number | null, number | null];
+/** A row of `agent_seqs`: agent_id, epoch, last_seq. */
+type SeqRow = [string, number, number];
 
 const SECRET_KEY = 'enrolment_secret_sha256';
 
@@ -26,8 +51,13 @@ const SECRET_KEY = 'enrolment_secret_sha256';
 export class AgentRegistry {
   #db: Database.Database;
   #agents = new Map<string, AgentRecord>();
-  #byToken = new Map<string, string>();
-  #byMachine = new Map<string, string>();
+  // Records, not ids: one lookup per request. A record is replaced only by applyAgent and applyRevoked, which keep
+  // these maps in step.
+  #byToken = new Map<string, AgentRecord>();
+  // The current agent of machines enrolled since start; older ones come from the agents_by_machine index (enrolment
+  // and retirement only), which spares a third million-entry map at start.
+  #enrolledSinceStart = new Map<string, AgentRecord>();
+  #newestOfMachine: Database.Statement;
   #secretHash: string | null;
   #putSeq: Database.Statement;
   #putLastReport: Database.Statement;
@@ -38,12 +68,26 @@ export class AgentRegistry {
       'INSERT INTO agent_seqs (agent_id, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq',
     );
     this.#putLastReport = db.prepare('UPDATE agents SET last_report_at = ? WHERE agent_id = ?');
-    // One pass over each table, rows as arrays, no sort: at a million agents this is the start-up's critical path.
-    // (#remember keeps the newest agent per machine whatever the order.)
+    this.#newestOfMachine = db.prepare('SELECT agent_id FROM agents WHERE machine_id = ? ORDER BY enrolled_at DESC LIMIT 1');
+    // One pass over both tables at once, rows as arrays, no sort: at a million agents this is on the start-up's
+    // critical path. Both are keyed by agent_id, so their rows come in the same order and a seq row is matched to its
+    // agent without a lookup; one that is not (another collation order, an orphan) is applied by id at the end.
     const agents = db
       .prepare('SELECT agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at FROM agents')
       .raw(true);
+    const seqRows = db.prepare('SELECT agent_id, epoch, last_seq FROM agent_seqs').raw(true).iterate() as IterableIterator<SeqRow>;
+    const unmatched: SeqRow[] = [];
+    let s = seqRows.next();
     for (const r of agents.iterate() as IterableIterator<AgentRow>) {
+      const seqs = new SeqMarks();
+      while (!s.done && s.value[0] < r[0]) {
+        unmatched.push(s.value);
+        s = seqRows.next();
+      }
+      while (!s.done && s.value[0] === r[0]) {
+        seqs.set(s.value[1], s.value[2]);
+        s = seqRows.next();
+      }
       this.#remember({
         agentId: r[0],
         machineId: r[1],
@@ -52,13 +96,11 @@ export class AgentRegistry {
         enrolledAt: r[4],
         revokedAt: r[5],
         lastReportAt: r[6],
-        seqs: new Map(),
+        seqs,
       });
     }
-    const seqs = db.prepare('SELECT agent_id, epoch, last_seq FROM agent_seqs').raw(true);
-    for (const [agentId, epoch, seq] of seqs.iterate() as IterableIterator<[string, number, number]>) {
-      this.#agents.get(agentId)?.seqs.set(epoch, seq);
-    }
+    for (; !s.done; s = seqRows.next()) unmatched.push(s.value);
+    for (const [agentId, epoch, seq] of unmatched) this.#agents.get(agentId)?.seqs.set(epoch, seq);
     const secret = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_KEY) as { value: string } | undefined;
     this.#secretHash = secret?.value ?? null;
   }
@@ -98,16 +140,17 @@ export class AgentRegistry {
   // ---- agents ----
 
   byToken(token: string): AgentRecord | undefined {
-    const id = this.#byToken.get(sha256(token));
-    return id === undefined ? undefined : this.#agents.get(id);
+    return this.#byToken.get(sha256(token));
   }
   get(agentId: string): AgentRecord | undefined {
     return this.#agents.get(agentId);
   }
   /** The newest agent enrolled for a machine (revoked or not). */
   currentOf(machineId: string): AgentRecord | undefined {
-    const id = this.#byMachine.get(machineId);
-    return id === undefined ? undefined : this.#agents.get(id);
+    const recent = this.#enrolledSinceStart.get(machineId);
+    if (recent) return recent;
+    const row = this.#newestOfMachine.get(machineId) as { agent_id: string } | undefined;
+    return row ? this.#agents.get(row.agent_id) : undefined;
   }
   list(): AgentInfo[] {
     return [...this.#agents.values()]
@@ -147,13 +190,18 @@ export class AgentRegistry {
   applyAgent(a: AgentRecord): void {
     const old = this.#agents.get(a.agentId);
     if (old) this.#byToken.delete(old.tokenHash);
-    this.#remember(old ? { ...a, seqs: old.seqs, lastReportAt: old.lastReportAt } : a);
+    const next = old ? { ...a, seqs: old.seqs, lastReportAt: old.lastReportAt } : a;
+    this.#remember(next);
+    // An enrolment always makes its agent the machine's current one.
+    this.#enrolledSinceStart.set(a.machineId, next);
   }
   applyRevoked(agentId: string, at: number): void {
     const a = this.#agents.get(agentId);
     if (!a || a.revokedAt !== null) return;
     this.#byToken.delete(a.tokenHash);
-    this.#agents.set(agentId, { ...a, revokedAt: at });
+    const next = { ...a, revokedAt: at };
+    this.#agents.set(agentId, next);
+    if (this.#enrolledSinceStart.get(a.machineId) === a) this.#enrolledSinceStart.set(a.machineId, next);
   }
   applySeq(agentId: string, epoch: number, seq: number): void {
     this.#agents.get(agentId)?.seqs.set(epoch, seq);
@@ -165,9 +213,6 @@ export class AgentRegistry {
 
   #remember(a: AgentRecord): void {
     this.#agents.set(a.agentId, a);
-    if (a.revokedAt === null) this.#byToken.set(a.tokenHash, a.agentId);
-    const current = this.#byMachine.get(a.machineId);
-    const cur = current === undefined ? undefined : this.#agents.get(current);
-    if (!cur || cur.agentId === a.agentId || cur.enrolledAt <= a.enrolledAt) this.#byMachine.set(a.machineId, a.agentId);
+    if (a.revokedAt === null) this.#byToken.set(a.tokenHash, a);
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EnrolRequest, EnrolResponse } from '../../../shared/protocol.js';
 import type { Clock } from '../../../shared/scheduling.js';
 import { ApiError } from '../http/api-error.js';
-import type { AgentRecord, AgentRegistry } from '../identity/agent-registry.js';
+import { SeqMarks, type AgentRecord, type AgentRegistry } from '../identity/agent-registry.js';
 import { newSecret, sameSecret, sha256 } from '../identity/secrets.js';
 import type { FleetState } from '../state/fleet-state.js';
 import type { MachineState } from '../state/machine-state.js';
@@ -66,7 +66,7 @@ export function enrol(deps: EnrolDeps, req: EnrolRequest): EnrolResponse {
     enrolledAt: reason === 'own-token' && current ? current.enrolledAt : now,
     revokedAt: null,
     lastReportAt: null,
-    seqs: new Map(),
+    seqs: new SeqMarks(),
   };
 
   runUnit(

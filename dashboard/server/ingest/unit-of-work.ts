@@ -81,7 +81,7 @@ export class UnitOfWork {
   }
 
   /** The highest seq stored for (agent, epoch), this transaction's earlier units included. */
-  seqOf(agent: { agentId: string; seqs: ReadonlyMap<number, number> }, epoch: number): number {
+  seqOf(agent: { agentId: string; seqs: { get(epoch: number): number | undefined } }, epoch: number): number {
     const k = `${agent.agentId}\n${epoch}`;
     return this.written.seqs.get(k) ?? this.#pending.seqs.get(k) ?? agent.seqs.get(epoch) ?? 0;
   }

@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { AgentRegistry, SeqMarks, type AgentRecord } from '../../dashboard/server/identity/agent-registry.js';
+import { sha256 } from '../../dashboard/server/identity/secrets.js';
+import { CORE_MIGRATIONS } from '../../dashboard/server/store/core-migrations.js';
+import { migrate } from '../../dashboard/server/store/database.js';
+
+function database() {
+  const db = new Database(':memory:');
+  migrate(db, 'core', CORE_MIGRATIONS);
+  return db;
+}
+function agent(agentId: string, machineId: string, enrolledAt: number, revokedAt: number | null = null): AgentRecord {
+  return { agentId, machineId, hostname: `host-${machineId}`, tokenHash: sha256(`token-${agentId}`), enrolledAt, revokedAt, lastReportAt: null, seqs: new SeqMarks() };
+}
+
+describe('AgentRegistry loading at start', () => {
+  it('rebuilds tokens, seqs of every epoch and the current agent of each machine from SQLite', () => {
+    const db = database();
+    const first = new AgentRegistry(db);
+    for (const a of [agent('agt_b', 'm-1', 100, 150), agent('agt_a', 'm-1', 200), agent('agt_c', 'm-2', 50), agent('agt_é', 'm-3', 70), agent('agt_ｚ', 'm-4', 70), agent('agt_😀', 'm-5', 70)]) {
+      first.writeAgent(a);
+      if (a.revokedAt !== null) first.writeRevoked(a.agentId, a.revokedAt);
+    }
+    first.writeSeq('agt_a', 1, 40);
+    first.writeSeq('agt_a', 2, 3);
+    first.writeSeq('agt_c', 1, 7);
+    first.writeSeq('agt_é', 4, 9);
+    // SQLite sorts UTF-8 bytes (ｚ before 😀), JavaScript UTF-16 units (😀 before ｚ): still each agent's own seqs.
+    first.writeSeq('agt_ｚ', 1, 11);
+    first.writeSeq('agt_😀', 1, 12);
+    first.writeSeq('agt_zz-gone', 1, 5); // an orphan row is ignored
+    first.writeSeq('agt_😀-gone', 1, 6);
+
+    const reg = new AgentRegistry(db);
+    expect([reg.get('agt_a')?.seqs.get(1), reg.get('agt_a')?.seqs.get(2), reg.get('agt_a')?.seqs.get(3)]).toEqual([40, 3, undefined]);
+    expect(reg.get('agt_c')?.seqs.get(1)).toBe(7);
+    expect(reg.get('agt_é')?.seqs.get(4)).toBe(9);
+    expect([reg.get('agt_ｚ')?.seqs.get(1), reg.get('agt_😀')?.seqs.get(1)]).toEqual([11, 12]);
+    expect(reg.get('agt_b')?.seqs.get(1)).toBeUndefined();
+    expect(reg.byToken('token-agt_a')?.agentId).toBe('agt_a');
+    expect(reg.byToken('token-agt_b')).toBeUndefined(); // revoked
+    expect(reg.currentOf('m-1')?.agentId).toBe('agt_a'); // the newest enrolment, revoked or not
+    expect(reg.currentOf('m-2')?.agentId).toBe('agt_c');
+    expect(reg.currentOf('m-9')).toBeUndefined();
+
+    // Enrolled after start at the same instant as the loaded one: the newer enrolment is current; revoking keeps it so.
+    const again = agent('agt_d', 'm-2', 50);
+    reg.writeAgent(again);
+    reg.applyAgent(again);
+    expect(reg.currentOf('m-2')?.agentId).toBe('agt_d');
+    reg.writeRevoked('agt_d', 60);
+    reg.applyRevoked('agt_d', 60);
+    expect(reg.currentOf('m-2')).toMatchObject({ agentId: 'agt_d', revokedAt: 60 });
+    expect(reg.byToken('token-agt_d')).toBeUndefined();
+    db.close();
+  });
+
+  it('SeqMarks keeps one mark per epoch', () => {
+    const s = new SeqMarks();
+    expect(s.get(1)).toBeUndefined();
+    s.set(2, 5);
+    s.set(2, 6);
+    s.set(3, 1);
+    s.set(1, 9);
+    expect([s.get(1), s.get(2), s.get(3), s.get(4)]).toEqual([9, 6, 1, undefined]);
+  });
+});
