@@ -365,11 +365,15 @@ export class PersistentPowerShell implements PowerShellSession {
     return p;
   }
 
+  /**
+   * Closes stdin at once: the host script ends after the command it is running, if any; a process still there 5 s
+   * later is killed (so a hung command does not hold up the agent's stop for the whole command timeout).
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.#queue;
     this.#proc?.retire();
     this.#proc = undefined;
+    await this.#queue;
   }
 
   async #run(command: string, mayRetry: boolean): Promise<PowerShellResult> {

@@ -91,6 +91,20 @@ describe('persistent PowerShell', () => {
     expect(ps.stats).toMatchObject({ starts: 2, timeouts: 1 });
   }, 60_000);
 
+  it('stops within a few seconds even while a command hangs', async () => {
+    const { ps, fake } = await session({ control: { hang: 'SoftwareLicensingService' }, commandTimeoutMs: 60_000 });
+    expect((await ps.run(osCommand())).ok).toBe(true);
+    const hung = ps.run(serviceCommand());
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    await ps.close();
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect((await hung).ok).toBe(false);
+    expect(fake.started[0]!.child.signalCode).toBe('SIGKILL');
+    expect(await ps.run(osCommand())).toMatchObject({ ok: false, stderr: 'the PowerShell session is closed' });
+    expect(fake.started).toHaveLength(1);
+  }, 60_000);
+
   it('runs a command again on a new process when the process dies under it, once', async () => {
     const { ps, setControl } = await session({ control: { die: 'Win32_OperatingSystem' } });
     const r = await ps.run(osCommand());

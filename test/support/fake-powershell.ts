@@ -66,6 +66,7 @@ async function handle(line: string): Promise<void> {
   const matches = (re: string | undefined) => re !== undefined && new RegExp(re).test(command);
   if (matches(c.hang)) {
     hung = true;
+    setInterval(() => {}, 1 << 30); // busy in the command: stays up after stdin closes
     return;
   }
   if (matches(c.die)) {
@@ -102,6 +103,9 @@ process.stdin.on('data', (chunk: Buffer) => {
     chain = chain.then(() => handle(line));
   }
 });
+// The host script ends when stdin closes, after the command it runs; a hung one never gets there.
 process.stdin.on('end', () => {
-  void chain.then(() => process.exit(0));
+  void chain.then(() => {
+    if (!hung) process.exit(0);
+  });
 });
