@@ -418,11 +418,28 @@ function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): 
   }
   if (key === 'lastReportAt' || key === 'graceExpiresAt') {
     // Mostly distinct instants: a stable sort by the number keeps host-name order among equal ones; nulls go last.
+    // Mostly distinct instants: the values sorted as a typed array, then each entry (in host-name order, which equal
+    // values keep) dropped into the next free slot of its value, found by binary search. No comparator calls.
     const field = key === 'lastReportAt' ? 'last' : 'grace';
     const known = byHost.filter((e) => e[field] !== null);
-    known.sort(desc ? (a, b) => b[field]! - a[field]! : (a, b) => a[field]! - b[field]!);
-    for (const e of byHost) if (e[field] === null) known.push(e);
-    return known;
+    const sorted = Float64Array.from(known, (e) => e[field]!).sort();
+    if (desc) sorted.reverse();
+    const used = new Int32Array(sorted.length);
+    const out: Entry[] = new Array(byHost.length);
+    for (const e of known) {
+      const v = e[field]!;
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (desc ? sorted[mid]! > v : sorted[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      out[lo + used[lo]!++] = e;
+    }
+    let i = known.length;
+    for (const e of byHost) if (e[field] === null) out[i++] = e;
+    return out;
   }
   const groups = new Map<Value, Entry[]>();
   for (const e of byHost) {
