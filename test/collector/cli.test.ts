@@ -36,6 +36,12 @@ describe('npm run collector (command line)', () => {
     expect(r.stderr).toMatch(/^collector: (PORT|--retention-days): /);
   });
 
+  it('refuses a heartbeat under 10 s in one line naming the flag', () => {
+    const r = collector(['--heartbeat-seconds', '5', '--port', '0', '--data', join(dir, 'heartbeat-data')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('collector: --heartbeat-seconds: expected a whole number of seconds ≥ 10');
+  });
+
   it('refuses an alert settings file with a bad threshold in one line naming the file', () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, JSON.stringify({ rules: [{ rule: 'GraceExpiring', warningDays: -3 }] }));
