@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildAgentExe, buildAgentMsi, packageVersion } from '../../agent/packaging/build.js';
 
@@ -57,13 +57,20 @@ function filesUnder(dir: string): string[] {
   });
 }
 
-/** What the build reads: the agent's sources and everything it imports, the packaging files, the versions. */
+let hashOnce: string | undefined;
+
+/**
+ * What the build reads: the agent's sources and everything it imports, the packaging files, the versions. Taken once
+ * per test file, so sources edited while it runs do not send it to another build half-way.
+ */
 function inputsHash(): string {
+  if (hashOnce) return hashOnce;
   const h = createHash('sha256');
   const files = [...['agent', 'shared', 'platform'].flatMap((d) => filesUnder(join(REPO, d))), join(REPO, 'package.json')].sort();
   for (const f of files) h.update(relative(REPO, f)).update('\0').update(readFileSync(f)).update('\0');
   h.update(process.version);
-  return h.digest('hex').slice(0, 16);
+  hashOnce = h.digest('hex').slice(0, 16);
+  return hashOnce;
 }
 
 export interface PackagedAgent {
@@ -107,8 +114,11 @@ export async function packagedAgent(opts: { exeOnly?: boolean } = {}): Promise<P
     }
     let handedOver = false;
     try {
-      // Builds of older sources (about 100 MB each) go.
-      for (const old of readdirSync(CACHE)) if (!old.endsWith('.lock')) await rm(join(CACHE, old), { recursive: true, force: true });
+      // Builds of older sources (about 100 MB each) go, unless another test file is building one.
+      for (const old of readdirSync(CACHE)) {
+        if (old.endsWith('.lock') || old === basename(dir) || existsSync(join(CACHE, `${old}.lock`))) continue;
+        await rm(join(CACHE, old), { recursive: true, force: true });
+      }
       await mkdir(dir, { recursive: true });
       const version = await packageVersion();
       const exe = await buildAgentExe(dir);
