@@ -23,6 +23,16 @@ export interface CollectorProcess {
   close(): Promise<void>;
 }
 
+/** The collector did not answer /readyz 200 in time; it is killed, and the memory it had reached is kept. */
+export class NotReadyError extends Error {
+  constructor(
+    readonly seconds: number,
+    readonly memory: MemoryFigures | undefined,
+  ) {
+    super(`the collector was not ready within ${seconds} s`);
+  }
+}
+
 export interface MemoryFigures {
   rssBytes: number;
   /** Peak resident memory since start (VmHWM). */
@@ -85,7 +95,7 @@ export async function startCollectorProcess(opts: {
     for (;;) {
       const r = await httpGet(`${url}/readyz`, { timeoutMs: Math.max(1000, deadline - performance.now()) }).catch(() => ({ status: 0, text: '' }));
       if (r.status === 200) break;
-      if (performance.now() > deadline) throw new Error(`/readyz not 200 within ${opts.readyTimeoutMs / 1000} s`);
+      if (performance.now() > deadline) throw new NotReadyError(opts.readyTimeoutMs / 1000, memoryOf(child.pid!));
       await new Promise((res) => setTimeout(res, 100));
     }
   } catch (e) {
@@ -116,7 +126,7 @@ export async function startCollectorProcess(opts: {
 function listeningUrl(child: ChildProcessByStdio<null, Readable, Readable>, log: WriteStream, timeoutMs: number, tail: () => string): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     let seen = '';
-    const timer = setTimeout(() => reject(new Error(`the collector did not listen within ${timeoutMs / 1000} s:\n${tail()}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new NotReadyError(timeoutMs / 1000, memoryOf(child.pid!))), timeoutMs);
     child.stdout.on('data', (c: Buffer) => {
       log.write(c);
       seen += c.toString('utf8');

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWebBuilt } from '../dashboard/web/build.js';
 import { report } from './baseline.js';
-import { httpGet, memoryOf, startCollectorProcess, type CollectorProcess } from './collector-process.js';
+import { httpGet, memoryOf, NotReadyError, startCollectorProcess, type CollectorProcess } from './collector-process.js';
 import { FleetSnapshots, fleetShape, simulatorTemplates } from './fleet-fixture.js';
 import { startBareServer, startLoadGenerator, type BareServer, type LoadGenerator } from './load-client.js';
 import { percentile, type LoadKind, type LoadResult } from './load-generator.js';
@@ -284,6 +284,13 @@ export async function run(args: string[] = []): Promise<void> {
     const scope = o.machines === 1_000_000 ? '' : ` (targets are set for 1,000,000 machines; this run has ${o.machines})`;
     console.log(`verdict${scope}: ${failed.length === 0 ? 'PASS' : `${failed.length} of ${checks.length} targets missed`} — ${checks.map(([t, ok]) => `${ok ? 'ok' : 'MISSED'} ${t}`).join('; ')}`);
   } catch (e) {
+    if (e instanceof NotReadyError) {
+      // A figure too: the start is the first target, and nothing else can be measured without it.
+      report('collector: start to /readyz 200', `> ${e.seconds} s`, 'gave up waiting (--ready-timeout); target ≤ 30 s at 1M');
+      report('collector: RSS when given up on', e.memory ? mb(e.memory.rssBytes) : 'n/a', 'target ≤ 2 GiB at 1M');
+      console.log(`verdict: not measured beyond the start — MISSED ready > ${e.seconds} s${e.memory ? `; ${e.memory.rssBytes <= 2 * GIB ? 'ok' : 'MISSED'} RSS ${mb(e.memory.rssBytes)} ≤ 2 GiB` : ''}`);
+      return;
+    }
     // After Ctrl-C the children die first and the phase in progress fails: that is not news.
     if (!interrupted) {
       console.error(`bench scale: ${e instanceof Error ? e.message : String(e)}`);
