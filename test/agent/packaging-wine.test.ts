@@ -1,7 +1,8 @@
 /**
  * The built vawatch-agent.exe (Windows node.exe with the agent injected) run under Wine behaves as `npm run agent`
  * does on Linux: --version, --help, `snapshot --source replay` on every replay fixture set (the same JSON), the exit
- * code and message of a bad option, and `configure` writing agent.json.
+ * code and message of a bad option, `configure` writing agent.json, and `run` enrolling with a collector and
+ * delivering its first snapshot over HTTP.
  *
  * One Wine prefix for the file, in a temporary folder. Every command of the exe runs in one cmd.exe batch (a Wine
  * process start costs seconds), each with its output sent to a file: Wine's node.exe fails with EBADF on a pipe.
@@ -12,7 +13,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPLAY_FIXTURES } from '../support/agent-replay.js';
+import { waitFor } from '../support/agent-process.js';
+import { startFakeCollector } from '../support/agent-fake-collector.js';
+import { REPLAY_FIXTURES, replaySnapshot } from '../support/agent-replay.js';
 import { buildNeeds, finishBuilds, missingTools, packagedAgent, REPO, tools } from '../support/packaging-build.js';
 
 const skip = missingTools([...buildNeeds, 'wine64']);
@@ -56,8 +59,12 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
   };
   const results: Record<string, Result> = {};
   const linux: Record<string, Result> = {};
+  const expected: Record<string, unknown> = {};
+  const LINUX_CLI_RUNS = ['version', 'help', 'snapshotHelp', 'badSource', `snapshot-${SETS[0]}`];
   let tmp = '';
   let configured = '';
+  let exePath = '';
+  let wineEnv: NodeJS.ProcessEnv = {};
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), 'vawatch-wine-'));
@@ -74,6 +81,8 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
     // Windows 10 is what the agent supports.
     const prefix = wineRun(['winecfg', '/v', 'win10']);
     const { exe } = await packagedAgent({ exeOnly: true });
+    exePath = exe;
+    wineEnv = env;
     const out = join(tmp, 'out');
     spawnSync('mkdir', ['-p', out]);
     configured = join(out, 'config', 'agent.json');
@@ -89,10 +98,12 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
     try {
       expect(await prefix, readFileSync(join(tmp, 'wine.log'), 'utf8')).toBe(0);
       const wine = wineRun(['cmd', '/c', winPath(join(tmp, 'run.cmd'))]);
-      // The Linux runs meanwhile (the batch is one process after another).
-      for (const [name, args] of Object.entries(runs)) {
-        linux[name] = await linuxAgent(args.map((a) => (a.startsWith('Z:') ? a.slice(2).replace(/\\/g, '/') : a)));
+      // The Linux runs meanwhile (the batch is one process after another). One snapshot through the Linux CLI; the
+      // others computed in-process, as test/agent/cli.test.ts shows the CLI prints.
+      for (const name of LINUX_CLI_RUNS) {
+        linux[name] = await linuxAgent(runs[name]!.map((a) => (a.startsWith('Z:') ? a.slice(2).replace(/\\/g, '/') : a)));
       }
+      for (const set of SETS) expected[set] = JSON.parse(JSON.stringify(await replaySnapshot(set, AT))) as unknown;
       expect(await wine, readFileSync(join(tmp, 'wine.log'), 'utf8')).toBe(0);
     } finally {
       closeSync(log);
@@ -101,7 +112,7 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
       const read = (ext: string) => readFileSync(join(out, `${name}.${ext}`), 'utf8');
       results[name] = { code: Number(read('code').trim()), stdout: crlf(read('out')), stderr: crlf(read('err')) };
     }
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     if (tmp) await rm(tmp, { recursive: true, force: true });
@@ -130,16 +141,47 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
 
   it.each(SETS)('snapshot --source replay on %s gives the same JSON as on Linux', (set) => {
     const win = results[`snapshot-${set}`]!;
-    const lin = linux[`snapshot-${set}`]!;
-    expect(lin.code, lin.stderr).toBe(0);
     expect(win.code, win.stderr).toBe(0);
     const parsed = JSON.parse(win.stdout) as { snapshot: { products: unknown[] }; events: unknown[] };
-    expect(parsed).toEqual(JSON.parse(lin.stdout));
+    expect(parsed).toEqual(expected[set]);
     expect(parsed.snapshot.products.length).toBeGreaterThan(0);
+    const cli = linux[`snapshot-${set}`];
+    if (cli) {
+      expect(cli.code, cli.stderr).toBe(0);
+      expect(parsed).toEqual(JSON.parse(cli.stdout));
+    }
   });
 
   it('configure writes agent.json from its flags (an empty one is not a value)', () => {
     expect(results.configure!.code, results.configure!.stderr).toBe(0);
     expect(JSON.parse(readFileSync(configured, 'utf8'))).toEqual({ collector: 'https://vawatch.contoso.com', enrolmentSecret: 's3cret', group: 'hq' });
   });
+
+  it('run enrols with the collector and delivers the snapshot it reads', async () => {
+    const collector = await startFakeCollector({ secret: 'wine-secret' });
+    const state = join(tmp, 'state');
+    const out = openSync(join(tmp, 'run.out'), 'w');
+    const set = 'mak-machine';
+    const child = spawn(
+      tools.wine64!,
+      [exePath, 'run', '--source', 'replay', '--path', winPath(join(REPLAY_FIXTURES, set)), '--collector', collector.url, '--secret', 'wine-secret', '--state', winPath(state), '--group', 'wine'],
+      { env: wineEnv, stdio: ['ignore', out, out] },
+    );
+    try {
+      await waitFor(() => collector.stored.some((r) => r.report.snapshot), 90_000, `a snapshot from the agent under Wine (its output: ${join(tmp, 'run.out')})`);
+    } finally {
+      child.kill('SIGKILL');
+      closeSync(out);
+      await collector.close();
+    }
+    expect(collector.enrolments).toHaveLength(1);
+    expect(collector.enrolments[0]).toMatchObject({ secret: 'wine-secret', machineId: 'replay-lt-007', hostname: 'LT-007' });
+    const { snapshot } = collector.stored.find((r) => r.report.snapshot)!.report;
+    const linuxSnapshot = (expected[set] as { snapshot: typeof snapshot }).snapshot!;
+    // The same machine as `snapshot` prints, collected now instead of at AT.
+    const drop = (s: typeof snapshot) => ({ ...s, collectedAt: undefined, products: s!.products.map((p) => ({ ...p, graceExpiresAt: undefined })) });
+    expect(drop(snapshot)).toEqual(drop({ ...linuxSnapshot, group: 'wine' }));
+    expect(readFileSync(join(tmp, 'run.out'), 'utf8')).toMatch(/agent starting: source replay, state Z:\\/);
+    expect(JSON.parse(readFileSync(join(state, 'credentials.json'), 'utf8'))).toMatchObject({ machineId: 'replay-lt-007' });
+  }, 180_000);
 });
