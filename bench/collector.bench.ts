@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
   const anchorMs = Date.now();
   const shape = fleetShape(MACHINES, anchorMs);
   const templates = simulatorTemplates(anchorMs);
-  buildScaleStore(dataDir, new FleetSnapshots(shape, templates));
+  await buildScaleStore(dataDir, new FleetSnapshots(shape, templates));
   const collector = await createCollector({
     config: { host: '127.0.0.1', port: 0, dataDir, enrolmentSecret: 'bench-enrolment-secret', adminPassword: 'bench-password', agentBurst: 1_000_000, agentRequestsPerSecond: 1_000_000 },
     clock: systemClock,

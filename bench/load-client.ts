@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetShape, FleetTemplates } from './fleet-fixture.js';
 import type { GeneratorMessage, LoadJob, LoadResult } from './load-generator.js';
+import type { ScaleStoreResult } from './scale-store.js';
+import type { StoreBuilderMessage } from './store-builder.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..');
@@ -86,4 +88,27 @@ export async function startBareServer(): Promise<BareServer> {
   const child = forkScript('bare-server.ts');
   const { port } = await nextMessage<{ type: 'listening'; port: number }>(child, 'bare server');
   return { url: `http://127.0.0.1:${port}`, close: () => stopChild(child) };
+}
+
+/** Builds the fixture store in a child process (store-builder.ts); `onProgress` gets the fraction of rows written. */
+export async function buildStoreInChild(dataDir: string, shape: FleetShape, templates: FleetTemplates, onProgress?: (fraction: number) => void): Promise<ScaleStoreResult> {
+  const child = forkScript('store-builder.ts');
+  const onMessage = (m: { type: string; fraction?: number }) => {
+    if (m.type === 'progress') onProgress?.(m.fraction ?? 0);
+  };
+  child.on('message', onMessage);
+  try {
+    const done = new Promise<ScaleStoreResult>((resolve, reject) => {
+      child.on('message', (m: { type: string; result?: ScaleStoreResult; message?: string }) => {
+        if (m.type === 'built') resolve(m.result!);
+        else if (m.type === 'error') reject(new Error(`store builder: ${m.message}`));
+      });
+      child.once('exit', (code, signal) => reject(new Error(`store builder exited (${signal ?? code}) before finishing`)));
+    });
+    child.send({ type: 'build', dataDir, shape, templates } satisfies StoreBuilderMessage);
+    return await done;
+  } finally {
+    child.off('message', onMessage);
+    await stopChild(child);
+  }
 }

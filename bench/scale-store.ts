@@ -37,7 +37,10 @@ export interface ScaleStoreResult {
   bytes: number;
 }
 
-export function buildScaleStore(dataDir: string, fleet: FleetSnapshots, onProgress?: (fraction: number) => void): ScaleStoreResult {
+/** Yields to the event loop between transactions, so Ctrl-C is handled (and the folder removed) during a long build. */
+const breathe = () => new Promise<void>((r) => setImmediate(r));
+
+export async function buildScaleStore(dataDir: string, fleet: FleetSnapshots, onProgress?: (fraction: number) => void): Promise<ScaleStoreResult> {
   const started = performance.now();
   const { shape } = fleet;
   const db = openDatabase(dataDir);
@@ -80,10 +83,12 @@ export function buildScaleStore(dataDir: string, fleet: FleetSnapshots, onProgre
     });
     for (let from = 0; from < shape.machines; from += ROWS_PER_TRANSACTION) {
       writeMachines(from, Math.min(shape.machines, from + ROWS_PER_TRANSACTION));
+      await breathe();
       onProgress?.(Math.min(shape.machines, from + ROWS_PER_TRANSACTION) / shape.machines / 2);
     }
     for (let from = 0; from < shape.machines; from += ROWS_PER_TRANSACTION) {
       writeAgents(from, Math.min(shape.machines, from + ROWS_PER_TRANSACTION));
+      await breathe();
       onProgress?.((shape.machines + Math.min(shape.machines, from + ROWS_PER_TRANSACTION)) / shape.machines / 2);
     }
 
@@ -108,7 +113,10 @@ export function buildScaleStore(dataDir: string, fleet: FleetSnapshots, onProgre
         );
       }
     });
-    for (let from = 0; from < clients.length; from += ROWS_PER_TRANSACTION) writeClients(from, Math.min(clients.length, from + ROWS_PER_TRANSACTION));
+    for (let from = 0; from < clients.length; from += ROWS_PER_TRANSACTION) {
+      writeClients(from, Math.min(clients.length, from + ROWS_PER_TRANSACTION));
+      await breathe();
+    }
 
     db.transaction(() => {
       const service = fleet.templates['kms-host'].kmsService;

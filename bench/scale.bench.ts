@@ -14,10 +14,9 @@ import { join } from 'node:path';
 import { ensureWebBuilt } from '../dashboard/web/build.js';
 import { report } from './baseline.js';
 import { httpGet, memoryOf, NotReadyError, startCollectorProcess, type CollectorProcess } from './collector-process.js';
-import { FleetSnapshots, fleetShape, simulatorTemplates } from './fleet-fixture.js';
-import { startBareServer, startLoadGenerator, type BareServer, type LoadGenerator } from './load-client.js';
+import { fleetShape, simulatorTemplates } from './fleet-fixture.js';
+import { buildStoreInChild, startBareServer, startLoadGenerator, type BareServer, type LoadGenerator } from './load-client.js';
 import { percentile, type LoadKind, type LoadResult } from './load-generator.js';
-import { buildScaleStore } from './scale-store.js';
 
 const HELP = `usage: npm run bench -- scale [--machines N] [--seconds S] [--warmup S] [--connections C] [--keep]
 
@@ -188,9 +187,8 @@ export async function run(args: string[] = []): Promise<void> {
     report('fleet', `${o.machines} machines`, `${shape.kmsHosts} KMS hosts, ${shape.sites} sites; synthetic bench fixture cloned from the simulator`);
     const tStore = performance.now();
     const templates = simulatorTemplates(anchorMs);
-    const fleet = new FleetSnapshots(shape, templates);
     let lastPrint = performance.now();
-    const store = buildScaleStore(dataDir, fleet, (fraction) => {
+    const store = await buildStoreInChild(dataDir, shape, templates, (fraction) => {
       if (performance.now() - lastPrint > 10_000) {
         lastPrint = performance.now();
         process.stderr.write(`  store: ${Math.round(fraction * 100)}% of the machine and agent rows written…\n`);
