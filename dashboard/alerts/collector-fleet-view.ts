@@ -28,6 +28,7 @@ const MAX_CLIENT_EVENTS = 32;
 const MAX_DNS_EVENTS = 16;
 /** 12290s are kept for the 30-day window plus one renewal interval and a day, enough for the forecast's rhythm. */
 const REQUEST_HISTORY_MS = KMS_CLIENT_WINDOW_DAYS * MS.DAY + KMS_RENEWAL_INTERVAL_MINUTES * MS.MINUTE + MS.DAY;
+const NO_EVENTS: EventRecord[] = [];
 /** The expiry bucket of machines already in Notification (before any day). */
 const IN_NOTIFICATION = -Infinity;
 
@@ -40,7 +41,8 @@ export interface CollectorFleetViewOptions {
 interface Indexed {
   dep: string | null;
   cmid: string | null;
-  labels: string[];
+  /** First labels of the host names it points at: one string (the common case) or several. */
+  labels: string | string[] | null;
   expiryDay: number | null;
 }
 
@@ -48,7 +50,8 @@ export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
   #db: Database;
   #heartbeatMs: number;
-  #machines = new Map<string, MachineView>();
+  /** Recent client and DNS events of the machines that have any (most machines' views are built without a copy). */
+  #events = new Map<string, EventRecord[]>();
   #requests = new Map<string, KmsRequestObservation[]>();
   #seeds = new Map<string, { observedSince: number; seedCount: number | null }>();
   #hostIdByMachine = new Map<string, string>();
@@ -57,7 +60,8 @@ export class CollectorFleetView implements FleetIndex {
   /** First label of every host name a machine points at → those machines. */
   #byLabel = new Map<string, Set<string>>();
   #cmidSeen = new Map<string, { host: string; time: number }>();
-  #byCmid = new Map<string, Set<string>>();
+  /** CMID → its machine, or the machines when several share it (one Set only for the rare duplicates). */
+  #byCmid = new Map<string, string | Set<string>>();
   /** CMIDs two or more live machines share. */
   #sharedCmids = new Set<string>();
   #retired = new Set<string>();
@@ -82,7 +86,6 @@ export class CollectorFleetView implements FleetIndex {
   /** Reads the current state and the stored events the rules need (start-up: the one pass over the fleet). */
   load(now: number): void {
     for (const h of this.#state.kmsHosts()) if (h.machineId) this.#hostIdByMachine.set(h.machineId, h.id);
-    for (const m of this.#state.machines()) this.#machines.set(m.machineId, this.#machineView(m, []));
     const since = now - REQUEST_HISTORY_MS;
     const rows = this.#db
       .prepare(
@@ -106,7 +109,7 @@ export class CollectorFleetView implements FleetIndex {
       const row = first.get(h.id) as { at: number; current_count: number | null } | undefined;
       if (row) this.#seeds.set(h.id, { observedSince: row.at, seedCount: row.current_count });
     }
-    for (const id of this.#machines.keys()) this.#reindex(id);
+    for (const m of this.#state.machines()) this.#reindex(m.machineId);
     this.#touched.clear();
   }
 
@@ -120,8 +123,6 @@ export class CollectorFleetView implements FleetIndex {
         if (!before || before.snapshot !== after.snapshot || before.group !== after.group || before.hostname !== after.hostname) kinds.push('snapshot');
         if (!before || before.lastReceivedAt !== after.lastReceivedAt || before.lastReportAt !== after.lastReportAt) kinds.push('report');
         if (!before || (before.retired === null) !== (after.retired === null)) kinds.push('retired');
-        const events = this.#machines.get(after.machineId)?.recentEvents ?? [];
-        this.#machines.set(after.machineId, this.#machineView(after, events));
         // A heartbeat moves only the times: nothing the index keeps depends on them.
         if (kinds.some((k) => k !== 'report')) this.#reindex(after.machineId);
         return kinds.length ? { machineId: after.machineId, kinds } : null;
@@ -138,7 +139,7 @@ export class CollectorFleetView implements FleetIndex {
         const e = change.event;
         if (!this.#relevant(e.payload)) return null;
         this.#addEvent(e.machineId, toEventRecord(e));
-        if (e.payload.kind !== 'kms-request' && this.#machines.has(e.machineId)) this.#reindex(e.machineId);
+        if (e.payload.kind !== 'kms-request' && this.#state.machine(e.machineId)) this.#reindex(e.machineId);
         return { machineId: e.machineId, kinds: ['events'] };
       }
       case 'kms-client':
@@ -153,13 +154,15 @@ export class CollectorFleetView implements FleetIndex {
     return out;
   }
 
+  /** The rules' view of a machine, built from the state when asked (a few fields; nothing is kept per machine). */
   machine(id: string): MachineView | undefined {
-    return this.#machines.get(id);
+    const m = this.#state.machine(id);
+    return m ? this.#machineView(m) : undefined;
   }
 
   /** Ids of every machine known (start-up evaluation walks them once, in slices). */
-  machineIds(): IterableIterator<string> {
-    return this.#machines.keys();
+  *machineIds(): IterableIterator<string> {
+    for (const m of this.#state.machines()) yield m.machineId;
   }
 
   /** The machine's KMS host dependency as the index knows it (null: none, or retired). */
@@ -175,7 +178,7 @@ export class CollectorFleetView implements FleetIndex {
   view(now: number, machineIds: Iterable<string> = [], options: { hosts?: readonly KmsHostView[] | false } = {}): FleetView {
     const machines: MachineView[] = [];
     for (const id of machineIds) {
-      const m = this.#machines.get(id);
+      const m = this.machine(id);
       if (m) machines.push(m);
     }
     const kmsHosts = options.hosts === false ? [] : [...(options.hosts ?? this.hostViews(now))];
@@ -197,7 +200,7 @@ export class CollectorFleetView implements FleetIndex {
    */
   duplicateCandidates(kmsHosts: readonly KmsHostView[]): string[] {
     const ids = new Set<string>();
-    for (const cmid of this.#sharedCmids) for (const id of this.#byCmid.get(cmid) ?? []) ids.add(id);
+    for (const cmid of this.#sharedCmids) for (const id of idsOf(this.#byCmid.get(cmid))) ids.add(id);
     const names = new Map<string, Set<string>>();
     for (const h of kmsHosts) {
       for (const r of h.requests) {
@@ -208,10 +211,10 @@ export class CollectorFleetView implements FleetIndex {
       }
     }
     for (const [cmid, seen] of names) {
-      const machines = this.#byCmid.get(cmid);
-      if (!machines) continue;
+      const machines = idsOf(this.#byCmid.get(cmid));
+      if (machines.length === 0) continue;
       const all = new Set(seen);
-      for (const id of machines) all.add(canonicalHostName(this.#machines.get(id)?.hostname ?? ''));
+      for (const id of machines) all.add(canonicalHostName(this.#state.machine(id)?.hostname ?? ''));
       if (all.size >= 2) for (const id of machines) ids.add(id);
     }
     return [...ids];
@@ -223,7 +226,7 @@ export class CollectorFleetView implements FleetIndex {
     const ids = this.#byLabel.get(firstLabel(canonicalHostName(hostname)));
     if (!ids) return;
     for (const id of ids) {
-      const m = this.#machines.get(id);
+      const m = this.machine(id);
       this.visits++;
       if (m) yield m;
     }
@@ -241,11 +244,11 @@ export class CollectorFleetView implements FleetIndex {
       hostnames.push(m.hostname);
     };
     for (const id of this.#retired) {
-      const m = this.#machines.get(id);
+      const m = this.machine(id);
       if (m) add(m);
     }
     for (const id of this.#staleIds()) {
-      const m = this.#machines.get(id);
+      const m = this.machine(id);
       if (m && !m.retired && now - m.lastReportAt > 3 * m.heartbeatIntervalMs) add(m);
     }
     return { cmids, hostnames };
@@ -255,7 +258,7 @@ export class CollectorFleetView implements FleetIndex {
     for (const [day, ids] of this.#byExpiryDay) {
       if (day !== IN_NOTIFICATION && day * MS.DAY >= t) continue;
       for (const id of ids) {
-        const m = this.#machines.get(id);
+        const m = this.machine(id);
         this.visits++;
         if (m) yield m;
       }
@@ -265,35 +268,40 @@ export class CollectorFleetView implements FleetIndex {
   // ---- upkeep ----
 
   #reindex(id: string): void {
-    const m = this.#machines.get(id);
+    const state = this.#state.machine(id);
     const old = this.#indexed.get(id);
     if (old) {
-      for (const l of old.labels) removeFrom(this.#byLabel, l, id);
+      for (const l of labelsOf(old.labels)) removeFrom(this.#byLabel, l, id);
       if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
       if (old.cmid !== null) {
-        removeFrom(this.#byCmid, old.cmid, id);
-        if ((this.#byCmid.get(old.cmid)?.size ?? 0) < 2) this.#sharedCmids.delete(old.cmid);
+        removeOne(this.#byCmid, old.cmid, id);
+        if (idsOf(this.#byCmid.get(old.cmid)).length < 2) this.#sharedCmids.delete(old.cmid);
       }
       this.#indexed.delete(id);
     }
     this.#retired.delete(id);
     this.#touched.add(id);
-    if (!m) return;
-    if (m.retired) {
+    if (!state) return;
+    if (state.retired) {
       this.#retired.add(id);
       return;
     }
-    const names = kmsHostNamesOf(m, { kmsHosts: [], index: this });
-    const labels = [...new Set(names.map(firstLabel))];
-    for (const l of labels) addTo(this.#byLabel, l, id);
+    const m = this.#machineView(state);
+    const fleet = { kmsHosts: [], index: this };
+    const names = kmsHostNamesOf(m, fleet);
+    let labels: string | string[] | null = null;
+    for (const n of names) {
+      const l = firstLabel(n);
+      if (labels === null) labels = l;
+      else if (typeof labels === 'string') labels = labels === l ? labels : [labels, l];
+      else if (!labels.includes(l)) labels.push(l);
+    }
+    for (const l of labelsOf(labels)) addTo(this.#byLabel, l, id);
     const expiryDay = expiryDayOf(m);
     if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
     const cmid = m.cmid?.toLowerCase() ?? null;
-    if (cmid !== null) {
-      addTo(this.#byCmid, cmid, id);
-      if (this.#byCmid.get(cmid)!.size >= 2) this.#sharedCmids.add(cmid);
-    }
-    this.#indexed.set(id, { dep: kmsHostOfMachine(m, { kmsHosts: [], index: this }), cmid, labels, expiryDay });
+    if (cmid !== null && addOne(this.#byCmid, cmid, id) >= 2) this.#sharedCmids.add(cmid);
+    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay });
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {
@@ -315,17 +323,17 @@ export class CollectorFleetView implements FleetIndex {
       if (!seen || seen.time < time) {
         this.#cmidSeen.set(cmid, { host, time });
         // Machines that name no host themselves depend on the host that last saw their CMID.
-        if (seen?.host !== host) for (const id of [...(this.#byCmid.get(cmid) ?? [])]) this.#reindex(id);
+        if (seen?.host !== host) for (const id of idsOf(this.#byCmid.get(cmid))) this.#reindex(id);
       }
       return;
     }
-    const m = this.#machines.get(machineId);
-    if (!m) return;
-    const client = m.recentEvents.filter((x) => CLIENT_KINDS.has(x.payload.kind));
-    const dns = m.recentEvents.filter((x) => DNS_KINDS.has(x.payload.kind));
+    const recent = this.#events.get(machineId) ?? [];
+    const client = recent.filter((x) => CLIENT_KINDS.has(x.payload.kind));
+    const dns = recent.filter((x) => DNS_KINDS.has(x.payload.kind));
     if (CLIENT_KINDS.has(e.payload.kind)) client.push(e);
     else dns.push(e);
-    m.recentEvents = [...client.slice(-MAX_CLIENT_EVENTS), ...dns.slice(-MAX_DNS_EVENTS)];
+    // A new array each time: views built earlier keep what they saw, and memos keyed on the array stay right.
+    this.#events.set(machineId, [...client.slice(-MAX_CLIENT_EVENTS), ...dns.slice(-MAX_DNS_EVENTS)]);
   }
 
   #ownHostId(machineId: string): string | null {
@@ -333,7 +341,8 @@ export class CollectorFleetView implements FleetIndex {
     return m ? canonicalHostName(m.hostname) : null;
   }
 
-  #machineView(m: MachineState, recentEvents: EventRecord[]): MachineView {
+  #machineView(m: MachineState): MachineView {
+    const recentEvents = this.#events.get(m.machineId) ?? NO_EVENTS;
     const s = m.snapshot;
     return {
       machineId: m.machineId,
@@ -355,7 +364,7 @@ export class CollectorFleetView implements FleetIndex {
 
   #hostView(h: KmsHostState, now: number): KmsHostView | undefined {
     if (!h.kmsService || !h.machineId) return undefined;
-    const m = this.#machines.get(h.machineId);
+    const m = this.machine(h.machineId);
     const list = this.#requests.get(h.id) ?? [];
     // Prune in place: the history only needs to reach back one window plus one renewal interval.
     const cutoff = now - REQUEST_HISTORY_MS;
@@ -389,6 +398,39 @@ function expiryDayOf(m: MachineView): number | null {
     if (path.notificationAt !== null && (first === null || path.notificationAt < first)) first = path.notificationAt;
   }
   return first === null ? null : Math.floor(first / MS.DAY);
+}
+
+function labelsOf(labels: string | string[] | null): readonly string[] {
+  return labels === null ? [] : typeof labels === 'string' ? [labels] : labels;
+}
+
+function idsOf(entry: string | Set<string> | undefined): string[] {
+  return entry === undefined ? [] : typeof entry === 'string' ? [entry] : [...entry];
+}
+
+/** Adds an id under a key that usually has one; returns how many the key has now. */
+function addOne(index: Map<string, string | Set<string>>, key: string, id: string): number {
+  const cur = index.get(key);
+  if (cur === undefined || cur === id) {
+    index.set(key, id);
+    return 1;
+  }
+  const set = typeof cur === 'string' ? new Set([cur]) : cur;
+  set.add(id);
+  index.set(key, set);
+  return set.size;
+}
+
+function removeOne(index: Map<string, string | Set<string>>, key: string, id: string): void {
+  const cur = index.get(key);
+  if (cur === undefined) return;
+  if (typeof cur === 'string') {
+    if (cur === id) index.delete(key);
+    return;
+  }
+  cur.delete(id);
+  if (cur.size === 1) index.set(key, cur.values().next().value!);
+  else if (cur.size === 0) index.delete(key);
 }
 
 function firstLabel(name: string): string {

@@ -21,6 +21,8 @@ export type FindingListener = (before: Finding | undefined, after: Finding | und
 
 export class RuleEvaluator {
   #settings: AlertSettings;
+  /** Each rule's configuration lookup, resolved once per settings. */
+  #config = new Map<RuleName, ReturnType<AlertSettings['forRule']>>();
   #rules: readonly RuleDefinition[];
   #findings = new Map<RuleName, Map<string, Finding>>();
   /** Machine-scoped rules: machine id → the keys of its findings, so a machine's findings go without a scan. */
@@ -47,6 +49,13 @@ export class RuleEvaluator {
   /** New thresholds; the caller re-runs the evaluation so findings follow them at once. */
   reconfigure(settings: AlertSettings): void {
     this.#settings = settings;
+    this.#config.clear();
+  }
+
+  #configOf(name: RuleName): ReturnType<AlertSettings['forRule']> {
+    let c = this.#config.get(name);
+    if (!c) this.#config.set(name, (c = this.#settings.forRule(name)));
+    return c;
   }
 
   /** Every rule on every machine of the view (hand-written fleets; the collector evaluates in slices instead). */
@@ -110,7 +119,7 @@ export class RuleEvaluator {
     for (const r of this.#rules) {
       if (r.scope !== 'machine' || !r.timeBased) continue;
       if (!r.dueAt) throw new Error(`time-based machine rule ${r.name} has no dueAt`);
-      const t = r.dueAt(m, now, this.#settings.forRule(r.name));
+      const t = r.dueAt(m, now, this.#configOf(r.name));
       if (t !== null && (best === null || t < best)) best = t;
     }
     return best;
@@ -158,7 +167,7 @@ export class RuleEvaluator {
       if (m) machines.push(m);
     }
     this.visits += machines.length;
-    const found = machines.length ? r.evaluate({ machines, kmsHosts: fleet.kmsHosts, ...(fleet.index ? { index: fleet.index } : {}) }, now, this.#settings.forRule(r.name)) : [];
+    const found = machines.length ? r.evaluate({ machines, kmsHosts: fleet.kmsHosts, ...(fleet.index ? { index: fleet.index } : {}) }, now, this.#configOf(r.name)) : [];
     for (const f of found) {
       const kept = stickToHost(f, before.get(f.key), lookup);
       current.set(f.key, kept);
@@ -170,7 +179,7 @@ export class RuleEvaluator {
 
   #replaceAll(r: RuleDefinition, fleet: FleetView, now: number): void {
     this.visits += fleet.machines.length;
-    const found = r.evaluate(fleet, now, this.#settings.forRule(r.name));
+    const found = r.evaluate(fleet, now, this.#configOf(r.name));
     const before = this.#findings.get(r.name)!;
     const lookup = lookupIn(fleet);
     const next = new Map(found.map((f) => [f.key, stickToHost(f, before.get(f.key), lookup)]));
@@ -192,12 +201,11 @@ function indexFinding(byMachine: Map<string, Set<string>>, f: Finding): void {
   keys.add(f.key);
 }
 
-/** Finds a machine of the view: through the index when the view has one, else among its machines. */
+/** Finds a machine of the view: among its machines (the ones handed in), else through the index when it has one. */
 function lookupIn(fleet: FleetView): (id: string) => MachineView | undefined {
   const index = fleet.index;
-  if (index) return (id) => index.machine(id);
   let byId: Map<string, MachineView> | undefined;
-  return (id) => (byId ??= new Map(fleet.machines.map((m) => [m.machineId, m]))).get(id);
+  return (id) => (byId ??= new Map(fleet.machines.map((m) => [m.machineId, m]))).get(id) ?? index?.machine(id);
 }
 
 /**

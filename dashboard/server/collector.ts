@@ -96,13 +96,29 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   const admin = await users.ensureFirstAdmin(config.adminUsername, config.adminPassword);
 
   const state = new FleetState();
-  const initial: StateChange[] = [];
-  for (const m of store.loadMachines()) initial.push({ kind: 'machine', id: m.machineId, before: null, after: m });
-  for (const h of store.loadKmsHosts()) initial.push({ kind: 'kms-host', id: h.id, before: null, after: h });
-  for (const { hostId, entry } of store.loadKmsClients()) initial.push({ kind: 'kms-client', id: hostId, before: null, after: entry });
-  state.commit(initial, { notify: false });
+  const loadStarted = Date.now();
+  // Rows stream in and are committed in chunks: a million machines are never held twice (rows and state) at once.
+  let chunk: StateChange[] = [];
+  const flush = () => {
+    state.commit(chunk, { notify: false });
+    chunk = [];
+  };
+  for (const m of store.loadMachines()) {
+    chunk.push({ kind: 'machine', id: m.machineId, before: null, after: m });
+    if (chunk.length >= 10_000) flush();
+  }
+  let kmsHosts = 0;
+  for (const h of store.loadKmsHosts()) {
+    chunk.push({ kind: 'kms-host', id: h.id, before: null, after: h });
+    kmsHosts++;
+  }
+  for (const { hostId, entry } of store.loadKmsClients()) {
+    chunk.push({ kind: 'kms-client', id: hostId, before: null, after: entry });
+    if (chunk.length >= 10_000) flush();
+  }
+  flush();
   state.markReady();
-  log.info('state loaded', { machines: state.machineCount, kmsHosts: initial.filter((c) => c.kind === 'kms-host').length });
+  log.info('state loaded', { machines: state.machineCount, kmsHosts, ms: Date.now() - loadStarted });
 
   const onListenerError = (e: unknown) => log.error('state change listener failed', { error: e instanceof Error ? e.stack : String(e) });
   const registry = new Registry();

@@ -62,7 +62,11 @@ function pendingFailure(w: Walk, now: number, responseTimeoutMs: number): Failur
   return p && now - p.time > responseTimeoutMs && p.time > w.lastRenewal ? [{ time: p.time, hresult: NO_KMS_CONTACTED, host: p.host }] : [];
 }
 
+/** What a machine without activation events walks to (most machines between renewals): nothing. */
+const NO_WALK: Walk = { failures: [], pending: null, lastRenewal: -Infinity, latest: -Infinity };
+
 function walkEvents(m: MachineView, upTo = Infinity): Walk {
+  if (m.recentEvents.length === 0) return NO_WALK;
   const events = m.recentEvents
     .filter((e) => e.payload.kind === 'activation-request' || e.payload.kind === 'activation-response' || e.payload.kind === 'activation-failed')
     .map((e) => ({ e, t: Date.parse(e.time) }))
@@ -176,7 +180,7 @@ function causeOf(hr: number): string {
  */
 export function dueAt(m: MachineView, now: number, config: ByGroup<ActivationFailingConfig>): number | null {
   const c = config.forGroup(m.group);
-  if (m.retired || !c.enabled) return null;
+  if (m.retired || !c.enabled || m.recentEvents.length === 0) return null;
   const at = agentNow(m, now);
   const offset = at - now;
   const timeoutMs = c.responseTimeoutMinutes * MS.MINUTE;

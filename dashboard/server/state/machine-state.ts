@@ -1,4 +1,5 @@
 import type { MachineSnapshot, ProductState } from '../../../shared/protocol.js';
+import { internSnapshot } from './interned.js';
 
 /** A 12288 seen from a client: which host, when (event time, ms), and whether it succeeded (HRESULT 0). */
 export interface KmsRequestSeen {
@@ -67,8 +68,9 @@ export function channelKeyOf(m: MachineState): string {
   return m.primary?.channel ?? 'none';
 }
 
-/** A new machine state with a new snapshot (derived fields recomputed). */
+/** A new machine state with a new snapshot (derived fields recomputed; its repeated strings shared, see interned.ts). */
 export function withSnapshot(m: MachineState, snapshot: MachineSnapshot): MachineState {
+  internSnapshot(snapshot);
   const primary = primaryProductOf(snapshot);
   const next = { ...m, snapshot, hostname: snapshot.hostname, group: m.groupOverride ?? snapshot.group, primary };
   return { ...next, kmsHostId: effectiveKmsHostId(next) };

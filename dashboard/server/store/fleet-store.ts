@@ -215,28 +215,10 @@ export class FleetStore {
 
   // ---- loading ----
 
-  loadMachines(): MachineState[] {
-    const rows = this.db.prepare('SELECT * FROM machines').all() as MachineRow[];
-    return rows.map((r) => {
-      const base: MachineState = {
-        machineId: r.machine_id,
-        agentId: r.agent_id,
-        hostname: r.hostname,
-        group: r.group_override ?? '',
-        groupOverride: r.group_override,
-        snapshot: null,
-        primary: null,
-        kmsHostId: null,
-        lastKmsRequest: null,
-        lastReportAt: r.last_report_at,
-        lastReceivedAt: r.last_received_at,
-        enrolledAt: r.enrolled_at,
-        retired:
-          r.retired_at === null ? null : { at: r.retired_at, reason: r.retired_reason ?? '', replacedBy: r.replaced_by },
-      };
-      const withRequest = r.last_kms_request ? withKmsRequest(base, JSON.parse(r.last_kms_request) as KmsRequestSeen) : base;
-      return r.snapshot ? withSnapshot(withRequest, JSON.parse(r.snapshot) as MachineSnapshot) : withRequest;
-    });
+  /** Every machine, one row at a time (a million rows are never held at once). */
+  *loadMachines(): Generator<MachineState> {
+    const rows = this.db.prepare('SELECT * FROM machines').iterate() as IterableIterator<MachineRow>;
+    for (const r of rows) yield machineFromRow(r);
   }
 
   loadKmsHosts(): KmsHostState[] {
@@ -297,4 +279,25 @@ function clientFromRow(r: KmsClientRow): KmsClientEntry {
     minutesToExpiry: r.minutes_to_expiry,
     requests: r.requests,
   };
+}
+
+function machineFromRow(r: MachineRow): MachineState {
+  const base: MachineState = {
+    machineId: r.machine_id,
+    agentId: r.agent_id,
+    hostname: r.hostname,
+    group: r.group_override ?? '',
+    groupOverride: r.group_override,
+    snapshot: null,
+    primary: null,
+    kmsHostId: null,
+    lastKmsRequest: null,
+    lastReportAt: r.last_report_at,
+    lastReceivedAt: r.last_received_at,
+    enrolledAt: r.enrolled_at,
+    retired:
+      r.retired_at === null ? null : { at: r.retired_at, reason: r.retired_reason ?? '', replacedBy: r.replaced_by },
+  };
+  const withRequest = r.last_kms_request ? withKmsRequest(base, JSON.parse(r.last_kms_request) as KmsRequestSeen) : base;
+  return r.snapshot ? withSnapshot(withRequest, JSON.parse(r.snapshot) as MachineSnapshot) : withRequest;
 }
