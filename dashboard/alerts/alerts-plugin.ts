@@ -101,7 +101,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       const maxRooms = options.maxMachineRooms ?? 200;
       // The collector calls an agent stale after staleAfterMinutes; AgentStale fires after 3 heartbeats, so one
       // heartbeat is a third of it and both agree.
-      const view = new CollectorFleetView(ctx.state, ctx.db, { heartbeatIntervalMs: (ctx.config.staleAfterMinutes * MS.MINUTE) / 3 });
+      const view = new CollectorFleetView(ctx.state, ctx.db, {
+        heartbeatIntervalMs: (ctx.config.staleAfterMinutes * MS.MINUTE) / 3,
+        listeningSince: ctx.clock.now(),
+      });
       view.load(ctx.clock.now());
       const evaluator = new RuleEvaluator(settings);
       const book = new AlertBook(ctx.db);

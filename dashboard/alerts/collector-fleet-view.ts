@@ -35,6 +35,11 @@ const IN_NOTIFICATION = -Infinity;
 export interface CollectorFleetViewOptions {
   /** The agents' heartbeat interval: AgentStale fires after 3 of them. */
   heartbeatIntervalMs: number;
+  /**
+   * When the collector started listening. Silence is counted from then at the earliest: while the collector was down
+   * no agent could report, and a restart after a long stop must not find the whole fleet stale at once.
+   */
+  listeningSince?: number;
 }
 
 /** What the index remembers of one live machine. */
@@ -50,6 +55,7 @@ export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
   #db: Database;
   #heartbeatMs: number;
+  #since: number;
   /** Recent client and DNS events of the machines that have any (most machines' views are built without a copy). */
   #events = new Map<string, EventRecord[]>();
   #requests = new Map<string, KmsRequestObservation[]>();
@@ -76,6 +82,7 @@ export class CollectorFleetView implements FleetIndex {
     this.#state = state;
     this.#db = db;
     this.#heartbeatMs = options.heartbeatIntervalMs;
+    this.#since = options.listeningSince ?? -Infinity;
   }
 
   /** Where `knownStopped` finds the machines currently judged silent (the AgentStale findings). */
@@ -353,8 +360,9 @@ export class CollectorFleetView implements FleetIndex {
       cmid: s?.cmid ?? null,
       products: s?.products ?? [],
       ...(s?.kmsService ? { kmsService: s.kmsService } : {}),
-      // The collector's clock: "no report within 3 heartbeats" is judged where the reports arrive.
-      lastReportAt: m.lastReceivedAt ?? m.lastReportAt ?? m.enrolledAt,
+      // The collector's clock: "no report within 3 heartbeats" is judged where the reports arrive, and only over
+      // the time the collector was there to receive them.
+      lastReportAt: Math.max(m.lastReceivedAt ?? m.lastReportAt ?? m.enrolledAt, this.#since),
       agentClockOffsetMs: m.lastReportAt !== null && m.lastReceivedAt !== null ? m.lastReportAt - m.lastReceivedAt : 0,
       heartbeatIntervalMs: this.#heartbeatMs,
       retired: m.retired !== null,

@@ -169,6 +169,30 @@ describe('alert lifecycle through the real API (collector on port 0, SQLite file
     }
   });
 
+  it('counts silence only while the collector listens: a restart after a long stop does not find the fleet stale', async () => {
+    const agent = await enrolAgent(h, 'm-a', 'a.contoso.com');
+    await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: licensed(T0) })]);
+    const dataDir = h.dataDir;
+    await h.collector.close();
+    // Down for two hours: no agent could report.
+    h.clock.advanceTo(T0 + 120 * MIN);
+    const h2 = await startCollector({ plugins: [alertsPlugin()], dataDir, clock: h.clock });
+    try {
+      const cookie = await signIn(h2);
+      const stale = async () => (await getJson(`${h2.url}/api/v1/alerts?rule=AgentStale`, cookie)).body.total;
+      expect(await stale()).toBe(0);
+      await h2.clock.advanceToAsync(T0 + 135 * MIN);
+      expect(await stale()).toBe(0);
+      // Three heartbeats (15 min) of silence after the restart: now it is stale.
+      await h2.clock.advanceToAsync(T0 + 136 * MIN);
+      expect(await stale()).toBe(1);
+    } finally {
+      await h2.close();
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    h = { ...h, close: async () => {} };
+  });
+
   it('survives a restart on the same data folder: open alerts and history are still there', async () => {
     const agent = await enrolAgent(h, 'm-a', 'a.contoso.com');
     const failed = {
