@@ -18,7 +18,7 @@ import { fleetShape, simulatorTemplates } from './fleet-fixture.js';
 import { buildStoreInChild, startBareServer, startLoadGenerator, type BareServer, type LoadGenerator } from './load-client.js';
 import { percentile, type LoadKind, type LoadResult } from './load-generator.js';
 
-const HELP = `usage: npm run bench -- scale [--machines N] [--seconds S] [--warmup S] [--connections C] [--keep]
+const HELP = `usage: npm run bench -- scale [--machines N] [--seconds S] [--warmup S] [--connections C] [--ready-timeout S] [--keep]
 
   --machines N      fleet size (default 1000000; also try 10000 and 100000)
   --seconds S       measured seconds per load phase (default 15)
