@@ -18,7 +18,7 @@ import { staticWeb } from './http/static-web.js';
 import { AgentRegistry } from './identity/agent-registry.js';
 import { UserService } from './identity/user-service.js';
 import { GroupCommit } from './ingest/group-commit.js';
-import { pruneRetention, retireSilentMachines, type FleetAdminDeps } from './ingest/fleet-admin.js';
+import { pruneRetention, retireSilentMachines, retireSilentMachinesSliced, type FleetAdminDeps } from './ingest/fleet-admin.js';
 import { LiveHub, type CollectorIo } from './live/live-hub.js';
 import { createSocketServer, handleRooms } from './live/socket-server.js';
 import type { Logger } from './log.js';
@@ -244,13 +244,11 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
         log.error('maintenance failed', { error: e instanceof Error ? e.stack : String(e) });
       }
     }),
-    scheduler.cron('41 * * * *', () => {
-      try {
-        retireSilentMachines(adminDeps, config.retireAfterDays * MS.DAY);
-      } catch (e) {
+    scheduler.cron('41 * * * *', () =>
+      retireSilentMachinesSliced(adminDeps, config.retireAfterDays * MS.DAY).catch((e: unknown) => {
         log.error('retirement check failed', { error: e instanceof Error ? e.stack : String(e) });
-      }
-    }),
+      }),
+    ),
   ];
   live.start(scheduler, config.deltaIntervalMs);
 

@@ -2,6 +2,7 @@ import type { Clock } from '../../../shared/scheduling.js';
 import { ApiError, notFound } from '../http/api-error.js';
 import type { AgentRegistry } from '../identity/agent-registry.js';
 import type { FleetState } from '../state/fleet-state.js';
+import type { MachineState } from '../state/machine-state.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import { runUnit } from './unit-of-work.js';
 
@@ -77,27 +78,75 @@ export function setMachineGroup(deps: FleetAdminDeps, machineId: string, group: 
 export function retireSilentMachines(deps: FleetAdminDeps, silentMs: number): number {
   const now = deps.clock.now();
   const silent: string[] = [];
-  for (const m of deps.state.machines()) {
-    if (m.retired) continue;
-    const written = m.lastReportAt ?? m.enrolledAt;
-    const received = m.lastReceivedAt ?? m.enrolledAt;
-    if (now - written > silentMs && now - received > silentMs) silent.push(m.machineId);
+  for (const m of deps.state.machines()) if (isSilent(m, now, silentMs)) silent.push(m.machineId);
+  return retire(deps, silent, now, silentMs);
+}
+
+/** Machines looked at between two checks of the slice's clock. */
+const SLICE_CHECK_EVERY = 1024;
+/** Machines retired per transaction by the sliced check (a mass silence must not block the loop either). */
+const RETIRE_CHUNK = 500;
+
+/**
+ * The same, for the hourly schedule at fleet scale: the walk runs in slices of at most `sliceMs` of event loop,
+ * yielding between them (a million machines is tens of ms in one go), and the retirements go in chunks, each
+ * machine checked again in its transaction since it may have reported in between.
+ */
+export async function retireSilentMachinesSliced(deps: FleetAdminDeps, silentMs: number, sliceMs = 10): Promise<number> {
+  const now = deps.clock.now();
+  const silent: string[] = [];
+  const machines = deps.state.machines();
+  for (let done = false; !done; ) {
+    const start = performance.now();
+    for (let n = 1; ; n++) {
+      const r = machines.next();
+      if (r.done) {
+        done = true;
+        break;
+      }
+      if (isSilent(r.value, now, silentMs)) silent.push(r.value.machineId);
+      if (n % SLICE_CHECK_EVERY === 0 && performance.now() - start > sliceMs) break;
+    }
+    if (!done) await yieldToLoop();
   }
-  if (silent.length === 0) return 0;
+  let retired = 0;
+  for (let i = 0; i < silent.length; i += RETIRE_CHUNK) {
+    if (i > 0) await yieldToLoop();
+    retired += retire(deps, silent.slice(i, i + RETIRE_CHUNK), now, silentMs);
+  }
+  return retired;
+}
+
+function isSilent(m: MachineState, now: number, silentMs: number): boolean {
+  if (m.retired) return false;
+  const written = m.lastReportAt ?? m.enrolledAt;
+  const received = m.lastReceivedAt ?? m.enrolledAt;
+  return now - written > silentMs && now - received > silentMs;
+}
+
+function retire(deps: FleetAdminDeps, ids: readonly string[], now: number, silentMs: number): number {
+  if (ids.length === 0) return 0;
   const days = Math.round(silentMs / 86_400_000);
-  runUnit(
+  return runUnit(
     deps.state,
     deps.store,
     (u) => {
-      for (const id of silent) {
-        const m = u.machine(id)!;
+      let n = 0;
+      for (const id of ids) {
+        const m = u.machine(id);
+        if (!m || !isSilent(m, now, silentMs)) continue;
         u.putMachine({ ...m, retired: { at: now, reason: `silent for more than ${days} days`, replacedBy: null } });
         u.addCollectorEvent(id, now, now, 'machine-retired', `retired automatically: no report for more than ${days} days`);
+        n++;
       }
+      return n;
     },
     deps.onListenerError,
   );
-  return silent.length;
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Deletes events, state history, count history and client-window entries older than the retention. */
