@@ -189,6 +189,9 @@ export class MachineListIndex {
   readonly #indexes = new Map<string, { key: MachineSortKey; index: SortedIndex }>();
   /** Entries the queries looked at, in all (tests read it to prove a page does not walk the fleet). */
   visited = 0;
+  /** While an index is derived in the background: the entries that changed meanwhile (placed again at the end). */
+  #dirty: Set<Entry> | null = null;
+  #prebuilding: Promise<void> | undefined;
 
   constructor(state: FleetState) {
     for (const m of state.machines()) this.#add(m);
@@ -280,6 +283,47 @@ export class MachineListIndex {
     return built.index;
   }
 
+  /**
+   * Derives every index not built yet, in slices of about `sliceMs`, handing the event loop back between them, so no
+   * request pays for one later (the collector starts this when the state is loaded). Entries that change meanwhile are
+   * left out of the derived order and inserted at the end. An index a request needed first is built by that request.
+   */
+  prebuild(yieldToLoop: () => Promise<void> = () => new Promise((r) => setImmediate(r)), sliceMs = 10): Promise<void> {
+    // One derivation at a time: they share the set of entries that changed meanwhile.
+    this.#prebuilding ??= this.#prebuild(yieldToLoop, sliceMs).finally(() => {
+      this.#prebuilding = undefined;
+    });
+    return this.#prebuilding;
+  }
+
+  async #prebuild(yieldToLoop: () => Promise<void>, sliceMs: number): Promise<void> {
+    let sliceStart = performance.now();
+    const pause = async (): Promise<void> => {
+      if (performance.now() - sliceStart < sliceMs) return;
+      await yieldToLoop();
+      sliceStart = performance.now();
+    };
+    for (const key of MACHINE_SORT_KEYS) {
+      for (const desc of [false, true]) {
+        const name = `${desc ? '-' : ''}${key}`;
+        if (this.#indexes.has(name)) continue;
+        await yieldToLoop();
+        sliceStart = performance.now();
+        const dirty = (this.#dirty = new Set());
+        try {
+          const order = await orderInSlices(this.#byHost(), key, desc, dirty, pause);
+          if (this.#indexes.has(name)) continue;
+          const clean = order.filter((e): e is Entry => e !== undefined && !dirty.has(e));
+          const index = new SortedIndex(comparator(key, desc), clean);
+          for (const e of dirty) if (this.#entries.get(e.id) === e) index.insert(e);
+          this.#indexes.set(name, { key, index });
+        } finally {
+          this.#dirty = null;
+        }
+      }
+    }
+  }
+
   /** Every entry by host name, then id: the hostname index flattened (built first, by one sort). */
   #byHost(): Entry[] {
     let built = this.#indexes.get('hostname');
@@ -344,9 +388,11 @@ export class MachineListIndex {
     const e = this.#entries.get(m.machineId);
     if (!e) {
       const added = this.#add(m);
+      this.#dirty?.add(added);
       for (const { index } of this.#indexes.values()) index.insert(added);
       return;
     }
+    this.#dirty?.add(e);
     const was = e.m;
     if (
       was.hostname === m.hostname &&
@@ -389,6 +435,77 @@ export class MachineListIndex {
     Object.assign(e, next);
     for (const index of moved) index.insert(e);
   }
+}
+
+/**
+ * `orderBy` in slices (`pause` yields when a slice has run long enough). An entry that changes meanwhile lands in
+ * `dirty` and may sit at a stale place or be missing (a hole): the caller drops those and inserts them afresh.
+ */
+async function orderInSlices(
+  byHost: readonly Entry[],
+  key: MachineSortKey,
+  desc: boolean,
+  dirty: ReadonlySet<Entry>,
+  pause: () => Promise<void>,
+): Promise<Array<Entry | undefined>> {
+  const CHUNK = 4096;
+  if (key === 'hostname') return orderBy(byHost, key, desc);
+  if (key === 'lastReportAt' || key === 'graceExpiresAt') {
+    const field = key === 'lastReportAt' ? 'last' : 'grace';
+    const known: Entry[] = [];
+    const values: number[] = [];
+    const nulls: Entry[] = [];
+    for (let i = 0; i < byHost.length; i++) {
+      const e = byHost[i]!;
+      const v = e[field];
+      if (v === null) nulls.push(e);
+      else {
+        known.push(e);
+        values.push(v);
+      }
+      if (i % CHUNK === 0) await pause();
+    }
+    const sorted = Float64Array.from(values).sort();
+    if (desc) sorted.reverse();
+    await pause();
+    const used = new Int32Array(sorted.length);
+    const out: Array<Entry | undefined> = new Array(byHost.length);
+    for (let j = 0; j < known.length; j++) {
+      const e = known[j]!;
+      if (dirty.has(e)) continue; // its value may no longer be the one sorted
+      const v = values[j]!;
+      let lo = 0;
+      let hi = sorted.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (desc ? sorted[mid]! > v : sorted[mid]! < v) lo = mid + 1;
+        else hi = mid;
+      }
+      out[lo + used[lo]!++] = e;
+      if (j % CHUNK === 0) await pause();
+    }
+    let i = known.length;
+    for (const e of nulls) out[i++] = e;
+    return out;
+  }
+  const groups = new Map<Value, Entry[]>();
+  for (let i = 0; i < byHost.length; i++) {
+    const e = byHost[i]!;
+    const v = valueOf(e, key);
+    const g = groups.get(v);
+    if (g) g.push(e);
+    else groups.set(v, [e]);
+    if (i % CHUNK === 0) await pause();
+  }
+  const values = [...groups.keys()].filter((v) => v !== null) as Array<string | number>;
+  values.sort((a, b) => (a === b ? 0 : (a < b) !== desc ? -1 : 1));
+  if (groups.has(null)) values.push(null as unknown as string);
+  const out: Entry[] = [];
+  for (const v of values) {
+    for (const e of groups.get(v)!) out.push(e);
+    await pause();
+  }
+  return out;
 }
 
 /** Lower case, keeping the original string when it already is (a million machines, a million strings fewer). */

@@ -37,6 +37,8 @@ export class Views {
     this.health = health;
     this.#staleMs = staleMs;
     this.machineList = new MachineListIndex(state);
+    // The other list orders are derived in the background, in slices; until one is ready, its first request builds it.
+    this.machineList.prebuild().catch(() => undefined);
     // The first count walks the distinct report seconds once; do it at start, not in the first summary.
     this.#staleCount();
   }
