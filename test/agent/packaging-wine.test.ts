@@ -93,6 +93,8 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
       '@echo off\r\n',
       ...Object.entries(runs).map(([name, args]) => line(name, args)),
       line('configure', ['configure', '--file', winPath(configured), '--collector', 'https://vawatch.contoso.com', '--secret', 's3cret', '--group', 'hq', '--powershell', '']),
+      // The batch's own status: each command's is in its .code file (cmd would pass on the last one's).
+      'exit /b 0\r\n',
     ].join('');
     writeFileSync(join(tmp, 'run.cmd'), batch);
     try {
