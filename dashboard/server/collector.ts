@@ -18,7 +18,7 @@ import { staticWeb } from './http/static-web.js';
 import { AgentRegistry } from './identity/agent-registry.js';
 import { UserService } from './identity/user-service.js';
 import { GroupCommit } from './ingest/group-commit.js';
-import { pruneRetention, retireSilentMachines, retireSilentMachinesSliced, type FleetAdminDeps } from './ingest/fleet-admin.js';
+import { pruneRetention, pruneRetentionSliced, retireSilentMachines, retireSilentMachinesSliced, type FleetAdminDeps } from './ingest/fleet-admin.js';
 import { LiveHub, type CollectorIo } from './live/live-hub.js';
 import { createSocketServer, handleRooms } from './live/socket-server.js';
 import type { Logger } from './log.js';
@@ -237,9 +237,12 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     return { retired, pruned };
   };
   const cancels = [
-    scheduler.cron(config.pruneCron, () => {
+    // Scheduled maintenance runs in slices (the event loop stays free for ingest at fleet scale).
+    scheduler.cron(config.pruneCron, async () => {
       try {
-        runMaintenance();
+        const retired = await retireSilentMachinesSliced(adminDeps, config.retireAfterDays * MS.DAY);
+        const pruned = await pruneRetentionSliced(adminDeps, config.retentionDays * MS.DAY);
+        if (retired || pruned.events || pruned.history || pruned.clients) log.info('maintenance', { retired, ...pruned });
       } catch (e) {
         log.error('maintenance failed', { error: e instanceof Error ? e.stack : String(e) });
       }

@@ -172,3 +172,67 @@ export function pruneRetention(deps: FleetAdminDeps, retentionMs: number): { eve
   );
   return { events, history, clients: stale.length };
 }
+
+/** Rows deleted per statement by the sliced prune: each DELETE is its own short transaction. */
+const PRUNE_CHUNK = 5000;
+
+/**
+ * The same as `pruneRetention`, for the daily schedule at fleet scale: old rows go in DELETEs of PRUNE_CHUNK rows,
+ * the client windows are walked in slices of at most `sliceMs`, expired entries removed in chunks (each checked
+ * again in its transaction), with the event loop free between any two of these steps.
+ */
+export async function pruneRetentionSliced(
+  deps: FleetAdminDeps,
+  retentionMs: number,
+  sliceMs = 10,
+): Promise<{ events: number; history: number; clients: number }> {
+  const cutoff = deps.clock.now() - retentionMs;
+  const db = deps.store.db;
+  const deleteInChunks = async (sql: string): Promise<number> => {
+    const stmt = db.prepare(sql);
+    let total = 0;
+    for (;;) {
+      const n = stmt.run(cutoff, PRUNE_CHUNK).changes;
+      total += n;
+      if (n < PRUNE_CHUNK) return total;
+      await yieldToLoop();
+    }
+  };
+  const events = await deleteInChunks('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE time < ? LIMIT ?)');
+  const history = await deleteInChunks('DELETE FROM state_history WHERE rowid IN (SELECT rowid FROM state_history WHERE at < ? LIMIT ?)');
+  await deleteInChunks('DELETE FROM kms_count_history WHERE (host_id, at) IN (SELECT host_id, at FROM kms_count_history WHERE at < ? LIMIT ?)');
+
+  const stale: Array<{ hostId: string; cmid: string }> = [];
+  let start = performance.now();
+  let n = 0;
+  for (const h of [...deps.state.kmsHosts()]) {
+    for (const c of deps.state.clientWindow(h.id).values()) {
+      if (c.lastRequestAt < cutoff) stale.push({ hostId: h.id, cmid: c.cmid });
+      if (++n % SLICE_CHECK_EVERY === 0 && performance.now() - start > sliceMs) {
+        // A window changed while we wait is fine: each entry is checked again before it is deleted.
+        await yieldToLoop();
+        start = performance.now();
+      }
+    }
+  }
+  let clients = 0;
+  for (let i = 0; i < stale.length; i += RETIRE_CHUNK) {
+    if (i > 0) await yieldToLoop();
+    clients += runUnit(
+      deps.state,
+      deps.store,
+      (u) => {
+        let k = 0;
+        for (const s of stale.slice(i, i + RETIRE_CHUNK)) {
+          const c = u.kmsClient(s.hostId, s.cmid);
+          if (!c || c.lastRequestAt >= cutoff) continue;
+          u.deleteKmsClient(s.hostId, s.cmid);
+          k++;
+        }
+        return k;
+      },
+      deps.onListenerError,
+    );
+  }
+  return { events, history, clients };
+}
