@@ -38,6 +38,8 @@ interface Entry {
   grace: number | null;
   last: number | null;
   kms: string | null;
+  /** The block a background derivation placed it in (to take it out again if it changes meanwhile). */
+  at: Block | null;
   /** Lower-case machine id and CMID, for the text filter (host name: `host`). */
   idText: string;
   cmidText: string;
@@ -98,10 +100,11 @@ class SortedIndex {
   readonly #cmp: (a: Entry, b: Entry) => number;
   blocks: Block[] = [];
 
-  /** `entries` already in the order of `cmp`. */
-  constructor(cmp: (a: Entry, b: Entry) => number, entries: Entry[]) {
+  /** `entries` (or `blocks`) already in the order of `cmp`. */
+  constructor(cmp: (a: Entry, b: Entry) => number, entries: Entry[], blocks?: Block[]) {
     this.#cmp = cmp;
-    for (let i = 0; i < entries.length; i += BLOCK) this.blocks.push(blockOf(entries.slice(i, i + BLOCK)));
+    if (blocks) this.blocks = blocks.filter((b) => b.items.length > 0);
+    else for (let i = 0; i < entries.length; i += BLOCK) this.blocks.push(blockOf(entries.slice(i, i + BLOCK)));
     if (this.blocks.length === 0) this.blocks.push(blockOf([]));
   }
 
@@ -312,9 +315,38 @@ export class MachineListIndex {
         const dirty = (this.#dirty = new Set());
         try {
           const order = await orderInSlices(this.#byHost(), key, desc, dirty, pause);
+          // Into blocks, in slices too; an entry that changes after it was placed is taken out again below.
+          const blocks: Block[] = [];
+          const mine = new Set<Block>();
+          let cur = blockOf([]);
+          for (let i = 0; i < order.length; i++) {
+            const e = order[i];
+            if (e !== undefined && !dirty.has(e)) {
+              cur.items.push(e);
+              cur.cellCol.push(e.cell);
+              bump(cur.cells, e.cell, 1);
+              e.at = cur;
+              if (cur.items.length === BLOCK) {
+                blocks.push(cur);
+                mine.add(cur);
+                cur = blockOf([]);
+              }
+            }
+            if (i % 4096 === 0) await pause();
+          }
+          blocks.push(cur);
+          mine.add(cur);
           if (this.#indexes.has(name)) continue;
-          const clean = order.filter((e): e is Entry => e !== undefined && !dirty.has(e));
-          const index = new SortedIndex(comparator(key, desc), clean);
+          for (const e of dirty) {
+            const b = e.at;
+            if (!b || !mine.has(b)) continue;
+            const i = b.items.indexOf(e);
+            if (i < 0) continue;
+            bump(b.cells, b.cellCol[i]!, -1);
+            b.items.splice(i, 1);
+            b.cellCol.splice(i, 1);
+          }
+          const index = new SortedIndex(comparator(key, desc), [], blocks);
           for (const e of dirty) if (this.#entries.get(e.id) === e) index.insert(e);
           this.#indexes.set(name, { key, index });
         } finally {
@@ -361,6 +393,7 @@ export class MachineListIndex {
       grace: null,
       last: null,
       kms: null,
+      at: null,
       idText: '',
       cmidText: '',
     };
@@ -449,7 +482,19 @@ async function orderInSlices(
   pause: () => Promise<void>,
 ): Promise<Array<Entry | undefined>> {
   const CHUNK = 4096;
-  if (key === 'hostname') return orderBy(byHost, key, desc);
+  if (key === 'hostname') {
+    if (!desc) return [...byHost];
+    const out: Entry[] = [];
+    let end = byHost.length;
+    while (end > 0) {
+      let start = end - 1;
+      while (start > 0 && byHost[start - 1]!.host === byHost[end - 1]!.host) start--;
+      for (let i = start; i < end; i++) out.push(byHost[i]!);
+      end = start;
+      if (end % CHUNK === 0) await pause();
+    }
+    return out;
+  }
   if (key === 'lastReportAt' || key === 'graceExpiresAt') {
     const field = key === 'lastReportAt' ? 'last' : 'grace';
     const known: Entry[] = [];
@@ -502,8 +547,11 @@ async function orderInSlices(
   if (groups.has(null)) values.push(null as unknown as string);
   const out: Entry[] = [];
   for (const v of values) {
-    for (const e of groups.get(v)!) out.push(e);
-    await pause();
+    const g = groups.get(v)!;
+    for (let i = 0; i < g.length; i++) {
+      out.push(g[i]!);
+      if (i % CHUNK === 0) await pause();
+    }
   }
   return out;
 }
