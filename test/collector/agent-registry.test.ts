@@ -53,6 +53,8 @@ describe('AgentRegistry loading at start', () => {
     reg.applyRevoked('agt_d', 60);
     expect(reg.currentOf('m-2')).toMatchObject({ agentId: 'agt_d', revokedAt: 60 });
     expect(reg.byToken('token-agt_d')).toBeUndefined();
+    expect(reg.info('agt_d')).toEqual({ agentId: 'agt_d', machineId: 'm-2', hostname: 'host-m-2', enrolledAt: new Date(50).toISOString(), lastReportAt: null, revokedAt: new Date(60).toISOString() });
+    expect(reg.info('agt_nobody')).toBeUndefined();
     db.close();
   });
 

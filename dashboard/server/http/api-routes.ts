@@ -124,7 +124,7 @@ export function apiRoutes(deps: ApiRouteDeps): { open: Router; authed: Router } 
   });
   authed.post('/agents/:id/revoke', admin, (req, res) => {
     revokeAgent(deps.admin, String(req.params.id), sessionOf(req).username);
-    res.json(deps.agents.list().find((a) => a.agentId === String(req.params.id)));
+    res.json(deps.agents.info(String(req.params.id)));
   });
   authed.post('/enrolment-secret/rotate', admin, (_req, res) => {
     const secret = deps.agents.rotateSecret();
