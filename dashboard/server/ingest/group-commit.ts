@@ -17,7 +17,6 @@ interface Queued {
   reject: (e: unknown) => void;
 }
 
-
 /**
  * Group commit: the writes of concurrent requests share one SQLite transaction per short tick, each request in its
  * own savepoint so one that throws fails alone. After the commit, every unit's changes go to the in-memory state in
