@@ -8,8 +8,8 @@
 import type { AlertSettings } from './alert-settings.js';
 import { canonicalHostName } from './host-names.js';
 import type { Finding, FleetView, MachineView, RuleName } from './model.js';
-import type { ChangeKind, RuleDefinition } from './rule-definition.js';
-import { RULES } from './rules/index.js';
+import type { ByGroup, ChangeKind, RuleDefinition } from './rule-definition.js';
+import { RULES, type RuleConfig } from './rules/index.js';
 
 export interface FleetChange {
   machineId: string;
@@ -22,7 +22,7 @@ export type FindingListener = (before: Finding | undefined, after: Finding | und
 export class RuleEvaluator {
   #settings: AlertSettings;
   /** Each rule's configuration lookup, resolved once per settings. */
-  #config = new Map<RuleName, ReturnType<AlertSettings['forRule']>>();
+  #config = new Map<RuleName, ByGroup<RuleConfig>>();
   #rules: readonly RuleDefinition[];
   #findings = new Map<RuleName, Map<string, Finding>>();
   /** Machine-scoped rules: machine id → the keys of its findings, so a machine's findings go without a scan. */
@@ -52,9 +52,9 @@ export class RuleEvaluator {
     this.#config.clear();
   }
 
-  #configOf(name: RuleName): ReturnType<AlertSettings['forRule']> {
+  #configOf(name: RuleName): ByGroup<RuleConfig> {
     let c = this.#config.get(name);
-    if (!c) this.#config.set(name, (c = this.#settings.forRule(name)));
+    if (!c) this.#config.set(name, (c = this.#settings.forRule<RuleConfig>(name)));
     return c;
   }
 
