@@ -11,7 +11,7 @@ const BLOCK = 512;
  * A text filter (`q`) cannot use an index: the walk looks at this many entries at most. Past it, `total` counts the
  * matches seen so far and the page says `totalIsLowerBound`.
  */
-export const TEXT_SCAN_BUDGET = 50_000;
+export const TEXT_SCAN_BUDGET = 25_000;
 
 /**
  * What the list filters on, but for the text: retired × status × channel × group × KMS host. Machines fall into few
