@@ -481,79 +481,12 @@ async function orderInSlices(
   dirty: ReadonlySet<Entry>,
   pause: () => Promise<void>,
 ): Promise<Array<Entry | undefined>> {
-  const CHUNK = 4096;
-  if (key === 'hostname') {
-    if (!desc) return [...byHost];
-    const out: Entry[] = [];
-    let end = byHost.length;
-    while (end > 0) {
-      let start = end - 1;
-      while (start > 0 && byHost[start - 1]!.host === byHost[end - 1]!.host) start--;
-      for (let i = start; i < end; i++) out.push(byHost[i]!);
-      end = start;
-      if (end % CHUNK === 0) await pause();
-    }
-    return out;
-  }
-  if (key === 'lastReportAt' || key === 'graceExpiresAt') {
-    const field = key === 'lastReportAt' ? 'last' : 'grace';
-    const known: Entry[] = [];
-    const values: number[] = [];
-    const nulls: Entry[] = [];
-    for (let i = 0; i < byHost.length; i++) {
-      const e = byHost[i]!;
-      const v = e[field];
-      if (v === null) nulls.push(e);
-      else {
-        known.push(e);
-        values.push(v);
-      }
-      if (i % CHUNK === 0) await pause();
-    }
-    const sorted = Float64Array.from(values).sort();
-    if (desc) sorted.reverse();
+  const steps = ordering(byHost, key, desc, dirty);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
     await pause();
-    const used = new Int32Array(sorted.length);
-    const out: Array<Entry | undefined> = new Array(byHost.length);
-    for (let j = 0; j < known.length; j++) {
-      const e = known[j]!;
-      if (dirty.has(e)) continue; // its value may no longer be the one sorted
-      const v = values[j]!;
-      let lo = 0;
-      let hi = sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (desc ? sorted[mid]! > v : sorted[mid]! < v) lo = mid + 1;
-        else hi = mid;
-      }
-      out[lo + used[lo]!++] = e;
-      if (j % CHUNK === 0) await pause();
-    }
-    let i = known.length;
-    for (const e of nulls) out[i++] = e;
-    return out;
   }
-  const groups = new Map<Value, Entry[]>();
-  for (let i = 0; i < byHost.length; i++) {
-    const e = byHost[i]!;
-    const v = valueOf(e, key);
-    const g = groups.get(v);
-    if (g) g.push(e);
-    else groups.set(v, [e]);
-    if (i % CHUNK === 0) await pause();
-  }
-  const values = [...groups.keys()].filter((v) => v !== null) as Array<string | number>;
-  values.sort((a, b) => (a === b ? 0 : (a < b) !== desc ? -1 : 1));
-  if (groups.has(null)) values.push(null as unknown as string);
-  const out: Entry[] = [];
-  for (const v of values) {
-    const g = groups.get(v)!;
-    for (let i = 0; i < g.length; i++) {
-      out.push(g[i]!);
-      if (i % CHUNK === 0) await pause();
-    }
-  }
-  return out;
 }
 
 /** Lower case, keeping the original string when it already is (a million machines, a million strings fewer). */
@@ -568,6 +501,21 @@ function lower(s: string): string {
  * distinct values, or a stable numeric sort for instants.
  */
 function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): Entry[] {
+  const steps = ordering(byHost, key, desc, NOTHING_DIRTY);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value as Entry[];
+  }
+}
+
+const NOTHING_DIRTY: ReadonlySet<Entry> = new Set();
+
+/**
+ * The ordering itself, as steps: it yields every few thousand entries, where a sliced build may pause. Entries in
+ * `dirty` are left out of the instant orders (their value may no longer be the one sorted).
+ */
+function* ordering(byHost: readonly Entry[], key: MachineSortKey, desc: boolean, dirty: ReadonlySet<Entry>): Generator<void, Array<Entry | undefined>, void> {
+  const CHUNK = 4096;
   if (key === 'hostname') {
     if (!desc) return [...byHost];
     // Descending host names; machines sharing one keep ascending ids.
@@ -578,21 +526,36 @@ function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): 
       while (start > 0 && byHost[start - 1]!.host === byHost[end - 1]!.host) start--;
       for (let i = start; i < end; i++) out.push(byHost[i]!);
       end = start;
+      if (end % CHUNK === 0) yield;
     }
     return out;
   }
   if (key === 'lastReportAt' || key === 'graceExpiresAt') {
-    // Mostly distinct instants: a stable sort by the number keeps host-name order among equal ones; nulls go last.
     // Mostly distinct instants: the values sorted as a typed array, then each entry (in host-name order, which equal
     // values keep) dropped into the next free slot of its value, found by binary search. No comparator calls.
     const field = key === 'lastReportAt' ? 'last' : 'grace';
-    const known = byHost.filter((e) => e[field] !== null);
-    const sorted = Float64Array.from(known, (e) => e[field]!).sort();
+    const known: Entry[] = [];
+    const values: number[] = [];
+    const nulls: Entry[] = [];
+    for (let i = 0; i < byHost.length; i++) {
+      const e = byHost[i]!;
+      const v = e[field];
+      if (v === null) nulls.push(e);
+      else {
+        known.push(e);
+        values.push(v);
+      }
+      if (i % CHUNK === 0) yield;
+    }
+    const sorted = Float64Array.from(values).sort();
     if (desc) sorted.reverse();
+    yield;
     const used = new Int32Array(sorted.length);
-    const out: Entry[] = new Array(byHost.length);
-    for (const e of known) {
-      const v = e[field]!;
+    const out: Array<Entry | undefined> = new Array(byHost.length);
+    for (let j = 0; j < known.length; j++) {
+      const e = known[j]!;
+      if (dirty.has(e)) continue;
+      const v = values[j]!;
       let lo = 0;
       let hi = sorted.length;
       while (lo < hi) {
@@ -601,23 +564,31 @@ function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): 
         else hi = mid;
       }
       out[lo + used[lo]!++] = e;
+      if (j % CHUNK === 0) yield;
     }
     let i = known.length;
-    for (const e of byHost) if (e[field] === null) out[i++] = e;
+    for (const e of nulls) out[i++] = e;
     return out;
   }
   const groups = new Map<Value, Entry[]>();
-  for (const e of byHost) {
+  for (let i = 0; i < byHost.length; i++) {
+    const e = byHost[i]!;
     const v = valueOf(e, key);
     const g = groups.get(v);
     if (g) g.push(e);
     else groups.set(v, [e]);
+    if (i % CHUNK === 0) yield;
   }
   const values = [...groups.keys()].filter((v) => v !== null) as Array<string | number>;
   values.sort((a, b) => (a === b ? 0 : (a < b) !== desc ? -1 : 1));
   if (groups.has(null)) values.push(null as unknown as string);
-  const out: Entry[] = new Array(byHost.length);
-  let i = 0;
-  for (const v of values) for (const e of groups.get(v)!) out[i++] = e;
+  const out: Entry[] = [];
+  for (const v of values) {
+    const g = groups.get(v)!;
+    for (let i = 0; i < g.length; i++) {
+      out.push(g[i]!);
+      if (i % CHUNK === 0) yield;
+    }
+  }
   return out;
 }
