@@ -238,8 +238,13 @@ export async function run(args: string[] = []): Promise<void> {
     [generator, bare] = await Promise.all([startLoadGenerator(shape, templates), startBareServer()]);
     const phase = (url: string, kind: LoadKind) =>
       generator!.run({ url, kind, connections: o.connections, reportsPerRequest: 1, warmupMs: o.warmup * 1000, durationMs: o.seconds * 1000 });
+    const bareProbe = new HealthProbe(bare.url);
+    bareProbe.start();
+    const bareFrom = Date.now();
     const bareHb = await phase(bare.url, 'heartbeat');
     const bareSnap = await phase(bare.url, 'snapshot');
+    bareProbe.stop();
+    const bareHealth = bareProbe.stats(bareFrom, Date.now());
     await bare.close();
     bare = undefined;
 
@@ -276,6 +281,7 @@ export async function run(args: string[] = []): Promise<void> {
     const crossed = boundary > loadFrom;
     const tick = probe.stats(boundary - 1_000, boundary + 10_000);
     report('/healthz during load: max', ms(during.max), `p99 ${ms(during.p99)}, ${during.n} probes every 100 ms; target max ≤ 50 ms`);
+    report('  the same probe on the bare server under its load: max', ms(bareHealth.max), `p99 ${ms(bareHealth.p99)}, ${bareHealth.n} probes (what a fresh connection costs on this machine now)`);
     report('/healthz across the minute tick: max', crossed ? ms(tick.max) : 'n/a', crossed ? `p99 ${ms(tick.p99)}, ${tick.n} probes from ${new Date(boundary - 1000).toISOString().slice(11, 19)} to +10 s (under load)` : 'no minute boundary inside the load');
     const missed = collector.logLines(/missed execution/i).length;
     report('node-cron "missed execution" warnings', `${missed}`, 'a blocked event loop at a scheduled instant');
