@@ -141,6 +141,10 @@ function sameDetails(a: readonly AffectedMachine[], b: readonly AffectedMachine[
 export class AlertBook {
   #db: Database;
   #open = new Map<string, AlertRecord>();
+  /** Open alerts per `rule|severity|state`, kept as they come and go, so counts never walk the open alerts. */
+  #tally = new Map<string, number>();
+  /** Keys of open alerts that carry a silence (whether it is still in force is judged when asked). */
+  #silenced = new Set<string>();
   #insert: Statement;
   #update: Statement;
   #history: Statement;
@@ -163,7 +167,7 @@ export class AlertBook {
     this.#lastOfKey = db.prepare('SELECT * FROM alerts WHERE key = ? ORDER BY id DESC LIMIT 1');
     for (const r of db.prepare("SELECT * FROM alerts WHERE state != 'resolved'").all() as Row[]) {
       const a = fromRow(r);
-      this.#open.set(a.key, a);
+      this.#put(a.key, a);
     }
   }
 
@@ -238,7 +242,7 @@ export class AlertBook {
     };
     this.#save(next);
     if (notes.length) this.#note(next.id, now, 'changed', null, null, notes.join('; ') + (reopen ? '; back to new' : ''));
-    this.#open.set(c.key, next);
+    this.#put(c.key, next);
     changed.push(next);
   }
 
@@ -248,7 +252,7 @@ export class AlertBook {
     const done: AlertRecord = { ...a, state: 'resolved', resolvedAt: now, updatedAt: now };
     this.#save(done);
     this.#note(a.id, now, 'resolved', null, null, 'the condition cleared');
-    this.#open.delete(key);
+    this.#drop(key);
     changed.push(done);
   }
 
@@ -260,7 +264,7 @@ export class AlertBook {
       this.#save(next);
       this.#note(id, now, 'acknowledged', who, comment, null);
     })();
-    this.#open.set(a.key, next);
+    this.#put(a.key, next);
     return next;
   }
 
@@ -273,7 +277,7 @@ export class AlertBook {
       this.#save(next);
       this.#note(id, now, 'commented', who, comment, null);
     })();
-    if (this.#open.has(a.key) && this.#open.get(a.key)!.id === id) this.#open.set(a.key, next);
+    if (this.#open.has(a.key) && this.#open.get(a.key)!.id === id) this.#put(a.key, next);
     return next;
   }
 
@@ -285,7 +289,7 @@ export class AlertBook {
       this.#save(next);
       this.#note(id, now, 'silenced', who, reason, `until ${new Date(until).toISOString()}`);
     })();
-    this.#open.set(a.key, next);
+    this.#put(a.key, next);
     return next;
   }
 
@@ -344,16 +348,46 @@ export class AlertBook {
     return { items: rows.map(fromRow), total };
   }
 
-  /** Open alerts not silenced count as active. */
+  /** Open alerts not silenced count as active. O(silenced alerts), not O(open alerts). */
   counts(now: number): AlertCountsNow {
     const c: AlertCountsNow = { active: 0, critical: 0, warning: 0, acknowledged: 0 };
-    for (const a of this.#open.values()) {
-      if (a.silencedUntil !== null && a.silencedUntil > now) continue;
-      c.active++;
-      c[a.severity]++;
-      if (a.state === 'acknowledged') c.acknowledged++;
+    for (const t of this.tallies(now)) {
+      if (t.state === 'silenced') continue;
+      c.active += t.count;
+      c[t.severity] += t.count;
+      if (t.state === 'acknowledged') c.acknowledged += t.count;
     }
     return c;
+  }
+
+  /** Open alerts by rule × severity × state, `silenced` while a silence is in force (what the metrics export). */
+  tallies(now: number): Array<{ rule: RuleName; severity: Severity; state: 'new' | 'acknowledged' | 'silenced'; count: number }> {
+    const counts = new Map(this.#tally);
+    for (const key of this.#silenced) {
+      const a = this.#open.get(key)!;
+      if (a.silencedUntil === null || a.silencedUntil <= now) continue;
+      bumpTally(counts, `${a.rule}|${a.severity}|${a.state}`, -1);
+      bumpTally(counts, `${a.rule}|${a.severity}|silenced`, 1);
+    }
+    return [...counts].map(([k, count]) => {
+      const [rule, severity, state] = k.split('|') as [RuleName, Severity, 'new' | 'acknowledged' | 'silenced'];
+      return { rule, severity, state, count };
+    });
+  }
+
+  #put(key: string, a: AlertRecord): void {
+    this.#drop(key);
+    this.#open.set(key, a);
+    bumpTally(this.#tally, `${a.rule}|${a.severity}|${a.state}`, 1);
+    if (a.silencedUntil !== null) this.#silenced.add(key);
+  }
+
+  #drop(key: string): void {
+    const old = this.#open.get(key);
+    if (!old) return;
+    this.#open.delete(key);
+    bumpTally(this.#tally, `${old.rule}|${old.severity}|${old.state}`, -1);
+    this.#silenced.delete(key);
   }
 
   #openById(id: string): AlertRecord {
@@ -391,7 +425,7 @@ export class AlertBook {
     const id = String(info.lastInsertRowid);
     this.#note(id, now, 'raised', null, null, prev ? `occurrence ${prev.occurrence + 1}; previous alert ${prev.id}` : c.summary);
     const a = fromRow(this.#db.prepare('SELECT * FROM alerts WHERE id = ?').get(Number(id)) as Row);
-    this.#open.set(c.key, a);
+    this.#put(c.key, a);
     return a;
   }
 
@@ -419,4 +453,10 @@ export class AlertBook {
   #note(id: string, at: number, kind: AlertHistoryKind, actor: string | null, comment: string | null, detail: string | null): void {
     this.#history.run(Number(id), at, kind, actor, comment, detail);
   }
+}
+
+function bumpTally(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
 }

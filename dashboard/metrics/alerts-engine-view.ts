@@ -15,16 +15,8 @@ export function alertsEngineView(engine: () => AlertsEngine | undefined, clock: 
     *alertTallies(): Iterable<AlertTally> {
       const e = engine();
       if (!e) return;
-      const now = clock.now();
-      const tally = new Map<string, AlertTally & { count: number }>();
-      for (const a of e.book().open()) {
-        const state = a.silencedUntil !== null && a.silencedUntil > now ? 'silenced' : a.state;
-        const k = `${a.rule}|${a.severity}|${state}`;
-        const t = tally.get(k);
-        if (t) t.count++;
-        else tally.set(k, { rule: a.rule, severity: a.severity, state, count: 1 });
-      }
-      yield* tally.values();
+      // The book keeps these counts as alerts come and go: a scrape does not walk the open alerts.
+      yield* e.book().tallies(clock.now());
     },
     kmsForecast(kmsHostId) {
       return forecasts.get(kmsHostId);

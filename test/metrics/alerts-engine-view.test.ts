@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertRecord } from '../../dashboard/alerts/alert-book.js';
+import Database from 'better-sqlite3';
+import { AlertBook, type AlertRecord } from '../../dashboard/alerts/alert-book.js';
+import { ALERT_MIGRATIONS } from '../../dashboard/alerts/alert-migrations.js';
+import { migrate } from '../../dashboard/server/store/database.js';
 import type { AlertsEngine } from '../../dashboard/alerts/alerts-plugin.js';
 import type { FleetView, KmsHostView, KmsRequestObservation } from '../../dashboard/alerts/model.js';
 import { alertsEngineView } from '../../dashboard/metrics/alerts-engine-view.js';
@@ -31,20 +34,40 @@ function engine(open: AlertRecord[], fleet: FleetView): AlertsEngine {
   return { book: () => ({ open: () => open }), fleet: () => fleet } as unknown as AlertsEngine;
 }
 
+/** A real alert book over an in-memory store holding these open alerts. */
+function bookOf(open: AlertRecord[]): AlertBook {
+  const db = new Database(':memory:');
+  migrate(db, 'alerts', ALERT_MIGRATIONS);
+  const insert = db.prepare(`INSERT INTO alerts (key, rule, severity, state, subject_kind, subject_id, subject_name, groups,
+    kms_host, title, machines, knowledge, raised_at, updated_at, resolved_at, acknowledged_by, acknowledged_at, silenced_until,
+    silenced_by, silence_reason, previous_id, occurrence) VALUES (?, ?, ?, ?, 'machine', 'm', 'm', '', NULL, 't', '[]', '{}', ?, ?,
+    NULL, NULL, NULL, ?, NULL, NULL, NULL, 1)`);
+  for (const a of open) insert.run(`k${a.id}`, a.rule, a.severity, a.state, NOW, NOW, a.silencedUntil);
+  return new AlertBook(db);
+}
+
 describe('alert engine as the metrics see it', () => {
   it('counts open alerts by rule, severity and state, silenced while the silence lasts', () => {
-    const view = alertsEngineView(() => engine([
+    const book = bookOf([
       alert({ id: '1' }),
       alert({ id: '2' }),
       alert({ id: '3', state: 'acknowledged', severity: 'critical' }),
       alert({ id: '4', silencedUntil: NOW + 1 }),
       alert({ id: '5', silencedUntil: NOW }),
-    ], { machines: [], kmsHosts: [] }), { now: () => NOW });
-    expect([...view.alertTallies()]).toEqual([
-      { rule: 'GraceExpiring', severity: 'warning', state: 'new', count: 3 },
-      { rule: 'GraceExpiring', severity: 'critical', state: 'acknowledged', count: 1 },
-      { rule: 'GraceExpiring', severity: 'warning', state: 'silenced', count: 1 },
     ]);
+    const e = { book: () => book, fleet: () => ({ machines: [], kmsHosts: [] }) } as unknown as AlertsEngine;
+    const view = alertsEngineView(() => e, { now: () => NOW });
+    const sorted = <T extends { readonly state: string; readonly severity: string }>(xs: Iterable<T>): T[] => [...xs].sort((a, b) => `${a.state}${a.severity}`.localeCompare(`${b.state}${b.severity}`));
+    expect(sorted(view.alertTallies())).toEqual(
+      sorted([
+        { rule: 'GraceExpiring', severity: 'warning', state: 'new', count: 3 },
+        { rule: 'GraceExpiring', severity: 'critical', state: 'acknowledged', count: 1 },
+        { rule: 'GraceExpiring', severity: 'warning', state: 'silenced', count: 1 },
+      ]),
+    );
+    expect(book.counts(NOW)).toEqual({ active: 4, critical: 1, warning: 3, acknowledged: 1 });
+    // Once the silence ends, the alert counts as new again.
+    expect(book.counts(NOW + 1)).toEqual({ active: 5, critical: 1, warning: 4, acknowledged: 1 });
   });
 
   it('gives the day a host falls below 25 when clients that stopped age out, keyed by lower-case FQDN', () => {
