@@ -13,6 +13,7 @@ import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
+import { addOne, idsOf, removeOne, type SingleIndex } from '../server/state/single-index.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
 import { dnsPublishingOf } from './fleet-view.js';
 import { canonicalHostName, domainOf } from './host-names.js';
@@ -67,7 +68,7 @@ export class CollectorFleetView implements FleetIndex {
   #byLabel = new Map<string, Set<string>>();
   #cmidSeen = new Map<string, { host: string; time: number }>();
   /** CMID → its machine, or the machines when several share it (one Set only for the rare duplicates). */
-  #byCmid = new Map<string, string | Set<string>>();
+  #byCmid: SingleIndex = new Map();
   /** CMIDs two or more live machines share. */
   #sharedCmids = new Set<string>();
   #retired = new Set<string>();
@@ -281,8 +282,7 @@ export class CollectorFleetView implements FleetIndex {
       for (const l of labelsOf(old.labels)) removeFrom(this.#byLabel, l, id);
       if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
       if (old.cmid !== null) {
-        removeOne(this.#byCmid, old.cmid, id);
-        if (idsOf(this.#byCmid.get(old.cmid)).length < 2) this.#sharedCmids.delete(old.cmid);
+        if (removeOne(this.#byCmid, old.cmid, id) < 2) this.#sharedCmids.delete(old.cmid);
       }
       this.#indexed.delete(id);
     }
@@ -410,35 +410,6 @@ function expiryDayOf(m: MachineView): number | null {
 
 function labelsOf(labels: string | string[] | null): readonly string[] {
   return labels === null ? [] : typeof labels === 'string' ? [labels] : labels;
-}
-
-function idsOf(entry: string | Set<string> | undefined): string[] {
-  return entry === undefined ? [] : typeof entry === 'string' ? [entry] : [...entry];
-}
-
-/** Adds an id under a key that usually has one; returns how many the key has now. */
-function addOne(index: Map<string, string | Set<string>>, key: string, id: string): number {
-  const cur = index.get(key);
-  if (cur === undefined || cur === id) {
-    index.set(key, id);
-    return 1;
-  }
-  const set = typeof cur === 'string' ? new Set([cur]) : cur;
-  set.add(id);
-  index.set(key, set);
-  return set.size;
-}
-
-function removeOne(index: Map<string, string | Set<string>>, key: string, id: string): void {
-  const cur = index.get(key);
-  if (cur === undefined) return;
-  if (typeof cur === 'string') {
-    if (cur === id) index.delete(key);
-    return;
-  }
-  cur.delete(id);
-  if (cur.size === 1) index.set(key, cur.values().next().value!);
-  else if (cur.size === 0) index.delete(key);
 }
 
 function firstLabel(name: string): string {

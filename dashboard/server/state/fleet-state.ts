@@ -1,3 +1,4 @@
+import { addOne, removeOne, type SingleIndex } from './single-index.js';
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import type { KmsClientEntry, KmsHostState } from './kms-host-state.js';
 import { channelKeyOf, statusKeyOf, type MachineState } from './machine-state.js';
@@ -19,8 +20,10 @@ export class FleetState {
   #machines = new Map<string, MachineState>();
   #kmsHosts = new Map<string, KmsHostState>();
   #windows = new Map<string, Map<string, KmsClientEntry>>();
-  #byCmid = new Map<string, Set<string>>();
-  #byHostname = new Map<string, Set<string>>();
+  #byCmid: SingleIndex = new Map();
+  /** CMIDs that two or more active machines share. */
+  #sharedCmids = new Set<string>();
+  #byHostname: SingleIndex = new Map();
   #byKmsHost = new Map<string, Set<string>>();
   #clientOsByKmsHost = new Map<string, number>();
   #statusCounts = new Map<string, number>();
@@ -67,15 +70,15 @@ export class FleetState {
   }
   /** Active machines reporting this CMID (more than one: an un-generalised image). */
   machinesWithCmid(cmid: string): ReadonlySet<string> {
-    return this.#byCmid.get(cmid.toLowerCase()) ?? EMPTY;
+    return asSet(this.#byCmid.get(cmid.toLowerCase()));
   }
   /** CMIDs shared by two or more active machines. */
   *duplicateCmids(): IterableIterator<[cmid: string, machineIds: ReadonlySet<string>]> {
-    for (const [cmid, ids] of this.#byCmid) if (ids.size > 1) yield [cmid, ids];
+    for (const cmid of this.#sharedCmids) yield [cmid, asSet(this.#byCmid.get(cmid))];
   }
   /** Active machines with this host name (case-insensitive). */
   machinesWithHostname(hostname: string): ReadonlySet<string> {
-    return this.#byHostname.get(hostname.toLowerCase()) ?? EMPTY;
+    return asSet(this.#byHostname.get(hostname.toLowerCase()));
   }
   /** Active machines whose primary product last used this KMS host. */
   machinesUsingKmsHost(kmsHostId: string): ReadonlySet<string> {
@@ -205,8 +208,11 @@ export class FleetState {
     if (m.retired) return;
     this.#active++;
     this.#reportTimes.add(m.lastReportAt ?? m.enrolledAt);
-    if (m.snapshot?.cmid) addTo(this.#byCmid, m.snapshot.cmid.toLowerCase(), m.machineId);
-    addTo(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
+    if (m.snapshot?.cmid) {
+      const cmid = m.snapshot.cmid.toLowerCase();
+      if (addOne(this.#byCmid, cmid, m.machineId) > 1) this.#sharedCmids.add(cmid);
+    }
+    addOne(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
     if (m.kmsHostId) {
       addTo(this.#byKmsHost, m.kmsHostId, m.machineId);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, 1);
@@ -223,8 +229,11 @@ export class FleetState {
     if (m.retired) return;
     this.#active--;
     this.#reportTimes.remove(m.lastReportAt ?? m.enrolledAt);
-    if (m.snapshot?.cmid) removeFrom(this.#byCmid, m.snapshot.cmid.toLowerCase(), m.machineId);
-    removeFrom(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
+    if (m.snapshot?.cmid) {
+      const cmid = m.snapshot.cmid.toLowerCase();
+      if (removeOne(this.#byCmid, cmid, m.machineId) < 2) this.#sharedCmids.delete(cmid);
+    }
+    removeOne(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
     if (m.kmsHostId) {
       removeFrom(this.#byKmsHost, m.kmsHostId, m.machineId);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, -1);
@@ -252,6 +261,10 @@ function sameIndexKeys(a: MachineState, b: MachineState): boolean {
     statusKeyOf(a) === statusKeyOf(b) &&
     channelKeyOf(a) === channelKeyOf(b)
   );
+}
+
+function asSet(entry: string | Set<string> | undefined): ReadonlySet<string> {
+  return entry === undefined ? EMPTY : typeof entry === 'string' ? new Set([entry]) : entry;
 }
 
 function addTo(index: Map<string, Set<string>>, key: string, id: string): void {

@@ -71,6 +71,8 @@ export function channelKeyOf(m: MachineState): string {
 /** A new machine state with a new snapshot (derived fields recomputed; its repeated strings shared, see interned.ts). */
 export function withSnapshot(m: MachineState, snapshot: MachineSnapshot): MachineState {
   internSnapshot(snapshot);
+  // One instance of the machine's id, not the row's and the snapshot's.
+  if (snapshot.machineId === m.machineId) snapshot.machineId = m.machineId;
   const primary = primaryProductOf(snapshot);
   const next = { ...m, snapshot, hostname: snapshot.hostname, group: m.groupOverride ?? snapshot.group, primary };
   return { ...next, kmsHostId: effectiveKmsHostId(next) };
