@@ -10,7 +10,7 @@ import { MS } from '../../shared/kms-rules.js';
 import { PROTOCOL_VERSION } from '../../shared/protocol.js';
 import type { Clock, Scheduler } from '../../shared/scheduling.js';
 import { parseCollectorConfig, type CollectorConfig, type CollectorConfigInput } from './config.js';
-import { agentRoutes } from './http/agent-routes.js';
+import { agentRoutes, type AgentRoutes } from './http/agent-routes.js';
 import { apiRoutes } from './http/api-routes.js';
 import { requireRole, sessionOf } from './http/auth.js';
 import { apiNotFound, errorMapper } from './http/error-mapper.js';
@@ -140,10 +140,15 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     res.setHeader('X-Content-Type-Options', 'nosniff');
     next();
   });
+  // The agents' reports take a fast path when they are ordinary (see agent-routes.ts); everything else is express.
+  let fastReports: AgentRoutes['fastReports'] = () => false;
+  const dispatch = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (!fastReports(req, res)) app(req, res);
+  };
   const httpServer =
     config.tlsCert && config.tlsKey
-      ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
-      : http.createServer(app);
+      ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, dispatch)
+      : http.createServer(dispatch);
   const io = createSocketServer(httpServer as http.Server, users);
   const live = new LiveHub({ io, views, state, store, clock, log });
   handleRooms(io, live, clock, startedAt, config.deltaIntervalMs, log);
@@ -172,24 +177,24 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     res.json(info);
   });
 
-  app.use(
-    '/api/v1',
-    agentRoutes({
-      agents,
-      clock,
-      ingest: { state, store, agents, clock, commit: ingestCommit, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
-      enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
-      bodyLimitBytes: config.bodyLimitBytes,
-      agentBurst: config.agentBurst,
-      agentRequestsPerSecond: config.agentRequestsPerSecond,
-      onIngest: (r) => {
-        for (const l of batchListeners) l(r);
-      },
-      onRefusal: (code) => {
-        for (const l of refusalListeners) l(code);
-      },
-    }),
-  );
+  const agentApi = agentRoutes({
+    agents,
+    clock,
+    ingest: { state, store, agents, clock, commit: ingestCommit, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
+    enrol: { state, store, agents, clock, reenrolAfterSilentMs: config.reenrolAfterSilentHours * MS.HOUR, heartbeatSeconds: config.heartbeatSeconds, onListenerError },
+    bodyLimitBytes: config.bodyLimitBytes,
+    agentBurst: config.agentBurst,
+    agentRequestsPerSecond: config.agentRequestsPerSecond,
+    onIngest: (r) => {
+      for (const l of batchListeners) l(r);
+    },
+    onRefusal: (code) => {
+      for (const l of refusalListeners) l(code);
+    },
+    onError: (e) => log.error('unhandled error', { method: 'POST', path: '/api/v1/reports', error: e instanceof Error ? e.stack : String(e) }),
+  });
+  fastReports = agentApi.fastReports;
+  app.use('/api/v1', agentApi.router);
   const secure = Boolean(config.tlsCert);
   const { open, authed } = apiRoutes({
     state,
