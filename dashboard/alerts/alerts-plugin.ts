@@ -31,6 +31,12 @@ export interface AlertsPluginOptions {
   maxMachineRooms?: number;
   /** Fleet-scoped rules run at most this often on ingest (default one second of the collector's clock). */
   fleetEvalMs?: number;
+  /**
+   * An alert grouping more findings than this (a KMS outage's incident of thousands of clients) is rebuilt and saved
+   * at most once per `fleetEvalMs`, not on every report that touches one of its clients: rebuilding it costs
+   * O(its machines). Default 1,000.
+   */
+  bigAlertFindings?: number;
 }
 
 /** Reads a JSON alert settings file; a bad file throws AlertSettingsError with a one-line reason. */
@@ -81,6 +87,7 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
   let cancel: (() => void) | undefined;
   let cancelFleet: (() => void) | undefined;
   let unsubscribe: (() => void) | undefined;
+  let bigTimer: (() => void) | undefined;
   let closed = false;
   return {
     name: 'alerts',
@@ -155,6 +162,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       // The book follows the rules only once the whole fleet has been evaluated since start: before that, an open
       // alert whose machines were not looked at yet would be resolved and raised again.
       let settled = false;
+      const fleetEvalMs = options.fleetEvalMs ?? 1000;
+      const bigAlertFindings = options.bigAlertFindings ?? 1000;
+      /** When each big alert was last rebuilt; a big alert's changes wait for the next slot after it. */
+      const lastBuilt = new Map<string, number>();
       const settle = () => {
         const now = ctx.clock.now();
         for (const id of view.drainTouched()) dirtyMachines.add(id);
@@ -165,8 +176,32 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         }
         dirtyMachines.clear();
         if (!settled || dirtyAlerts.size === 0) return;
-        const keys = [...dirtyAlerts].sort();
-        dirtyAlerts.clear();
+        const keys: string[] = [];
+        let wait = Infinity;
+        for (const k of dirtyAlerts) {
+          const big = (byAlert.get(k)?.size ?? 0) > bigAlertFindings;
+          const last = lastBuilt.get(k);
+          if (big && last !== undefined && now - last < fleetEvalMs) {
+            wait = Math.min(wait, last + fleetEvalMs);
+            continue;
+          }
+          if (big) lastBuilt.set(k, now);
+          else lastBuilt.delete(k);
+          keys.push(k);
+        }
+        for (const k of keys) dirtyAlerts.delete(k);
+        if (wait < Infinity) {
+          bigTimer ??= ctx.scheduler.at(wait, () => {
+            bigTimer = undefined;
+            try {
+              settle();
+            } catch (e) {
+              ctx.log.error('alert evaluation failed', { error: String(e) });
+            }
+          });
+        }
+        if (keys.length === 0) return;
+        keys.sort();
         const conditionOf = (key: string) => {
           const fs = byAlert.get(key);
           return fs && fs.size > 0 ? groupFindings(fs.values())[0] : undefined;
@@ -240,7 +275,6 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       // Changes of one committed batch arrive together; evaluate them once, after the batch. Machine-scoped rules
       // run at once on the changed machines only; fleet-scoped ones (KMS hosts, duplicate CMIDs) look at the hosts
       // and the index, at most once per fleetEvalMs however many batches arrive.
-      const fleetEvalMs = options.fleetEvalMs ?? 1000;
       let pending: FleetChange[] = [];
       let fleetPending: FleetChange[] = [];
       let fleetTimer: (() => void) | undefined;
@@ -254,7 +288,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         evaluator.evaluateChanges(fleetView(now), now, changes, 'fleet');
         settle();
       };
-      cancelFleet = () => fleetTimer?.();
+      cancelFleet = () => {
+        fleetTimer?.();
+        bigTimer?.();
+      };
       unsubscribe = ctx.state.onChange((change) => {
         const touched = view.apply(change);
         if (!touched) return;
