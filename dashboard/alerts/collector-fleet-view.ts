@@ -13,10 +13,10 @@ import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
-import { addOne, idsOf, removeOne, type SingleIndex } from '../server/state/single-index.js';
+import { addOne, addTo, idsOf, removeFrom, removeOne, type SingleIndex } from '../server/state/single-index.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
 import { dnsPublishingOf } from './fleet-view.js';
-import { canonicalHostName, domainOf } from './host-names.js';
+import { canonicalHostName, domainOf, firstLabel } from './host-names.js';
 import { kmsHostNamesOf, kmsHostOfMachine } from './kms-dependency.js';
 import type { FleetIndex, FleetView, KmsHostView, KmsRequestObservation, MachineView } from './model.js';
 import type { ChangeKind } from './rule-definition.js';
@@ -410,23 +410,6 @@ function expiryDayOf(m: MachineView): number | null {
 
 function labelsOf(labels: string | string[] | null): readonly string[] {
   return labels === null ? [] : typeof labels === 'string' ? [labels] : labels;
-}
-
-function firstLabel(name: string): string {
-  return name.split('.')[0] ?? name;
-}
-
-function addTo<K>(index: Map<K, Set<string>>, key: K, id: string): void {
-  let s = index.get(key);
-  if (!s) index.set(key, (s = new Set()));
-  s.add(id);
-}
-
-function removeFrom<K>(index: Map<K, Set<string>>, key: K, id: string): void {
-  const s = index.get(key);
-  if (!s) return;
-  s.delete(id);
-  if (s.size === 0) index.delete(key);
 }
 
 function toEventRecord(e: StoredEvent): EventRecord {

@@ -6,7 +6,7 @@
  * touched). `healthRollup` (health-rollup.ts) computes the same from scratch for hand-written fleets.
  */
 import type { Health } from '../../shared/api.js';
-import { canonicalHostName, sameHost } from './host-names.js';
+import { canonicalHostName, firstLabel, sameHost } from './host-names.js';
 import type { Finding, KmsHostView, MachineView, Severity } from './model.js';
 
 const LEVELS: readonly Health[] = ['unknown', 'healthy', 'warning', 'critical'];
@@ -160,8 +160,4 @@ function note(map: Map<string, Map<string, Severity>>, id: string, key: string, 
   }
   if (!m) map.set(id, (m = new Map()));
   m.set(key, severity);
-}
-
-function firstLabel(name: string): string {
-  return name.split('.')[0] ?? name;
 }

@@ -8,7 +8,8 @@ export function canonicalHostName(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '');
 }
 
-function firstLabel(name: string): string {
+/** The host part of a name (`kms01` of `kms01.contoso.com`). */
+export function firstLabel(name: string): string {
   return name.split('.')[0] ?? name;
 }
 

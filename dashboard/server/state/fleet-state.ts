@@ -1,4 +1,4 @@
-import { addOne, removeOne, type SingleIndex } from './single-index.js';
+import { addOne, addTo, removeFrom, removeOne, type SingleIndex } from './single-index.js';
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import type { KmsClientEntry, KmsHostState } from './kms-host-state.js';
 import { channelKeyOf, statusKeyOf, type MachineState } from './machine-state.js';
@@ -267,17 +267,6 @@ function asSet(entry: string | Set<string> | undefined): ReadonlySet<string> {
   return entry === undefined ? EMPTY : typeof entry === 'string' ? new Set([entry]) : entry;
 }
 
-function addTo(index: Map<string, Set<string>>, key: string, id: string): void {
-  let s = index.get(key);
-  if (!s) index.set(key, (s = new Set()));
-  s.add(id);
-}
-function removeFrom(index: Map<string, Set<string>>, key: string, id: string): void {
-  const s = index.get(key);
-  if (!s) return;
-  s.delete(id);
-  if (s.size === 0) index.delete(key);
-}
 function bump(counts: Map<string, number>, key: string, by: number): void {
   const n = (counts.get(key) ?? 0) + by;
   if (n === 0) counts.delete(key);

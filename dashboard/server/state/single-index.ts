@@ -1,7 +1,7 @@
 /**
- * An index from a key to the ids that have it, for keys that almost always have one (a CMID, a host name): the id
- * itself is stored, and a Set only for the rare keys that several ids share. At a million machines that is a million
- * Sets fewer per index.
+ * Indexes from a key to the ids that have it. `SingleIndex` is for keys that almost always have one (a CMID, a host
+ * name): the id itself is stored, and a Set only for the rare keys that several ids share; at a million machines that
+ * is a million Sets fewer per index. `addTo` / `removeFrom` are for keys many ids share (a group, a KMS host).
  */
 export type SingleIndex = Map<string, string | Set<string>>;
 
@@ -36,4 +36,19 @@ export function removeOne(index: SingleIndex, key: string, id: string): number {
 /** The ids under a key. */
 export function idsOf(entry: string | Set<string> | undefined): string[] {
   return entry === undefined ? [] : typeof entry === 'string' ? [entry] : [...entry];
+}
+
+/** Adds an id to the Set under a key (for keys many ids share: a group, a KMS host). */
+export function addTo<K>(index: Map<K, Set<string>>, key: K, id: string): void {
+  let s = index.get(key);
+  if (!s) index.set(key, (s = new Set()));
+  s.add(id);
+}
+
+/** Removes an id from the Set under a key, and the key once its Set is empty. */
+export function removeFrom<K>(index: Map<K, Set<string>>, key: K, id: string): void {
+  const s = index.get(key);
+  if (!s) return;
+  s.delete(id);
+  if (s.size === 0) index.delete(key);
 }
