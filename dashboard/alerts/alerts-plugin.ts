@@ -132,7 +132,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
           fs?.delete(before.key);
           if (fs?.size === 0) byAlert.delete(k);
           dirtyAlerts.add(k);
-          if (before.rule === 'AgentStale') stale.delete(before.subject.id);
+          if (before.rule === 'AgentStale') {
+            stale.delete(before.subject.id);
+            view.staleChanged();
+          }
         }
         if (after) {
           const k = alertKeyOf(after);
@@ -140,7 +143,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
           if (!fs) byAlert.set(k, (fs = new Map()));
           fs.set(after.key, after);
           dirtyAlerts.add(k);
-          if (after.rule === 'AgentStale') stale.add(after.subject.id);
+          if (after.rule === 'AgentStale') {
+            stale.add(after.subject.id);
+            view.staleChanged();
+          }
         }
         for (const id of tally.finding(before, after)) dirtyMachines.add(id);
       });

@@ -76,6 +76,7 @@ export class CollectorFleetView implements FleetIndex {
   /** Machines whose derived facts (health inputs, dependency) changed since the last `drainTouched()`. */
   #touched = new Set<string>();
   #staleIds: () => Iterable<string> = () => [];
+  #stopped: { at: number; value: { cmids: Set<string>; hostnames: string[] } } | undefined;
   /** Machines looked at through the index (tests prove per-change work is bounded with it). */
   visits = 0;
 
@@ -89,6 +90,12 @@ export class CollectorFleetView implements FleetIndex {
   /** Where `knownStopped` finds the machines currently judged silent (the AgentStale findings). */
   setStaleSource(ids: () => Iterable<string>): void {
     this.#staleIds = ids;
+    this.#stopped = undefined;
+  }
+
+  /** The stale source changed: `knownStopped` must look again even at the same instant. */
+  staleChanged(): void {
+    this.#stopped = undefined;
   }
 
   /** Reads the current state and the stored events the rules need (start-up: the one pass over the fleet). */
@@ -245,6 +252,14 @@ export class CollectorFleetView implements FleetIndex {
   }
 
   knownStopped(now: number): { cmids: Set<string>; hostnames: string[] } {
+    // Every KMS host of one evaluation asks at the same instant: answer once per instant (and change, see below).
+    if (this.#stopped?.at === now) return this.#stopped.value;
+    const value = this.#knownStopped(now);
+    this.#stopped = { at: now, value };
+    return value;
+  }
+
+  #knownStopped(now: number): { cmids: Set<string>; hostnames: string[] } {
     const cmids = new Set<string>();
     const hostnames: string[] = [];
     const add = (m: MachineView) => {
@@ -288,6 +303,7 @@ export class CollectorFleetView implements FleetIndex {
     }
     this.#retired.delete(id);
     this.#touched.add(id);
+    this.#stopped = undefined;
     if (!state) return;
     if (state.retired) {
       this.#retired.add(id);

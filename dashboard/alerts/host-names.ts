@@ -28,3 +28,25 @@ export function domainOf(name: string): string | null {
   const i = n.indexOf('.');
   return i > 0 && i < n.length - 1 ? n.slice(i + 1) : null;
 }
+
+/**
+ * A test for "is this name the same host as one of these" (`sameHost`), answered from two Sets instead of comparing
+ * with every name: the canonical names, and the first labels (a bare name matches any name with that first label).
+ */
+export function sameHostAsAnyOf(names: Iterable<string>): (name: string) => boolean {
+  const full = new Set<string>();
+  const labels = new Set<string>();
+  const bareLabels = new Set<string>();
+  for (const n of names) {
+    const c = canonicalHostName(n);
+    full.add(c);
+    labels.add(firstLabel(c));
+    if (!c.includes('.')) bareLabels.add(c);
+  }
+  return (name) => {
+    const c = canonicalHostName(name);
+    if (full.has(c)) return true;
+    const l = firstLabel(c);
+    return c.includes('.') ? bareLabels.has(l) : labels.has(l);
+  };
+}

@@ -23,7 +23,7 @@ import {
   KMS_SERVER_THRESHOLD,
   MS,
 } from '../../shared/kms-rules.js';
-import { canonicalHostName, sameHost } from '../alerts/host-names.js';
+import { canonicalHostName, sameHostAsAnyOf } from '../alerts/host-names.js';
 import type { FleetView, KmsHostView } from '../alerts/model.js';
 
 export const FORECAST_HORIZON_DAYS = 60;
@@ -132,9 +132,10 @@ export function forecastKmsCount(host: KmsHostView, now: number, options: Foreca
     }
   }
   const clients: WindowClient[] = [];
+  const stoppedHost = matcherOf(stopped.hostnames);
   for (const c of byCmid.values()) {
     if (c.lastSeenAt + WINDOW_MS <= now) continue; // already aged out
-    const retired = stopped.cmids.has(c.cmid) || stopped.hostnames.some((h) => sameHost(h, c.clientFqdn));
+    const retired = stopped.cmids.has(c.cmid) || stoppedHost(c.clientFqdn);
     if (retired) c.status = 'retired';
     else if (now - c.lastSeenAt > RENEWAL_MS + slackMs) c.status = 'stopped';
     c.agesOutAt = c.status === 'renewing' ? null : c.lastSeenAt + WINDOW_MS;
@@ -218,4 +219,12 @@ function crossingOf(
 /** The forecast of one host, with the fleet telling which clients are known to have stopped. */
 export function forecastForHost(fleet: FleetView, host: KmsHostView, now: number, options: Omit<ForecastOptions, 'knownStopped'> = {}): KmsCountForecast {
   return forecastKmsCount(host, now, { ...options, knownStopped: knownStoppedOf(fleet, now) });
+}
+
+// The same list of stopped host names serves every host of one evaluation: build its matcher once.
+const matchers = new WeakMap<readonly string[], (name: string) => boolean>();
+function matcherOf(hostnames: readonly string[]): (name: string) => boolean {
+  let m = matchers.get(hostnames);
+  if (!m) matchers.set(hostnames, (m = sameHostAsAnyOf(hostnames)));
+  return m;
 }
