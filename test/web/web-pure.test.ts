@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { AlertListItem, EventListItem } from '../../shared/api.js';
 import { AlertsModel, groupIntoIncidents, sortAlertsWorstFirst } from '../../dashboard/web/src/lib/alert-model.js';
 import { eventHealth, eventText } from '../../dashboard/web/src/lib/event-text.js';
+import { countLevel } from '../../dashboard/web/src/components/kms-tile.js';
 import { byStatusTotals, percent } from '../../dashboard/web/src/lib/fleet-figures.js';
 import { duration, hresult, relative, timeLeft } from '../../dashboard/web/src/lib/format.js';
 import { href, parseHash } from '../../dashboard/web/src/lib/router.js';
@@ -46,6 +47,26 @@ describe('format', () => {
     [-1073418225, '0xC004F00F'],
     [null, '—'],
   ])('hresult(%s) = %s', (n, text) => expect(hresult(n)).toBe(text));
+});
+
+describe('count bar colour', () => {
+  // The bar follows the count against its threshold, whatever the host's rollup (a client with a problem makes the
+  // host red; its count of 50 stays green).
+  it.each([
+    [50, 25, false, 'healthy'],
+    [30, 25, false, 'healthy'],
+    [29, 25, false, 'warning'],
+    [25, 25, false, 'warning'],
+    [24, 25, false, 'critical'],
+    [0, 25, false, 'critical'],
+    [50, 25, true, 'warning'],
+    [10, 5, false, 'healthy'],
+    [6, 5, false, 'healthy'],
+    [5, 5, false, 'warning'],
+    [4, 5, false, 'critical'],
+    [4, 5, true, 'critical'],
+    [null, 25, false, 'unknown'],
+  ] as const)('count %s against %i (falling: %s) is %s', (count, threshold, falling, level) => expect(countLevel(count, threshold, { falling })).toBe(level));
 });
 
 describe('routes', () => {

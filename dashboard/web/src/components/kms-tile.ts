@@ -18,18 +18,53 @@ export function countOf(host: KmsHostListItem): number | null {
   return host.currentCount ?? (host.machineId ? null : host.windowCount);
 }
 
-export function countGauge(host: KmsHostListItem): HTMLElement {
-  const count = countOf(host) ?? 0;
-  const max = Math.max(KMS_COUNT_CAP, count);
+/** What a count bar's colour says: the count against its threshold, not the host's rollup (the icon carries that). */
+export type CountLevel = 'healthy' | 'warning' | 'critical' | 'unknown';
+
+/** How far above its threshold a count still reads as close: a fifth of the threshold, at least one (25 → 25–29, 5 → 5). */
+export function nearThresholdMargin(threshold: number): number {
+  return Math.max(1, Math.ceil(threshold / 5));
+}
+
+/**
+ * The colour of a count bar: red below the threshold (activations are refused), amber at or just above it or while
+ * it is forecast to fall below it, green otherwise; grey without a count.
+ */
+export function countLevel(count: number | null, threshold: number, opts: { falling?: boolean } = {}): CountLevel {
+  if (count === null) return 'unknown';
+  if (count < threshold) return 'critical';
+  if (opts.falling || count < threshold + nearThresholdMargin(threshold)) return 'warning';
+  return 'healthy';
+}
+
+/**
+ * A count against a threshold as a bar, coloured by `countLevel`. `marks` are the thresholds drawn on it; the scale
+ * runs to `max` (the KMS count cap) or the count if larger. Used for a host's count and for per-application counts.
+ */
+export function countBar(
+  count: number | null,
+  threshold: number,
+  opts: { falling?: boolean; marks?: readonly number[]; max?: number; what?: string } = {},
+): HTMLElement {
+  const level = countLevel(count, threshold, opts);
+  const max = Math.max(opts.max ?? KMS_COUNT_CAP, count ?? 0, threshold);
   const pct = (v: number) => `${Math.min(100, (v / max) * 100).toFixed(1)}%`;
-  const level = host.health === 'critical' ? 'critical' : host.health === 'warning' ? 'warning' : '';
+  const marks = opts.marks ?? [threshold];
   return h(
     'div',
-    { class: `gauge ${level}`, title: `count ${count}; thresholds ${KMS_SERVER_THRESHOLD} (server OS) and ${KMS_CLIENT_THRESHOLD} (client OS)` },
-    h('div', { class: 'fill', style: { width: pct(count) } }),
-    h('div', { class: 'mark', style: { left: pct(KMS_SERVER_THRESHOLD) } }),
-    h('div', { class: 'mark', style: { left: pct(KMS_CLIENT_THRESHOLD) } }),
+    {
+      class: `gauge ${level}`,
+      title: `${opts.what ?? 'count'} ${count ?? '—'}, needs ${threshold}${opts.falling ? ', falling' : ''}`,
+      data: { level, count: count ?? undefined, threshold },
+    },
+    h('div', { class: 'fill', style: { width: pct(count ?? 0) } }),
+    marks.map((m) => h('div', { class: m === threshold ? 'mark need' : 'mark', style: { left: pct(m) } })),
   );
+}
+
+/** A host's count against the threshold it is judged by, with both KMS thresholds marked. */
+export function countGauge(host: KmsHostListItem): HTMLElement {
+  return countBar(countOf(host), thresholdOf(host), { marks: [KMS_SERVER_THRESHOLD, KMS_CLIENT_THRESHOLD] });
 }
 
 export function kmsTile(host: KmsHostListItem, now: number, opts: { shortName?: boolean; iconSize?: number } = {}): HTMLAnchorElement {

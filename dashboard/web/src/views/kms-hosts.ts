@@ -8,7 +8,7 @@ import { licenseStatusInfo } from '../../../../shared/license-status.js';
 import { countChart } from '../components/charts.js';
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon, HEALTH_RANK } from '../components/health-icon.js';
-import { countGauge, countOf, thresholdOf } from '../components/kms-tile.js';
+import { countGauge, countLevel, countOf, thresholdOf } from '../components/kms-tile.js';
 import { emptyState, errorState, pageHead, panel, tickTimes, timeAgo } from '../components/page.js';
 import { ApiError } from '../lib/api-client.js';
 import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
@@ -131,13 +131,19 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     );
     replaceChildren(
       kpis,
-      kpi('Current count', count === null ? '—' : num(count), `needs ${need}`, k.health, 'kms-count'),
+      // The count's own colour (against the threshold it is judged by); the head icon carries the host's rollup.
+      kpi('Current count', count === null ? '—' : num(count), `needs ${need}`, countLevel(count, need, { falling: fallsBelow(need) }), 'kms-count'),
       kpi('Machines using it', num(k.clientsUsing), `${num(k.clientOsUsing)} client OS`, 'unknown', 'kms-clients'),
       kpi('Clients in window', num(k.windowCount), '30-day window, from 12290 events', 'unknown', 'kms-window'),
       kpi('Last request', k.lastRequestAt ? relative(k.lastRequestAt, now()) : 'none seen', k.lastRequestAt ? dateTime(k.lastRequestAt) : 'no 12290 yet', k.lastRequestAt ? 'healthy' : 'warning', 'kms-last'),
       kpi('DNS publishing', k.dnsPublishFailedAt ? 'failing' : k.dnsPublishing === false ? 'off' : k.dnsPublishing ? 'on' : '—', k.dnsPublishFailedAt ? `${hresult(k.dnsPublishFailedHresult)} since ${dateTime(k.dnsPublishFailedAt)}` : '_vlmcs._tcp SRV record', k.dnsPublishFailedAt ? 'warning' : 'healthy', 'kms-dns'),
       kpi('Last report', k.lastReportAt ? relative(k.lastReportAt, now()) : 'never', k.machineId ? 'from its agent' : 'no agent on this host', k.lastReportAt ? 'healthy' : 'unknown', 'kms-report'),
     );
+  }
+
+  /** The forecast sees the count dropping below `threshold` within its horizon. */
+  function fallsBelow(threshold: number): boolean {
+    return forecast?.crossings.some((c) => c.threshold === threshold && !c.alreadyBelow && c.at !== null) ?? false;
   }
 
   function renderChart(): void {
@@ -271,6 +277,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     const [f, b] = await Promise.allSettled([ctx.api.get(`${base}/forecast`, KmsCountForecast), ctx.api.get(`${base}/blast-radius`, BlastRadius)]);
     if (f.status === 'fulfilled') {
       forecast = f.value;
+      if (detail) renderHost(detail);
       renderForecast();
       renderChart();
     } else if (f.reason instanceof ApiError && f.reason.status === 404 && !/no such API path/i.test(f.reason.message)) {
