@@ -62,4 +62,9 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     description: "a machine's newest activation request (12288), for the KMS host it uses when Windows does not say",
     up: 'ALTER TABLE machines ADD COLUMN last_kms_request TEXT',
   },
+  {
+    version: 3,
+    description: "a KMS host's count as its clients last heard it (12289) and its newest service failure (12291 / 12292)",
+    up: 'ALTER TABLE kms_hosts ADD COLUMN seen_by_clients TEXT; ALTER TABLE kms_hosts ADD COLUMN service_failure TEXT',
+  },
 ];

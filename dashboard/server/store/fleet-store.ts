@@ -28,6 +28,8 @@ interface KmsHostRow {
   dns_failure: string | null;
   last_dns_success_at: number | null;
   first_seen_at: number;
+  seen_by_clients: string | null;
+  service_failure: string | null;
 }
 interface KmsClientRow {
   host_id: string;
@@ -96,13 +98,14 @@ export class FleetStore {
         last_kms_request = excluded.last_kms_request`);
     this.#touchMachine = db.prepare('UPDATE machines SET last_report_at = ?, last_received_at = ? WHERE machine_id = ?');
     this.#upsertKmsHost = db.prepare(`INSERT INTO kms_hosts (id, hostname, machine_id, kms_service, service_collected_at,
-        last_request_at, dns_failure, last_dns_success_at, first_seen_at)
+        last_request_at, dns_failure, last_dns_success_at, first_seen_at, seen_by_clients, service_failure)
       VALUES (@id, @hostname, @machine_id, @kms_service, @service_collected_at, @last_request_at, @dns_failure,
-        @last_dns_success_at, @first_seen_at)
+        @last_dns_success_at, @first_seen_at, @seen_by_clients, @service_failure)
       ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, machine_id = excluded.machine_id,
         kms_service = excluded.kms_service, service_collected_at = excluded.service_collected_at,
         last_request_at = excluded.last_request_at, dns_failure = excluded.dns_failure,
-        last_dns_success_at = excluded.last_dns_success_at`);
+        last_dns_success_at = excluded.last_dns_success_at, seen_by_clients = excluded.seen_by_clients,
+        service_failure = excluded.service_failure`);
     this.#upsertKmsClient = db.prepare(`INSERT INTO kms_clients (host_id, cmid, client_fqdn, last_request_at,
         license_status, hresult, n_policy, is_vm, activation_id, minutes_to_expiry, requests)
       VALUES (@host_id, @cmid, @client_fqdn, @last_request_at, @license_status, @hresult, @n_policy, @is_vm,
@@ -156,6 +159,8 @@ export class FleetStore {
       dns_failure: h.dnsFailure ? JSON.stringify(h.dnsFailure) : null,
       last_dns_success_at: h.lastDnsSuccessAt,
       first_seen_at: h.firstSeenAt,
+      seen_by_clients: h.seenByClients ? JSON.stringify(h.seenByClients) : null,
+      service_failure: h.serviceFailure ? JSON.stringify(h.serviceFailure) : null,
     });
   }
 
@@ -233,6 +238,8 @@ export class FleetStore {
       dnsFailure: r.dns_failure ? JSON.parse(r.dns_failure) : null,
       lastDnsSuccessAt: r.last_dns_success_at,
       firstSeenAt: r.first_seen_at,
+      seenByClients: r.seen_by_clients ? JSON.parse(r.seen_by_clients) : null,
+      serviceFailure: r.service_failure ? JSON.parse(r.service_failure) : null,
     }));
   }
 
