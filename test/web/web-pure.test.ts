@@ -1,12 +1,12 @@
 // The dashboard's pure pieces, table-driven with explicit times: formatting, routes, alert grouping, fleet figures,
 // event lines.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertListItem, EventListItem } from '../../shared/api.js';
 import { AlertsModel, groupIntoIncidents, sortAlertsWorstFirst } from '../../dashboard/web/src/lib/alert-model.js';
 import { eventHealth, eventText } from '../../dashboard/web/src/lib/event-text.js';
 import { countLevel } from '../../dashboard/web/src/components/kms-tile.js';
 import { byStatusTotals, percent } from '../../dashboard/web/src/lib/fleet-figures.js';
-import { duration, hresult, relative, timeLeft } from '../../dashboard/web/src/lib/format.js';
+import { clock, date, dateTime, day, duration, hresult, parseTimeZoneChoice, relative, setTimeZone, timeLeft, timeTitle, utcText } from '../../dashboard/web/src/lib/format.js';
 import { href, parseHash } from '../../dashboard/web/src/lib/router.js';
 
 const NOW = Date.parse('2026-11-29T10:00:00Z');
@@ -47,6 +47,62 @@ describe('format', () => {
     [-1073418225, '0xC004F00F'],
     [null, '—'],
   ])('hresult(%s) = %s', (n, text) => expect(hresult(n)).toBe(text));
+});
+
+describe('times in the chosen zone', () => {
+  // 23:30 UTC is already the next day in Paris and Kolkata, still the same day in New York.
+  const T = Date.parse('2026-11-29T23:30:05Z');
+  afterEach(() => setTimeZone('local'));
+
+  it.each([
+    ['Europe/Paris', '30 Nov, 00:30', '30 Nov 2026', '00:30:05 CET'],
+    ['America/New_York', '29 Nov, 18:30', '29 Nov 2026', '18:30:05 GMT-5'],
+    ['Asia/Kolkata', '30 Nov, 05:00', '30 Nov 2026', '05:00:05 GMT+5:30'],
+  ])('local time in %s: %s, %s, clock %s; UTC on hover', (zone, dt, d, c) => {
+    setTimeZone('local', { localZone: zone });
+    expect(dateTime(T)).toBe(dt);
+    expect(dateTime(new Date(T).toISOString())).toBe(dt);
+    expect(date(T)).toBe(d);
+    expect(clock(T)).toBe(c);
+    expect(timeTitle(T)).toMatch(/ · 2026-11-29 23:30:05 UTC$/);
+  });
+
+  it('Europe/Paris in summer is CEST', () => {
+    setTimeZone('local', { localZone: 'Europe/Paris' });
+    expect(clock(Date.parse('2026-07-01T10:00:00Z'))).toBe('12:00:00 CEST');
+  });
+
+  it('UTC when chosen, whatever the local zone, and says so', () => {
+    setTimeZone('utc', { localZone: 'Europe/Paris' });
+    expect(dateTime(T)).toBe('29 Nov, 23:30 UTC');
+    expect(date(T)).toBe('29 Nov 2026');
+    expect(clock(T)).toBe('23:30:05 UTC');
+    expect(timeTitle(T)).toBe('2026-11-29 23:30:05 UTC');
+  });
+
+  it('a calendar day (the expiry wave buckets) stays that day in any zone', () => {
+    setTimeZone('local', { localZone: 'America/New_York' });
+    expect(day('2026-11-29')).toBe('29 Nov');
+    expect(date('2026-11-29')).toBe('29 Nov 2026');
+    expect(day(T)).toBe('29 Nov');
+    setTimeZone('local', { localZone: 'Asia/Kolkata' });
+    expect(day(T)).toBe('30 Nov');
+  });
+
+  it.each([[null], [undefined], ['not a time']])('%s reads as a dash', (v) => {
+    expect(dateTime(v)).toBe('—');
+    expect(date(v)).toBe('—');
+    expect(utcText(v)).toBe('—');
+    expect(timeTitle(v)).toBe('');
+  });
+
+  it.each([
+    ['utc', 'utc'],
+    [' UTC ', 'utc'],
+    ['local', 'local'],
+    ['Europe/Paris', null],
+    [null, null],
+  ])('the stored choice %s reads as %s', (v, choice) => expect(parseTimeZoneChoice(v)).toBe(choice));
 });
 
 describe('count bar colour', () => {

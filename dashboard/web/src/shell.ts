@@ -5,7 +5,7 @@ import type { Clock } from '../../../shared/scheduling.js';
 import { brandMark, icon } from './components/icons.js';
 import type { ApiClient } from './lib/api-client.js';
 import { h, replaceChildren, setText } from './lib/dom.js';
-import { clock as clockText, duration } from './lib/format.js';
+import { clock as clockText, duration, localZoneName, parseTimeZoneChoice, setTimeZone, timeZoneChoice, type TimeZoneChoice } from './lib/format.js';
 import type { LiveConnection, LiveStatus } from './lib/live.js';
 import { parseHash, type Route } from './lib/router.js';
 import type { View, ViewContext, ViewFactory } from './views/view.js';
@@ -33,6 +33,20 @@ const NAV: Array<{ key: string; label: string; icon: string; admin?: boolean }> 
   { key: 'admin', label: 'Admin', icon: 'admin', admin: true },
 ];
 
+/** Where the browser remembers the person's choice of local time or UTC. */
+const TIME_ZONE_KEY = 'vawatch.timeZone';
+
+/** `?tz=utc` (a wall screen's URL) wins over the remembered choice; local time by default. */
+function initialTimeZone(): TimeZoneChoice {
+  const fromUrl = parseTimeZoneChoice(new URLSearchParams(location.search).get('tz'));
+  if (fromUrl) return fromUrl;
+  try {
+    return parseTimeZoneChoice(localStorage.getItem(TIME_ZONE_KEY)) ?? 'local';
+  } catch {
+    return 'local'; // storage refused (private mode, policy): the default, every time
+  }
+}
+
 export class Shell {
   readonly #d: ShellDeps;
   readonly #ctx: ViewContext;
@@ -59,6 +73,7 @@ export class Shell {
   constructor(deps: ShellDeps) {
     this.#d = deps;
     this.#status = deps.live.status;
+    setTimeZone(initialTimeZone());
     this.#ctx = {
       api: deps.api,
       live: deps.live,
@@ -139,6 +154,35 @@ export class Shell {
     this.#renderStatus();
   }
 
+  /** Shows times in local time or UTC from now on, remembers it, and redraws the current view in it. */
+  #chooseTimeZone(choice: TimeZoneChoice): void {
+    setTimeZone(choice);
+    try {
+      localStorage.setItem(TIME_ZONE_KEY, choice);
+    } catch {
+      // not remembered; this page still shows the choice
+    }
+    this.#view?.destroy();
+    this.#view = null;
+    this.#viewKey = '';
+    this.#route();
+  }
+
+  #timeZoneSelect(): HTMLSelectElement {
+    const now = this.#d.clock.now();
+    const local = localZoneName(now);
+    const select = h(
+      'select',
+      { class: 'top-btn', title: 'Show times in', attrs: { 'data-testid': 'time-zone', 'aria-label': 'Show times in' }, on: { change: () => this.#chooseTimeZone(parseTimeZoneChoice(select.value) ?? 'local') } },
+      h('option', { attrs: { value: 'local' } }, 'Local time'),
+      h('option', { attrs: { value: 'utc' } }, 'UTC'),
+    );
+    select.value = timeZoneChoice();
+    // The local zone's name only when it is not UTC already (then the two choices read the same).
+    if (local !== 'UTC') select.options[0]!.textContent = `Local time (${local})`;
+    return select;
+  }
+
   #renderCrumbs(): void {
     const parts = this.#view?.crumbs ?? [];
     replaceChildren(
@@ -172,6 +216,7 @@ export class Shell {
       h('div', { class: 'spacer' }),
       this.#conn,
       this.#age,
+      this.#timeZoneSelect(),
       wall,
       h('span', { class: 'user-chip' }, h('span', { attrs: { 'data-testid': 'username' } }, this.#d.session.username), h('span', { class: 'role', attrs: { 'data-testid': 'role' } }, this.#d.session.role)),
       signOut,

@@ -9,6 +9,7 @@ import { eventHealth, eventText } from '../lib/event-text.js';
 import { dateTime, duration, hresult, num, plural } from '../lib/format.js';
 import { href } from '../lib/router.js';
 import type { ViewContext } from '../views/view.js';
+import { timeText } from './time-text.js';
 import { healthIcon } from './health-icon.js';
 import { emptyState, errorState, STATUS_COLORS, statusHealth, statusLabel, tickTimes, timeAgo } from './page.js';
 import { MachineDetail as MachineDetailSchema, RetireRequest, roleAtLeast } from '../../../../shared/api.js';
@@ -89,7 +90,7 @@ export class MachineDetailPane {
           { style: { flex: '1' } },
           h('h2', { attrs: { 'data-testid': 'detail-hostname' } }, m.hostname),
           h('div', { class: 'sub' }, [m.group || '(no group)', m.os?.caption || m.osCaption || null].filter(Boolean).join(' · ')),
-          m.retired ? h('div', { class: 'pill' }, `retired ${m.retiredAt ? dateTime(m.retiredAt) : ''}${m.retiredReason ? ` — ${m.retiredReason}` : ''}`) : null,
+          m.retired ? h('div', { class: 'pill' }, 'retired ', m.retiredAt ? timeText(m.retiredAt) : null, m.retiredReason ? ` — ${m.retiredReason}` : '') : null,
         ),
         this.#closeButton,
       ),
@@ -105,8 +106,8 @@ export class MachineDetailPane {
           ['KMS host', m.kmsHost ? h('a', { attrs: { href: href(['kms-hosts', m.kmsHost]) } }, m.kmsHost) : '—'],
           ['CMID', m.cmid ? h('span', { class: 'mono' }, m.cmid) : '—'],
           ['Machine id', h('span', { class: 'mono' }, m.machineId)],
-          ['Last report', m.lastReceivedAt ? h('span', null, timeAgo(m.lastReceivedAt, now), h('span', { class: 'muted' }, ` · ${dateTime(m.lastReceivedAt)}`)) : 'never'],
-          ['Collected', dateTime(m.collectedAt)],
+          ['Last report', m.lastReceivedAt ? h('span', null, timeAgo(m.lastReceivedAt, now), h('span', { class: 'muted' }, ' · ', timeText(m.lastReceivedAt))) : 'never'],
+          ['Collected', timeText(m.collectedAt)],
           m.kmsService ? ['KMS service', `count ${num(m.kmsService.currentCount)} · port ${m.kmsService.listeningPort} · DNS publishing ${m.kmsService.dnsPublishing ? 'on' : 'off'}`] : null,
         ]),
         roleAtLeast(this.#ctx.session.role, 'admin') && !m.retired ? this.#retireButton(m) : null,
@@ -129,7 +130,7 @@ export class MachineDetailPane {
               'ul',
               { class: 'timeline' },
               m.events.slice(0, 40).map((e) =>
-                h('li', null, healthIcon(eventHealth(e), 14), h('div', null, h('div', null, e.payload.kind === 'collector' ? null : h('strong', null, `${e.eventId} `), eventText(e)), h('div', { class: 'when' }, `${dateTime(e.time)} · ${e.log}`))),
+                h('li', null, healthIcon(eventHealth(e), 14), h('div', null, h('div', null, e.payload.kind === 'collector' ? null : h('strong', null, `${e.eventId} `), eventText(e)), h('div', { class: 'when' }, timeText(e.time), ` · ${e.log}`))),
               ),
             )
           : emptyState('No events', 'Activation events appear here as the agent reads them.', undefined, true),
@@ -179,7 +180,7 @@ export function productCard(p: ProductState, now: number): HTMLElement {
     h('div', { class: 'p-head' }, healthIcon(statusHealth(p.licenseStatus), 14), h('span', null, p.name || p.activationId), p.primary ? h('span', { class: 'pill' }, 'primary') : null),
     props([
       ['Status', statusLabel(p.licenseStatus)],
-      ['Time left', p.graceExpiresAt ? h('span', null, timeAgo(p.graceExpiresAt, now, 'left'), h('span', { class: 'muted' }, ` · until ${dateTime(p.graceExpiresAt)}`)) : p.licenseStatus === 1 ? 'permanent' : '—'],
+      ['Time left', p.graceExpiresAt ? h('span', null, timeAgo(p.graceExpiresAt, now, 'left'), h('span', { class: 'muted' }, ' · until ', timeText(p.graceExpiresAt))) : p.licenseStatus === 1 ? 'permanent' : '—'],
       ['Channel', channelLabel(p.channel)],
       ['Key', p.partialProductKey ? h('span', { class: 'mono' }, `XXXXX-XXXXX-XXXXX-XXXXX-${p.partialProductKey}`) : 'no key'],
       ['KMS host', p.kmsHost ? `${p.kmsHost.name}:${p.kmsHost.port} (${p.kmsHost.source === 'dns' ? 'found in DNS' : 'set with /skms'})` : '—'],
@@ -208,12 +209,12 @@ function timeline(m: MachineDetail, now: number): Child {
   const list = [...points].reverse().slice(0, 30);
   return [
     strip,
-    primary.length ? h('div', { class: 'muted' }, `since ${dateTime(primary[0]!.at)} · ${plural(points.length, 'change')}`) : null,
+    primary.length ? h('div', { class: 'muted' }, 'since ', timeText(primary[0]!.at), ` · ${plural(points.length, 'change')}`) : null,
     h(
       'ul',
       { class: 'timeline' },
       list.map((p) =>
-        h('li', null, healthIcon(statusHealth(p.status), 14), h('div', null, h('div', null, h('strong', null, statusLabel(p.status)), ' — ', p.productName), h('div', { class: 'when' }, dateTime(p.at)))),
+        h('li', null, healthIcon(statusHealth(p.status), 14), h('div', null, h('div', null, h('strong', null, statusLabel(p.status)), ' — ', p.productName), h('div', { class: 'when' }, timeText(p.at)))),
       ),
     ),
   ];

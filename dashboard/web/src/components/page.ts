@@ -1,7 +1,7 @@
 // Building blocks every view uses: the page header, panels, empty states, live relative times and status labels.
 import { ApiError } from '../lib/api-client.js';
 import { h, type Child } from '../lib/dom.js';
-import { relative, timeLeft } from '../lib/format.js';
+import { relative, timeLeft, timeTitle } from '../lib/format.js';
 import { healthIcon, type Health } from './health-icon.js';
 import { licenseStatusInfo } from '../../../../shared/license-status.js';
 
@@ -40,7 +40,7 @@ export function timeAgo(iso: string | null | undefined, now: number, mode: 'ago'
   if (!Number.isNaN(t)) {
     el.dataset['at'] = String(t);
     el.dataset['mode'] = mode;
-    el.title = new Date(t).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    el.title = timeTitle(t);
   }
   el.textContent = mode === 'left' ? timeLeft(iso, now) : relative(iso, now);
   return el;

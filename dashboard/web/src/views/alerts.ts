@@ -6,7 +6,8 @@ import { roleAtLeast, type AlertListItem } from '../../../../shared/api.js';
 import { healthIcon, type Health } from '../components/health-icon.js';
 import { emptyState, errorState, pageHead, tickTimes, timeAgo } from '../components/page.js';
 import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
-import { dateTime, num, plural } from '../lib/format.js';
+import { num, plural } from '../lib/format.js';
+import { timeText } from '../components/time-text.js';
 import { AlertDetail, alertExtras } from '../lib/forecast-schemas.js';
 import { href, type Route } from '../lib/router.js';
 import { AlertsModel, groupIntoIncidents } from '../lib/alert-model.js';
@@ -202,12 +203,12 @@ class AlertDetailPane {
           h('dt', null, 'State'),
           h('dd', { attrs: { 'data-testid': 'alert-state' } }, a.state === 'acknowledged' ? `acknowledged${a.acknowledgedBy ? ` by ${a.acknowledgedBy}` : ''}` : a.state),
           h('dt', null, 'Raised'),
-          h('dd', null, timeAgo(a.raisedAt, now), h('span', { class: 'muted' }, ` · ${dateTime(a.raisedAt)}`)),
+          h('dd', null, timeAgo(a.raisedAt, now), h('span', { class: 'muted' }, ' · ', timeText(a.raisedAt))),
           h('dt', null, 'Subject'),
           h('dd', null, a.subject.kind === 'machine' ? h('a', { attrs: { href: href(['machines', a.subject.id]) } }, a.subject.name) : a.subject.kind === 'kms-host' ? h('a', { attrs: { href: href(['kms-hosts', a.subject.id]) } }, a.subject.name) : a.subject.name),
           a.kmsHost ? [h('dt', null, 'KMS host'), h('dd', null, h('a', { attrs: { href: href(['kms-hosts', a.kmsHost]) } }, a.kmsHost))] : null,
           a.group ? [h('dt', null, 'Group'), h('dd', null, a.group)] : null,
-          a.silencedUntil ? [h('dt', null, 'Silenced until'), h('dd', null, dateTime(a.silencedUntil), a.silencedBy ? ` by ${a.silencedBy}` : '', a.silenceReason ? ` — ${a.silenceReason}` : '')] : null,
+          a.silencedUntil ? [h('dt', null, 'Silenced until'), h('dd', null, timeText(a.silencedUntil), a.silencedBy ? ` by ${a.silencedBy}` : '', a.silenceReason ? ` — ${a.silenceReason}` : '')] : null,
           a.occurrence && a.occurrence > 1 ? [h('dt', null, 'Occurrence'), h('dd', null, `${a.occurrence} (it cleared and came back)`)] : null,
         ),
         a.summary ? h('p', { class: 'muted' }, a.summary) : null,
@@ -255,7 +256,7 @@ class AlertDetailPane {
                 'li',
                 null,
                 healthIcon(e.kind === 'resolved' || e.kind === 'acknowledged' ? 'healthy' : e.kind === 'raised' ? severityHealth(a) : 'unknown', 14),
-                h('div', null, h('div', null, h('strong', null, e.kind), e.actor ? ` by ${e.actor}` : '', e.comment ? ` — “${e.comment}”` : '', e.detail ? h('span', { class: 'muted' }, ` · ${e.detail}`) : null), h('div', { class: 'when' }, dateTime(e.at))),
+                h('div', null, h('div', null, h('strong', null, e.kind), e.actor ? ` by ${e.actor}` : '', e.comment ? ` — “${e.comment}”` : '', e.detail ? h('span', { class: 'muted' }, ` · ${e.detail}`) : null), h('div', { class: 'when' }, timeText(e.at))),
               ),
             ),
           ),

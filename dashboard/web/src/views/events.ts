@@ -6,7 +6,8 @@ import { healthIcon } from '../components/health-icon.js';
 import { emptyState, errorState, pageHead } from '../components/page.js';
 import { h, replaceChildren, setText } from '../lib/dom.js';
 import { eventHealth, eventText } from '../lib/event-text.js';
-import { dateTime, num } from '../lib/format.js';
+import { num } from '../lib/format.js';
+import { timeText } from '../components/time-text.js';
 import { href, type Route } from '../lib/router.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
 
@@ -34,7 +35,7 @@ export const eventsView: ViewFactory = (ctx, route) => {
     onSelect: (e) => ctx.navigate(href(['machines', e.machineId])),
     columns: [
       { label: '', class: 'icon', cell: (e) => healthIcon(eventHealth(e), 14) },
-      { label: 'Time (UTC)', cell: (e) => dateTime(e.time) },
+      { label: 'Time', cell: (e) => timeText(e.time) },
       { label: 'Machine', class: 'strong', cell: (e) => e.hostname },
       { label: 'Group', cell: (e) => e.group || '—' },
       { label: 'Log', cell: (e) => e.log },

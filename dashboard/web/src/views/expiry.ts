@@ -4,7 +4,8 @@ import { expiryWaveChart } from '../components/charts.js';
 import { DataGrid } from '../components/data-grid.js';
 import { emptyState, errorState, pageHead, panel, timeAgo } from '../components/page.js';
 import { h, replaceChildren, setText } from '../lib/dom.js';
-import { date, dateTime, num, plural } from '../lib/format.js';
+import { date, num, plural } from '../lib/format.js';
+import { timeText } from '../components/time-text.js';
 import { ExpiryWave, type ExpiryWaveMachine } from '../lib/forecast-schemas.js';
 import { href, type Route } from '../lib/router.js';
 import { Disposer, type View, type ViewFactory } from './view.js';
@@ -33,7 +34,7 @@ export const expiryView: ViewFactory = (ctx, route) => {
       { label: 'Machine', class: 'strong', cell: (m) => m.hostname },
       { label: 'Group', cell: (m) => m.group || '—' },
       { label: 'Product', cell: (m) => m.product || '—' },
-      { label: 'Reaches Notification', cell: (m, now) => h('span', null, dateTime(m.notificationAt), h('span', { class: 'muted' }, ' · '), timeAgo(new Date(m.notificationAt).toISOString(), now, 'left')) },
+      { label: 'Reaches Notification', cell: (m, now) => h('span', null, timeText(m.notificationAt), h('span', { class: 'muted' }, ' · '), timeAgo(new Date(m.notificationAt).toISOString(), now, 'left')) },
       { label: 'KMS host', cell: (m) => (m.kmsHost ? h('a', { attrs: { href: href(['kms-hosts', m.kmsHost]) } }, m.kmsHost) : '—') },
     ],
   });

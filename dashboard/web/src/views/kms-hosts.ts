@@ -9,6 +9,7 @@ import { countChart } from '../components/charts.js';
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon, HEALTH_RANK } from '../components/health-icon.js';
 import { countGauge, countLevel, countOf, thresholdOf } from '../components/kms-tile.js';
+import { timeText } from '../components/time-text.js';
 import { emptyState, errorState, pageHead, panel, tickTimes, timeAgo } from '../components/page.js';
 import { ApiError } from '../lib/api-client.js';
 import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
@@ -112,7 +113,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     columns: [
       { label: 'Client', class: 'strong', cell: (c) => h('span', { class: 'status' }, healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14), c.clientFqdn) },
       { label: 'Last request', cell: (c, t) => timeAgo(c.lastRequestAt, t) },
-      { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'soon' : '' }, date(c.agesOutAt), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
+      { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'soon' : '' }, timeText(c.agesOutAt, 'date'), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
       { label: 'Status', cell: (c) => h('span', { title: `N-policy ${c.nPolicy}${c.isVm ? ' · virtual machine' : ''}` }, licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus)) },
       { label: 'Requests', class: 'num', cell: (c) => num(c.requests) },
     ],
@@ -221,7 +222,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
         'table',
         { class: 'grid static' },
         h('thead', null, h('tr', null, h('th', null, ''), h('th', null, 'Time'), h('th', null, 'Event'), h('th', null, 'What happened'))),
-        h('tbody', null, detail.events.slice(0, 30).map((e) => h('tr', null, h('td', { class: 'icon' }, healthIcon(eventHealth(e), 14)), h('td', null, dateTime(e.time)), h('td', null, String(e.eventId)), h('td', null, eventText(e))))),
+        h('tbody', null, detail.events.slice(0, 30).map((e) => h('tr', null, h('td', { class: 'icon' }, healthIcon(eventHealth(e), 14)), h('td', null, timeText(e.time)), h('td', null, String(e.eventId)), h('td', null, eventText(e))))),
       ),
     );
   }
