@@ -33,9 +33,9 @@ export interface WatchedPage {
 export async function openPage(
   browser: Browser,
   url: string,
-  opts: { as?: { username: string; password: string }; viewport?: { width: number; height: number } } = {},
+  opts: { as?: { username: string; password: string }; viewport?: { width: number; height: number }; timezoneId?: string } = {},
 ): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1920, height: 1080 }, deviceScaleFactor: 1 });
+  const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1920, height: 1080 }, deviceScaleFactor: 1, ...(opts.timezoneId ? { timezoneId: opts.timezoneId } : {}) });
   if (opts.as) {
     const res = await context.request.post(new URL('/api/v1/session', url).href, { data: opts.as });
     if (!res.ok()) throw new Error(`sign-in as ${opts.as.username} failed: HTTP ${res.status()} ${await res.text()}`);
