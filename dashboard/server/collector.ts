@@ -1,5 +1,6 @@
 import express from 'express';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,9 @@ import { apiRoutes } from './http/api-routes.js';
 import { requireRole, sessionOf } from './http/auth.js';
 import { apiNotFound, errorMapper } from './http/error-mapper.js';
 import { staticWeb } from './http/static-web.js';
+import { AuditLog } from './audit/audit-log.js';
 import { AgentRegistry } from './identity/agent-registry.js';
+import { ApiKeyService } from './identity/api-keys.js';
 import { UserService } from './identity/user-service.js';
 import { GroupCommit } from './ingest/group-commit.js';
 import { pruneRetention, pruneRetentionSliced, retireSilentMachines, retireSilentMachinesSliced, type FleetAdminDeps } from './ingest/fleet-admin.js';
@@ -28,7 +31,8 @@ import { Views } from './read-model/views.js';
 import { FleetState } from './state/fleet-state.js';
 import type { StateChange } from './state/state-change.js';
 import { CORE_MIGRATIONS } from './store/core-migrations.js';
-import { migrate, openDatabase } from './store/database.js';
+import { DATABASE_FILE, migrate, openDatabase } from './store/database.js';
+import { WalCheckpointer } from './store/wal-checkpointer.js';
 import { FleetStore } from './store/fleet-store.js';
 
 /** The collector's version, shown on the status page and /api/v1/info. */
@@ -57,6 +61,8 @@ export interface Collector {
   readonly live: LiveHub;
   readonly users: UserService;
   readonly agents: AgentRegistry;
+  readonly apiKeys: ApiKeyService;
+  readonly audit: AuditLog;
   /** Secrets generated at this first start, to print once (undefined when configured or already there). */
   readonly firstStart: { enrolmentSecret?: string; adminUsername: string; adminPassword?: string };
   /** Binds `config.host:config.port` (port 0: a free one). */
@@ -84,6 +90,12 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     migrate(db, p.name, p.migrations ?? []);
   }
 
+  // Copying the WAL into the database file happens off the event loop (see WalCheckpointer).
+  const checkpointer = new WalCheckpointer(db, {
+    file: join(config.dataDir, DATABASE_FILE),
+    onError: (e) => log.error('WAL checkpoint worker', { error: e.message }),
+  });
+
   const store = new FleetStore(db);
   const agents = new AgentRegistry(db);
   const users = new UserService(db, {
@@ -92,6 +104,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     signInFailures: config.signInFailures,
     signInWindowMs: config.signInWindowMinutes * MS.MINUTE,
   });
+  const apiKeys = new ApiKeyService(db, clock);
+  const audit = new AuditLog(db, clock, { retentionMs: config.auditRetentionDays * MS.DAY, maxEntries: config.auditMaxEntries });
   const generatedSecret = agents.ensureSecret(config.enrolmentSecret);
   const admin = await users.ensureFirstAdmin(config.adminUsername, config.adminPassword);
 
@@ -202,6 +216,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     views,
     users,
     agents,
+    apiKeys,
+    audit,
     admin: adminDeps,
     clock,
     sessionIdleMs: config.sessionIdleHours * MS.HOUR,
@@ -247,7 +263,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
       try {
         const retired = await retireSilentMachinesSliced(adminDeps, config.retireAfterDays * MS.DAY);
         const pruned = await pruneRetentionSliced(adminDeps, config.retentionDays * MS.DAY);
-        if (retired || pruned.events || pruned.history || pruned.clients) log.info('maintenance', { retired, ...pruned });
+        const audits = await audit.prune();
+        if (retired || pruned.events || pruned.history || pruned.clients || audits) log.info('maintenance', { retired, ...pruned, audits });
       } catch (e) {
         log.error('maintenance failed', { error: e instanceof Error ? e.stack : String(e) });
       }
@@ -273,6 +290,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     live,
     users,
     agents,
+    apiKeys,
+    audit,
     firstStart: {
       adminUsername: config.adminUsername,
       ...(generatedSecret ? { enrolmentSecret: generatedSecret } : {}),
@@ -301,6 +320,9 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
       if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections?.();
       ingestCommit.close();
+      audit.close();
+      apiKeys.flushLastUse();
+      await checkpointer.close();
       db.close();
     },
   };
