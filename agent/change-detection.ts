@@ -27,6 +27,12 @@ function productChanges(prev: ProductState, next: ProductState, toleranceMs: num
     out.push(`${name}: KMS host`);
   }
   if (prev.rearmsRemaining !== next.rearmsRemaining) out.push(`${name}: rearms`);
+  if ((prev.vlActivationType ?? null) !== (next.vlActivationType ?? null)) out.push(`${name}: activation type`);
+  const pa = prev.adActivation ?? null;
+  const na = next.adActivation ?? null;
+  if ((pa?.objectName ?? null) !== (na?.objectName ?? null) || (pa?.objectDn ?? null) !== (na?.objectDn ?? null)) {
+    out.push(`${name}: AD activation object`);
+  }
   if (expiryMoved(prev.graceExpiresAt, next.graceExpiresAt, toleranceMs)) out.push(`${name}: expiry`);
   if (prev.renewalIntervalMinutes !== next.renewalIntervalMinutes || prev.activationIntervalMinutes !== next.activationIntervalMinutes) {
     out.push(`${name}: intervals`);
@@ -41,6 +47,9 @@ function kmsChanges(prev: KmsServiceState | undefined, next: KmsServiceState | u
   if (prev.requiredClientCount !== next.requiredClientCount) out.push('KMS required count');
   if (prev.listeningPort !== next.listeningPort) out.push('KMS port');
   if (prev.dnsPublishing !== next.dnsPublishing || prev.lowPriority !== next.lowPriority) out.push('KMS settings');
+  if (prev.listening !== next.listening || prev.serviceRunning !== next.serviceRunning) out.push('KMS service health');
+  const apps = (s: KmsServiceState) => (s.applications ?? []).map((a) => `${a.applicationId}=${a.currentCount}/${a.requiredClientCount}`).join(',');
+  if (apps(prev) !== apps(next)) out.push('KMS count per application');
   // Request counters move with every client request; 12290 events carry those, so counters alone are not a change.
   return out;
 }

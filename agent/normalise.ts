@@ -4,9 +4,16 @@
  */
 import { channelOf } from '../shared/channel.js';
 import { isLicenseStatus } from '../shared/license-status.js';
-import { KMS_DEFAULT_PORT, UINT32_SENTINEL, WINDOWS_APPLICATION_ID } from '../shared/kms-rules.js';
+import { KMS_DEFAULT_PORT, UINT32_SENTINEL, WINDOWS_APPLICATION_ID, applicationOf } from '../shared/kms-rules.js';
 import { toEventRecordOrUnparsed } from '../shared/events/index.js';
-import type { EventRecord, KmsHostRef, KmsServiceState, MachineSnapshot, ProductState } from '../shared/protocol.js';
+import type {
+  EventRecord,
+  KmsApplicationCount,
+  KmsHostRef,
+  KmsServiceState,
+  MachineSnapshot,
+  ProductState,
+} from '../shared/protocol.js';
 import { isPrimaryWindowsProduct, osKindOf } from '../shared/windows-product.js';
 import type {
   RawEventRecord,
@@ -60,8 +67,21 @@ function isWindowsProduct(p: RawSoftwareLicensingProduct): boolean {
   return p.ApplicationID.toLowerCase() === WINDOWS_APPLICATION_ID;
 }
 
+/** VLActivationType 1: the product was activated by an Active Directory activation object (Win8+). */
+const VL_ACTIVATION_TYPE_AD = 1;
+
+/** The activation object of an AD-activated product, when Windows names one. */
+function adActivationOf(p: RawSoftwareLicensingProduct): ProductState['adActivation'] {
+  const name = nonEmpty(p.ADActivationObjectName);
+  if (p.VLActivationType !== VL_ACTIVATION_TYPE_AD || name === null) return null;
+  return { objectName: name.slice(0, 300), objectDn: nonEmpty(p.ADActivationObjectDN)?.slice(0, 1000) ?? null };
+}
+
 function productState(p: RawSoftwareLicensingProduct, s: RawSoftwareLicensingService, collectedAtMs: number): ProductState {
-  const channel = channelOf(p.Description, p.ProductKeyChannel);
+  const ad = adActivationOf(p);
+  const described = channelOf(p.Description, p.ProductKeyChannel);
+  // A GVLK product activated through AD has no KMS host: it is its own channel and never counted against a host.
+  const channel = described === 'kms-client' && ad !== null ? 'ad-based' : described;
   const grace = counter(p.GracePeriodRemaining) ?? 0;
   const serviceRearms = isWindowsProduct(p) ? counter(s.RemainingWindowsReArmCount) : null;
   const reason = p.LicenseStatusReason;
@@ -80,6 +100,8 @@ function productState(p: RawSoftwareLicensingProduct, s: RawSoftwareLicensingSer
     rearmsRemaining: serviceRearms ?? counter(p.RemainingSkuReArmCount),
     renewalIntervalMinutes: channel === 'kms-client' ? counter(p.VLRenewalInterval ?? s.VLRenewalInterval) : null,
     activationIntervalMinutes: channel === 'kms-client' ? counter(p.VLActivationInterval ?? s.VLActivationInterval) : null,
+    // Win8+ only: older captures and Vista / 7 machines lack the property, and their products keep their old shape.
+    ...(p.VLActivationType !== undefined ? { vlActivationType: counter(p.VLActivationType), adActivation: ad } : {}),
   };
 }
 
@@ -102,10 +124,23 @@ type KmsCounterSource = Pick<
  * Vista/2008 has them only on the service class, so the service is the fallback.
  */
 function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLicensingService): KmsServiceState | undefined {
-  const hostProduct = products.find((p) => p.IsKeyManagementServiceMachine === 1);
-  if (!hostProduct && s.IsKeyManagementServiceMachine !== 1) return undefined;
-  const fromProduct = hostProduct !== undefined && hostProduct.KeyManagementServiceCurrentCount != null;
-  const c: KmsCounterSource = fromProduct ? hostProduct : s;
+  const hostProducts = products.filter((p) => p.IsKeyManagementServiceMachine === 1);
+  if (hostProducts.length === 0 && s.IsKeyManagementServiceMachine !== 1) return undefined;
+  // The top-level counters are Windows' (what older agents sent); an Office-only host falls back to the service's.
+  const windowsHost = hostProducts.find((p) => isWindowsProduct(p) && p.KeyManagementServiceCurrentCount != null);
+  const c: KmsCounterSource = windowsHost ?? (hostProducts.length === 1 && hostProducts[0]!.KeyManagementServiceCurrentCount != null && isWindowsOrUnknown(hostProducts[0]!) ? hostProducts[0]! : s);
+  const applications: KmsApplicationCount[] = hostProducts
+    .filter((p) => p.KeyManagementServiceCurrentCount != null)
+    .map((p) => ({
+      applicationId: p.ApplicationID.toLowerCase(),
+      name: p.Name.slice(0, 300),
+      currentCount: counter(p.KeyManagementServiceCurrentCount),
+      requiredClientCount: counter(p.RequiredClientCount),
+    }))
+    .sort((a, b) => Number(b.applicationId === WINDOWS_APPLICATION_ID) - Number(a.applicationId === WINDOWS_APPLICATION_ID) || a.name.localeCompare(b.name));
+  const health: Pick<KmsServiceState, 'listening' | 'serviceRunning'> = {};
+  if (typeof s.VawatchKmsListening === 'boolean') health.listening = s.VawatchKmsListening;
+  if (typeof s.VawatchServiceRunning === 'boolean') health.serviceRunning = s.VawatchServiceRunning;
   return {
     currentCount: counter(c.KeyManagementServiceCurrentCount),
     requiredClientCount: counter(c.RequiredClientCount),
@@ -122,7 +157,15 @@ function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLic
       nonGenuineGrace: counter(c.KeyManagementServiceNonGenuineGraceRequests),
       notification: counter(c.KeyManagementServiceNotificationRequests),
     },
+    // Only when a product carries its own count (Win7+): Vista / 2008 hosts keep theirs on the service alone.
+    ...(applications.length > 0 ? { applications } : {}),
+    ...health,
   };
+}
+
+/** A host product of Windows or of an application vawatch does not know (kept as before: the first host product). */
+function isWindowsOrUnknown(p: RawSoftwareLicensingProduct): boolean {
+  return applicationOf(p.ApplicationID) !== 'office';
 }
 
 /** Raw state → MachineSnapshot, with GracePeriodRemaining turned into an instant at `collectedAtMs`. */

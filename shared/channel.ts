@@ -1,5 +1,9 @@
-/** The licensing channel of a product, derived from `Description` and (Win8+) `ProductKeyChannel`. */
-export const CHANNELS = ['kms-client', 'kms-host', 'mak', 'retail', 'oem', 'unknown'] as const;
+/**
+ * The licensing channel of a product, derived from `Description` and (Win8+) `ProductKeyChannel`; `ad-based` is a GVLK
+ * product activated by an Active Directory activation object (VLActivationType 1), which the agent decides, not
+ * `channelOf`.
+ */
+export const CHANNELS = ['kms-client', 'ad-based', 'kms-host', 'mak', 'retail', 'oem', 'unknown'] as const;
 export type ChannelName = (typeof CHANNELS)[number];
 
 /**
@@ -32,6 +36,8 @@ export function channelLabel(c: ChannelName): string {
   switch (c) {
     case 'kms-client':
       return 'KMS client (GVLK)';
+    case 'ad-based':
+      return 'AD-based';
     case 'kms-host':
       return 'KMS host (CSVLK)';
     case 'mak':

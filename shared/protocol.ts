@@ -115,6 +115,20 @@ export const ProductState = z.object({
   renewalIntervalMinutes: Count.nullable().optional(),
   /** VLActivationInterval in minutes (KMS clients), when Windows reports it. */
   activationIntervalMinutes: Count.nullable().optional(),
+  /**
+   * Win8+ VLActivationType: how this product was last volume-activated (0 any, 1 Active Directory, 2 KMS, 3 token);
+   * null or absent when Windows does not report it (Vista / 7, older agents).
+   */
+  vlActivationType: Count.nullable().optional(),
+  /** The Active Directory activation object that activated this product (ADActivationObjectName / …DN), else null. */
+  adActivation: z
+    .object({
+      objectName: text(300),
+      /** The object's distinguished name, when reported. */
+      objectDn: text(1000).nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type ProductState = z.infer<typeof ProductState>;
 
@@ -131,6 +145,22 @@ export const KmsRequestCounters = z.object({
 });
 export type KmsRequestCounters = z.infer<typeof KmsRequestCounters>;
 
+/**
+ * One KMS host product installed on a host (Win8+ keeps KeyManagementServiceCurrentCount / RequiredClientCount per
+ * product): the Windows host product and the Office host product each have their own count and threshold.
+ */
+export const KmsApplicationCount = z.object({
+  /** ApplicationID of the host product: Windows' or Office's. */
+  applicationId: nonEmpty(64),
+  /** The host product's name, e.g. `Office 21, Office21KMSHostVL_KMS_Host edition`. */
+  name: text(300),
+  /** Unique CMIDs of this application in the last 30 days; null for the -1 / 4294967295 sentinel. */
+  currentCount: Count.nullable(),
+  /** The N-policy of this application's clients (25 / 5 for Windows, 5 for Office), when reported. */
+  requiredClientCount: Count.nullable(),
+});
+export type KmsApplicationCount = z.infer<typeof KmsApplicationCount>;
+
 /** The KMS service of a KMS host (present only on hosts). */
 export const KmsServiceState = z.object({
   /** Unique CMIDs in the last 30 days (capped); null when Windows reports the -1 / 4294967295 sentinel. */
@@ -142,6 +172,15 @@ export const KmsServiceState = z.object({
   dnsPublishing: z.boolean(),
   lowPriority: z.boolean(),
   requests: KmsRequestCounters,
+  /**
+   * One entry per KMS host product (Windows, Office); absent from older agents and from Vista / 2008 hosts, whose
+   * counters live on the service. `currentCount` / `requiredClientCount` above stay Windows'.
+   */
+  applications: z.array(KmsApplicationCount).max(20).optional(),
+  /** The KMS port accepts connections (absent when the agent could not tell). */
+  listening: z.boolean().optional(),
+  /** The licensing service (sppsvc; slsvc on Vista / 2008) is running (absent when the agent could not tell). */
+  serviceRunning: z.boolean().optional(),
 });
 export type KmsServiceState = z.infer<typeof KmsServiceState>;
 
@@ -216,6 +255,26 @@ export const DnsPublishSucceededPayload = z.object({
   kind: z.literal('dns-publish-succeeded'),
   domain: text(255),
 });
+/** 12291 (host): the Key Management Service failed to initialize (wording of the message **unverified**). */
+export const KmsInitFailurePayload = z.object({
+  kind: z.literal('kms-init-failure'),
+  hresult: Uint32,
+});
+/** 12292 (host): the Key Management Service failed to initialize its renewal timer. */
+export const KmsRenewalTimerFailurePayload = z.object({
+  kind: z.literal('kms-renewal-timer-failure'),
+  hresult: Uint32,
+});
+/** 12308 (client): a product was activated by an Active Directory activation object. */
+export const AdActivationPayload = z.object({
+  kind: z.literal('ad-activation'),
+  /** The activated SKU's Activation ID. */
+  activationId: text(64),
+  /** The activation object's name. */
+  objectName: text(300),
+  /** The activation object's distinguished name (null when the record did not carry it). */
+  objectDn: text(1000).nullable(),
+});
 /** 8198: license activation (slui.exe) failed. */
 export const ActivationFailedPayload = z.object({
   kind: z.literal('activation-failed'),
@@ -243,6 +302,9 @@ export const EventPayload = z.discriminatedUnion('kind', [
   KmsRequestPayload,
   DnsPublishFailedPayload,
   DnsPublishSucceededPayload,
+  KmsInitFailurePayload,
+  KmsRenewalTimerFailurePayload,
+  AdActivationPayload,
   ActivationFailedPayload,
   StatusCheckPayload,
   UnparsedPayload,
@@ -253,6 +315,9 @@ export type ActivationResponsePayload = z.infer<typeof ActivationResponsePayload
 export type KmsRequestPayload = z.infer<typeof KmsRequestPayload>;
 export type DnsPublishFailedPayload = z.infer<typeof DnsPublishFailedPayload>;
 export type DnsPublishSucceededPayload = z.infer<typeof DnsPublishSucceededPayload>;
+export type KmsInitFailurePayload = z.infer<typeof KmsInitFailurePayload>;
+export type KmsRenewalTimerFailurePayload = z.infer<typeof KmsRenewalTimerFailurePayload>;
+export type AdActivationPayload = z.infer<typeof AdActivationPayload>;
 export type ActivationFailedPayload = z.infer<typeof ActivationFailedPayload>;
 export type StatusCheckPayload = z.infer<typeof StatusCheckPayload>;
 export type UnparsedPayload = z.infer<typeof UnparsedPayload>;

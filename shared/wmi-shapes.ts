@@ -39,6 +39,16 @@ export interface RawSoftwareLicensingProduct {
   KeyManagementServiceNotificationRequests?: number | null;
   RemainingSkuReArmCount?: number | null;
   EvaluationEndDate?: string | null;
+  /** Win8+: how the product was volume-activated: 0 any, 1 Active Directory, 2 KMS, 3 token. */
+  VLActivationType?: number | null;
+  /** Win8+: the activation type allowed (`slmgr /act-type`): 0 all, 1 AD, 2 KMS, 3 token. */
+  VLActivationTypeEnabled?: number | null;
+  /** Win8+: the Active Directory activation object that activated the product, when VLActivationType is 1. */
+  ADActivationObjectName?: string | null;
+  ADActivationObjectDN?: string | null;
+  /** Win8+: the extended PID / SKU id of the CSVLK behind the activation object. */
+  ADActivationCsvlkPid?: string | null;
+  ADActivationCsvlkSkuId?: string | null;
 }
 
 export interface RawSoftwareLicensingService {
@@ -63,6 +73,13 @@ export interface RawSoftwareLicensingService {
   VLActivationInterval?: number | null;
   VLRenewalInterval?: number | null;
   RemainingWindowsReArmCount?: number | null;
+  /**
+   * Not WMI: computed by the agent's service command next to it. True when the licensing service (sppsvc; slsvc on
+   * Vista / 2008) is running; null when it could not tell. Absent from older captures.
+   */
+  VawatchServiceRunning?: boolean | null;
+  /** Not WMI: true when something listens on the KMS port (Get-NetTCPConnection, Win8+); null when it could not tell. */
+  VawatchKmsListening?: boolean | null;
 }
 
 export interface RawOperatingSystem {
@@ -90,5 +107,5 @@ export const LOG_KMS = 'Key Management Service';
 export const PROVIDER_SPP = 'Microsoft-Windows-Security-SPP';
 export const PROVIDER_SLC = 'Microsoft-Windows-Security-Licensing-SLC';
 /** Event ids read from the Application log, and from the KMS log (hosts only). */
-export const APPLICATION_EVENT_IDS = [12288, 12289, 12293, 12294, 8198, 1003] as const;
+export const APPLICATION_EVENT_IDS = [12288, 12289, 12291, 12292, 12293, 12294, 12308, 8198, 1003] as const;
 export const KMS_LOG_EVENT_IDS = [12290] as const;

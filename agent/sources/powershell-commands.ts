@@ -45,6 +45,12 @@ export const PRODUCT_PROPERTIES = [
   'KeyManagementServiceNotificationRequests',
   'RemainingSkuReArmCount',
   'EvaluationEndDate',
+  'VLActivationType',
+  'VLActivationTypeEnabled',
+  'ADActivationObjectName',
+  'ADActivationObjectDN',
+  'ADActivationCsvlkPid',
+  'ADActivationCsvlkSkuId',
 ] as const;
 
 export const SERVICE_PROPERTIES = [
@@ -69,6 +75,16 @@ export const SERVICE_PROPERTIES = [
   'VLActivationInterval',
   'VLRenewalInterval',
   'RemainingWindowsReArmCount',
+] as const;
+
+/**
+ * Two calculated columns the service command adds (not WMI): whether the licensing service runs, and whether anything
+ * listens on the KMS port (Get-NetTCPConnection exists from Windows 8 / Server 2012; older systems give null). Only
+ * a KMS host's values mean anything; normalise reads them for hosts alone.
+ */
+export const SERVICE_HEALTH_COLUMNS = [
+  "@{n='VawatchServiceRunning';e={[bool](Get-Service -Name sppsvc,slsvc -ErrorAction SilentlyContinue | Where-Object { $_.Status -eq 'Running' })}}",
+  "@{n='VawatchKmsListening';e={if ($_.IsKeyManagementServiceMachine -ne 1 -or -not (Get-Command Get-NetTCPConnection -ErrorAction SilentlyContinue)) { $null } else { $p = if ($_.KeyManagementServiceListeningPort) { $_.KeyManagementServiceListeningPort } else { 1688 }; [bool](Get-NetTCPConnection -State Listen -LocalPort $p -ErrorAction SilentlyContinue) }}}",
 ] as const;
 
 export const OS_PROPERTIES = ['Caption', 'Version', 'ProductType', 'CSName'] as const;
@@ -96,7 +112,7 @@ export function productsCommand(): string {
 }
 
 export function serviceCommand(): string {
-  return cim('SoftwareLicensingService', SERVICE_PROPERTIES);
+  return cim('SoftwareLicensingService', [...SERVICE_PROPERTIES, ...SERVICE_HEALTH_COLUMNS]);
 }
 
 export function osCommand(): string {

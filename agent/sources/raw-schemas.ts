@@ -64,6 +64,12 @@ export const RawProductSchema = z.object({
   ...kmsCounters,
   RemainingSkuReArmCount: optUint,
   EvaluationEndDate: optDate,
+  VLActivationType: optUint,
+  VLActivationTypeEnabled: optUint,
+  ADActivationObjectName: optString,
+  ADActivationObjectDN: optString,
+  ADActivationCsvlkPid: optString,
+  ADActivationCsvlkSkuId: optString,
 }) satisfies z.ZodType<RawSoftwareLicensingProduct, unknown>;
 
 export const RawServiceSchema = z.object({
@@ -78,6 +84,8 @@ export const RawServiceSchema = z.object({
   VLActivationInterval: optUint,
   VLRenewalInterval: optUint,
   RemainingWindowsReArmCount: optUint,
+  VawatchServiceRunning: optBool,
+  VawatchKmsListening: optBool,
 }) satisfies z.ZodType<RawSoftwareLicensingService, unknown>;
 
 export const RawOsSchema = z.object({

@@ -6,6 +6,12 @@ export const EVENT_ID = {
   ACTIVATION_RESPONSE: 12289,
   /** 12290 (host, "Key Management Service" log): the host processed an activation request. */
   KMS_REQUEST: 12290,
+  /** 12291 (host, Application): the Key Management Service failed to initialize. */
+  KMS_INIT_FAILURE: 12291,
+  /** 12292 (host, Application): the Key Management Service failed to initialize its renewal timer. */
+  KMS_RENEWAL_TIMER_FAILURE: 12292,
+  /** 12308 (client, Application): a product was activated by an Active Directory activation object. */
+  AD_ACTIVATION: 12308,
   /** 12293 (host, Application): publishing the `_vlmcs._tcp` SRV record failed. */
   DNS_PUBLISH_FAILED: 12293,
   /** 12294 (host, Application): publishing the `_vlmcs._tcp` SRV record succeeded. */

@@ -7,6 +7,8 @@ export { parseKmsRequestEvent } from './kms-request.js';
 export { parseDnsPublishFailedEvent } from './dns-publish-failed.js';
 export { parseDnsPublishSucceededEvent } from './dns-publish-succeeded.js';
 export { parseActivationFailedEvent } from './activation-failed.js';
+export { parseKmsInitFailureEvent, parseKmsRenewalTimerFailureEvent } from './kms-failure.js';
+export { parseAdActivationEvent } from './ad-activation.js';
 export { parseStatusCheckEvent, statusCheckProducts } from './status-check.js';
 export { EVENT_PARSERS, type EventParser, parseEventRecord, toEventRecordOrUnparsed } from './parse-event-record.js';
 export { parseClientTime, formatClientTime } from './client-time.js';

@@ -9,6 +9,8 @@ import { parseDnsPublishFailedEvent } from './dns-publish-failed.js';
 import { parseDnsPublishSucceededEvent } from './dns-publish-succeeded.js';
 import { parseActivationFailedEvent } from './activation-failed.js';
 import { parseStatusCheckEvent } from './status-check.js';
+import { parseKmsInitFailureEvent, parseKmsRenewalTimerFailureEvent } from './kms-failure.js';
+import { parseAdActivationEvent } from './ad-activation.js';
 
 /** A pure parser from one raw record to a typed record or an error value. */
 export type EventParser = (raw: RawEventRecord) => EventParseResult;
@@ -20,6 +22,9 @@ export const EVENT_PARSERS: ReadonlyMap<number, EventParser> = new Map<number, E
   [EVENT_ID.KMS_REQUEST, parseKmsRequestEvent],
   [EVENT_ID.DNS_PUBLISH_FAILED, parseDnsPublishFailedEvent],
   [EVENT_ID.DNS_PUBLISH_SUCCEEDED, parseDnsPublishSucceededEvent],
+  [EVENT_ID.KMS_INIT_FAILURE, parseKmsInitFailureEvent],
+  [EVENT_ID.KMS_RENEWAL_TIMER_FAILURE, parseKmsRenewalTimerFailureEvent],
+  [EVENT_ID.AD_ACTIVATION, parseAdActivationEvent],
   [EVENT_ID.ACTIVATION_FAILED, parseActivationFailedEvent],
   [EVENT_ID.STATUS_CHECK, parseStatusCheckEvent],
 ]);

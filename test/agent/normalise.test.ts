@@ -28,6 +28,74 @@ const os = { Caption: 'Microsoft Windows Server 2008 Enterprise ', Version: '6.0
 const state = (products: RawSoftwareLicensingProduct[], service: RawSoftwareLicensingService): RawMachineState => ({ products, service, os });
 const id = { machineId: 'm-1', group: 'datacenter' };
 
+const OFFICE = '0ff1ce15-a989-479d-af46-f275c6370663';
+const gvlkClient: RawSoftwareLicensingProduct = {
+  ID: '73111121-5638-40f6-bc11-f1d7b0d64300',
+  Name: 'Windows(R), Enterprise edition',
+  Description: 'Windows(R) Operating System, VOLUME_KMSCLIENT channel',
+  ApplicationID: WINDOWS,
+  PartialProductKey: '2YT43',
+  LicenseStatus: 1,
+  GracePeriodRemaining: 259200,
+  ProductKeyChannel: 'Volume:GVLK',
+  DiscoveredKeyManagementServiceMachineName: 'kms01.contoso.com',
+};
+const clientService: RawSoftwareLicensingService = { Version: '10.0.26100.1', ClientMachineID: 'c' };
+
+describe('normalise: Win8+ activation type, AD-based activation, per-application KMS counts', () => {
+  it('gives a GVLK product activated by an AD activation object the ad-based channel and no KMS host', () => {
+    const ad = { ...gvlkClient, VLActivationType: 1, ADActivationObjectName: ' VA-Win-2025 ', ADActivationObjectDN: 'CN=VA-Win-2025,CN=Activation Objects' };
+    const p = normaliseSnapshot(state([ad], clientService), id, AT).products[0]!;
+    expect(p).toMatchObject({ channel: 'ad-based', kmsHost: null, vlActivationType: 1, adActivation: { objectName: 'VA-Win-2025', objectDn: 'CN=VA-Win-2025,CN=Activation Objects' } });
+  });
+
+  it.each([
+    ['activated by KMS (type 2)', { VLActivationType: 2 }],
+    ['type 1 but no object named', { VLActivationType: 1, ADActivationObjectName: '' }],
+    ['an object named but activated by KMS', { VLActivationType: 2, ADActivationObjectName: 'VA-Win-2025' }],
+  ])('keeps a GVLK product %s a KMS client with its host', (_what, over) => {
+    const p = normaliseSnapshot(state([{ ...gvlkClient, ...over }], clientService), id, AT).products[0]!;
+    expect(p.channel).toBe('kms-client');
+    expect(p.kmsHost).toEqual({ name: 'kms01.contoso.com', port: 1688, source: 'dns' });
+    expect(p.adActivation).toBeNull();
+  });
+
+  it('sends no activation type fields for a product whose Windows does not report them (Vista / 7, old captures)', () => {
+    const p = normaliseSnapshot(state([gvlkClient], clientService), id, AT).products[0]!;
+    expect('vlActivationType' in p).toBe(false);
+    expect('adActivation' in p).toBe(false);
+  });
+
+  const hostProduct = (over: Partial<RawSoftwareLicensingProduct>): RawSoftwareLicensingProduct => ({
+    ...gvlkClient,
+    Description: 'Windows(R) Operating System, VOLUME_KMS_WS22 channel',
+    ProductKeyChannel: 'Volume:CSVLK',
+    IsKeyManagementServiceMachine: 1,
+    DiscoveredKeyManagementServiceMachineName: null,
+    ...over,
+  });
+
+  it('reports each KMS host product’s count against its own threshold, Windows first; the top level stays Windows’', () => {
+    const win = hostProduct({ ID: 'w', Name: 'Windows(R), ServerStandard edition', KeyManagementServiceCurrentCount: 12, RequiredClientCount: 25 });
+    const off = hostProduct({ ID: 'o', Name: 'Office 24, Office24KMSHostVL_KMS_Host edition', ApplicationID: OFFICE, KeyManagementServiceCurrentCount: 4, RequiredClientCount: 5 });
+    const s = normaliseSnapshot(state([off, win], { ...clientService, IsKeyManagementServiceMachine: 1, VawatchServiceRunning: false, VawatchKmsListening: null }), id, AT);
+    expect(s.kmsService).toMatchObject({ currentCount: 12, requiredClientCount: 25, serviceRunning: false });
+    expect(s.kmsService?.applications).toEqual([
+      { applicationId: WINDOWS, name: 'Windows(R), ServerStandard edition', currentCount: 12, requiredClientCount: 25 },
+      { applicationId: OFFICE, name: 'Office 24, Office24KMSHostVL_KMS_Host edition', currentCount: 4, requiredClientCount: 5 },
+    ]);
+    // "Could not tell" is left out rather than sent as false.
+    expect('listening' in s.kmsService!).toBe(false);
+  });
+
+  it('takes an Office-only host’s top-level counters from the service, and its Office count from the product', () => {
+    const off = hostProduct({ ID: 'o', Name: 'Office 21, Office21KMSHostVL_KMS_Host edition', ApplicationID: OFFICE, KeyManagementServiceCurrentCount: 5, RequiredClientCount: 5 });
+    const s = normaliseSnapshot(state([gvlkClient, off], { ...clientService, KeyManagementServiceCurrentCount: 4294967295, VawatchKmsListening: true }), id, AT);
+    expect(s.kmsService).toMatchObject({ currentCount: null, listening: true });
+    expect(s.kmsService?.applications).toEqual([{ applicationId: OFFICE, name: 'Office 21, Office21KMSHostVL_KMS_Host edition', currentCount: 5, requiredClientCount: 5 }]);
+  });
+});
+
 describe('normalise', () => {
   it('takes a Vista / 2008 host’s counters from the service class, where they live on that generation', () => {
     const s = normaliseSnapshot(state([vistaHostProduct], vistaHostService), id, AT);

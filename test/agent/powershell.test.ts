@@ -24,7 +24,8 @@ describe('PowerShell command lines', () => {
   });
 
   it('reads the service and the OS the same way', () => {
-    expect(serviceCommand()).toMatch(/Get-CimInstance -ClassName SoftwareLicensingService -ErrorAction Stop \| Select-Object Version, ClientMachineID, .*RemainingWindowsReArmCount \| ConvertTo-Json -Depth 4 -Compress$/);
+    expect(serviceCommand()).toMatch(/Get-CimInstance -ClassName SoftwareLicensingService -ErrorAction Stop \| Select-Object Version, ClientMachineID, .*RemainingWindowsReArmCount, @\{n='VawatchServiceRunning';e=\{.*Get-Service -Name sppsvc,slsvc.*\}\}, @\{n='VawatchKmsListening';e=\{.*Get-NetTCPConnection -State Listen.*\}\} \| ConvertTo-Json -Depth 4 -Compress$/);
+    expect(productsCommand()).toContain('VLActivationType, VLActivationTypeEnabled, ADActivationObjectName, ADActivationObjectDN');
     expect(osCommand()).toMatch(/Get-CimInstance -ClassName Win32_OperatingSystem -ErrorAction Stop \| Select-Object Caption, Version, ProductType, CSName \| ConvertTo-Json -Depth 4 -Compress$/);
   });
 
@@ -32,7 +33,7 @@ describe('PowerShell command lines', () => {
     [
       'Application',
       0,
-      "*[System[Provider[@Name='Microsoft-Windows-Security-SPP' or @Name='Microsoft-Windows-Security-Licensing-SLC'] and (EventID=12288 or EventID=12289 or EventID=12293 or EventID=12294 or EventID=8198 or EventID=1003) and (EventRecordID > 0)]]",
+      "*[System[Provider[@Name='Microsoft-Windows-Security-SPP' or @Name='Microsoft-Windows-Security-Licensing-SLC'] and (EventID=12288 or EventID=12289 or EventID=12291 or EventID=12292 or EventID=12293 or EventID=12294 or EventID=12308 or EventID=8198 or EventID=1003) and (EventRecordID > 0)]]",
     ],
     ['Key Management Service', 4711, '*[System[(EventID=12290) and (EventRecordID > 4711)]]'],
   ])('filters %s after record %i with XPath (FilterHashtable has no record id)', (log, after, xpath) => {

@@ -138,6 +138,8 @@ const CASES: Case[] = [
       dnsPublishing: true,
       lowPriority: false,
       requests: { total: 5123, failed: 12, unlicensed: 3, licensed: 4710, oobGrace: 380, ootGrace: 25, nonGenuineGrace: 0, notification: 5 },
+      // Win7+ keeps the count per host product: one entry, the Windows one.
+      applications: [{ applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f', name: 'Windows(R), ServerStandard edition', currentCount: 37, requiredClientCount: 25 }],
     },
     // The 902 service event and a non-licensing Application event are not read.
     events: [
@@ -163,6 +165,7 @@ const CASES: Case[] = [
       dnsPublishing: false,
       lowPriority: true,
       requests: { total: null, failed: null, unlicensed: null, licensed: null, oobGrace: null, ootGrace: null, nonGenuineGrace: null, notification: null },
+      applications: [{ applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f', name: 'Windows(R), ServerStandard edition', currentCount: null, requiredClientCount: null }],
     },
     events: [],
   },
@@ -239,6 +242,74 @@ const CASES: Case[] = [
     ],
     events: [],
   },
+  {
+    // Windows 11 24H2 activated by an AD activation object, volume Office LTSC 2021 by KMS on the same machine.
+    set: 'win11-adba-office-client',
+    hostname: 'HR-LT-0107',
+    os: { caption: 'Microsoft Windows 11 Enterprise', version: '10.0.26100', kind: 'client' },
+    cmid: 'b7a0f3e2-5c1d-4e8f-9a6b-2d3c4e5f6a7b',
+    products: [
+      {
+        activationId: '73111121-5638-40f6-bc11-f1d7b0d64300',
+        applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f',
+        channel: 'ad-based',
+        primary: true,
+        licenseStatus: 1,
+        graceExpiresAt: minutesAfterAt(254880),
+        partialProductKey: '2YT43',
+        kmsHost: null,
+        rearmsRemaining: 1001,
+        vlActivationType: 1,
+        adActivation: {
+          objectName: 'VA-Win-2025',
+          objectDn: 'CN=VA-Win-2025,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=contoso,DC=com',
+        },
+      },
+      {
+        activationId: 'fbdb3e18-a8ef-4fb3-9183-dffd60bd0984',
+        applicationId: '0ff1ce15-a989-479d-af46-f275c6370663',
+        name: 'Office 21, Office21ProPlus2021VL_KMS_Client_AE edition',
+        channel: 'kms-client',
+        primary: false,
+        licenseStatus: 1,
+        partialProductKey: '6F7TH',
+        kmsHost: { name: 'kms01.contoso.com', port: 1688, source: 'dns' },
+        vlActivationType: 2,
+        adActivation: null,
+      },
+    ],
+    events: [['Application', 12308, 5521]],
+  },
+  {
+    // A Server 2022 KMS host with the Office LTSC 2021 host product too: two counts, two thresholds; the service runs
+    // but nothing listens on 1688; 12291 and 12292 in the Application log.
+    set: 'server2022-kms-host-windows-office',
+    hostname: 'KMS03',
+    os: { caption: 'Microsoft Windows Server 2022 Datacenter', version: '10.0.20348', kind: 'server' },
+    cmid: '4e2d9c1b-7a6f-4b3e-8d5c-1f0a9b8c7d6e',
+    products: [
+      { activationId: 'b8b3d1e0-4c6a-4e0b-9d2f-7a1c3e5b9f21', channel: 'kms-host', primary: true, kmsHost: null, vlActivationType: 0, adActivation: null },
+      { activationId: '47f3b983-7c53-4d45-abc6-bcd91e2dd90a', channel: 'kms-host', primary: false, kmsHost: null },
+    ],
+    kmsService: {
+      currentCount: 31,
+      requiredClientCount: 25,
+      listeningPort: 1688,
+      dnsPublishing: true,
+      lowPriority: false,
+      requests: { total: 2210, failed: 4, unlicensed: 0, licensed: 2050, oobGrace: 150, ootGrace: 6, nonGenuineGrace: 0, notification: 0 },
+      applications: [
+        { applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f', name: 'Windows(R), ServerDatacenter edition', currentCount: 31, requiredClientCount: 25 },
+        { applicationId: '0ff1ce15-a989-479d-af46-f275c6370663', name: 'Office 21, Office21KMSHostVL_KMS_Host edition', currentCount: 4, requiredClientCount: 5 },
+      ],
+      listening: false,
+      serviceRunning: true,
+    },
+    events: [
+      ['Application', 12291, 40111],
+      ['Application', 12292, 40112],
+    ],
+  },
 ];
 
 describe('replay fixture sets', () => {
@@ -260,6 +331,21 @@ describe('replay fixture sets', () => {
     else expect(snapshot.kmsService).toBeUndefined();
     expect(events.map((e) => [e.log, e.id, e.recordId])).toEqual(c.events);
     expect(events.filter((e) => e.payload.kind === 'unparsed')).toEqual([]);
+  });
+
+  it('turns 12291 / 12292 (KMS host failures) and 12308 (AD-based activation) into typed payloads', async () => {
+    const host = await replaySnapshot('server2022-kms-host-windows-office', AT);
+    expect(host.events.map((e) => e.payload)).toEqual([
+      { kind: 'kms-init-failure', hresult: 0xc004f015 },
+      { kind: 'kms-renewal-timer-failure', hresult: 0x80070005 },
+    ]);
+    const client = await replaySnapshot('win11-adba-office-client', AT);
+    expect(client.events[0]!.payload).toEqual({
+      kind: 'ad-activation',
+      activationId: '73111121-5638-40f6-bc11-f1d7b0d64300',
+      objectName: 'VA-Win-2025',
+      objectDn: 'CN=VA-Win-2025,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=contoso,DC=com',
+    });
   });
 
   it('turns event data into typed payloads (KMS host batch and DNS publishing)', async () => {

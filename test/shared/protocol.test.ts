@@ -46,7 +46,7 @@ describe('MachineSnapshot', () => {
     ['a LicenseStatus as text', { licenseStatus: '1' }, 'products[0].licenseStatus: expected a number 0..6, got "1"'],
     ['an HRESULT above uint32', { licenseStatusReason: 4294967296 }, 'products[0].licenseStatusReason: expected 0..4294967295, got 4294967296'],
     ['a negative HRESULT (int32 on the wire)', { licenseStatusReason: -1073418225 }, 'products[0].licenseStatusReason: expected 0..4294967295, got -1073418225'],
-    ['an unknown channel', { channel: 'volume' }, 'products[0].channel: expected one of kms-client, kms-host, mak, retail, oem, unknown, got "volume"'],
+    ['an unknown channel', { channel: 'volume' }, 'products[0].channel: expected one of kms-client, ad-based, kms-host, mak, retail, oem, unknown, got "volume"'],
     ['a grace end that is no instant', { graceExpiresAt: 'in 3 days' }, 'products[0].graceExpiresAt: expected an ISO-8601 instant like 2026-11-29T10:00:00Z, got "in 3 days"'],
     ['a KMS host source of neither registry nor dns', { kmsHost: { name: 'k', port: 1688, source: 'wins' } }, 'products[0].kmsHost.source: expected registry or dns, got "wins"'],
   ])('refuses %s', (_what, over, message) => {

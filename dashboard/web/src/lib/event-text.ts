@@ -25,6 +25,12 @@ export function eventText(e: EventListItem): string {
       return `Publishing to DNS in ${p.domain} failed — ${hr(p.hresult)}`;
     case 'dns-publish-succeeded':
       return `Published to DNS in ${p.domain}`;
+    case 'kms-init-failure':
+      return `KMS failed to initialize — ${hr(p.hresult)}`;
+    case 'kms-renewal-timer-failure':
+      return `KMS failed to initialize its renewal timer — ${hr(p.hresult)}`;
+    case 'ad-activation':
+      return `Activated by Active Directory object ${p.objectName}`;
     case 'activation-failed':
       return `Activation failed — ${hr(p.hresult)}`;
     case 'status-check':
