@@ -439,3 +439,76 @@ export const EventListQuery = z.object({
   limit: Limit,
 });
 export type EventListQuery = z.infer<typeof EventListQuery>;
+
+// ---- API keys and the audit log ----
+
+/** Roles an API key may carry: scripts read or operate; administration stays with signed-in people. */
+export const ApiKeyRole = z.enum(['viewer', 'operator']);
+export type ApiKeyRole = z.infer<typeof ApiKeyRole>;
+
+/** A key's name: what the script or system using it is (shown in the audit log as `api-key:<name>`). */
+export const ApiKeyName = z
+  .string()
+  .trim()
+  .min(1, { error: 'expected a key name' })
+  .max(64, { error: 'expected at most 64 characters' })
+  .regex(/^[A-Za-z0-9._@-]+$/, { error: 'expected letters, digits and . _ @ - only' });
+
+/** POST /api/v1/api-keys (admin) body. */
+export const CreateApiKeyRequest = z.strictObject({
+  name: ApiKeyName,
+  role: ApiKeyRole,
+  /** When the key stops working; none: it works until revoked. */
+  expiresAt: IsoInstant.nullable().optional(),
+});
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+/** An API key as listed (GET /api/v1/api-keys, admin): never the key or its hash. */
+export const ApiKeyInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: ApiKeyRole,
+  createdAt: IsoInstant,
+  createdBy: z.string(),
+  expiresAt: IsoInstant.nullable(),
+  revokedAt: IsoInstant.nullable(),
+  lastUsedAt: IsoInstant.nullable(),
+  lastUsedFrom: z.string().nullable(),
+});
+export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+
+/** The answer to POST /api/v1/api-keys: the key itself, shown this once (`Authorization: Bearer <key>`). */
+export const CreatedApiKey = ApiKeyInfo.extend({ key: z.string() });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
+
+export const AuditOutcome = z.enum(['ok', 'refused']);
+export type AuditOutcome = z.infer<typeof AuditOutcome>;
+
+/** One audit log entry: who (user name or `api-key:<name>`), when, from where, what, and how it ended. */
+export const AuditEntry = z.object({
+  id: z.number().int(),
+  at: IsoInstant,
+  actor: z.string(),
+  address: z.string(),
+  action: z.string(),
+  target: z.string().nullable(),
+  /** What changed, short; never a secret, password or key. */
+  detail: z.record(z.string(), z.unknown()).nullable(),
+  outcome: AuditOutcome,
+  status: z.number().int(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+/** GET /api/v1/audit (admin): newest first; `before` is the `id` of the last entry of the previous page. */
+export const AuditQuery = z.strictObject({
+  actor: z.string().min(1).max(100).optional(),
+  action: z.string().min(1).max(100).optional(),
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(100_000, { error: 'expected limit ≤ 100000' }).optional(),
+  format: z.enum(['json', 'csv']).optional(),
+});
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+/** A page of the audit log; `nextBefore` fetches the next (older) page, null at the end. */
+export const AuditPage = z.object({ items: z.array(AuditEntry), nextBefore: z.number().int().nullable() });
+export type AuditPage = z.infer<typeof AuditPage>;

@@ -10,6 +10,7 @@ import type { Clock } from '../../shared/scheduling.js';
 import { blastRadius } from '../forecast/blast-radius.js';
 import { expiryWave } from '../forecast/expiry-wave.js';
 import { forecastForHost } from '../forecast/kms-count-forecast.js';
+import { audited, noteAudit } from '../server/audit/audit-http.js';
 import { ApiError } from '../server/http/api-error.js';
 import type { PluginContext } from '../server/plugin.js';
 import { AlertActionError, type AlertBook, type AlertRecord } from './alert-book.js';
@@ -80,8 +81,9 @@ export function mountAlertRoutes(d: AlertRouteDeps): void {
     if (!a) throw new ApiError(404, 'not-found', `alert ${req.params.id} does not exist`);
     res.json(alertDetail(a, book.history(a.id), book.previousOccurrences(a)));
   });
-  api.post('/alerts/:id/ack', d.requireRole('operator'), (req, res) => {
+  api.post('/alerts/:id/ack', audited('alert.ack'), d.requireRole('operator'), (req, res) => {
     const body = parse(AckBody, req.body);
+    if (body.comment) noteAudit(req, { detail: { comment: body.comment.slice(0, 200) } });
     try {
       const a = book.acknowledge(req.params.id as string, d.sessionOf(req).username, body.comment ?? null, clock.now());
       d.changed(a);
@@ -90,8 +92,9 @@ export function mountAlertRoutes(d: AlertRouteDeps): void {
       mapActionError(e);
     }
   });
-  api.post('/alerts/:id/comment', d.requireRole('operator'), (req, res) => {
+  api.post('/alerts/:id/comment', audited('alert.comment'), d.requireRole('operator'), (req, res) => {
     const body = parse(CommentBody, req.body);
+    noteAudit(req, { detail: { comment: body.comment.slice(0, 200) } });
     try {
       const a = book.comment(req.params.id as string, d.sessionOf(req).username, body.comment, clock.now());
       d.changed(a);
@@ -100,10 +103,11 @@ export function mountAlertRoutes(d: AlertRouteDeps): void {
       mapActionError(e);
     }
   });
-  api.post('/alerts/:id/silence', d.requireRole('operator'), (req, res) => {
+  api.post('/alerts/:id/silence', audited('alert.silence'), d.requireRole('operator'), (req, res) => {
     const body = parse(SilenceBody, req.body);
     const now = clock.now();
     const until = body.until !== undefined ? Date.parse(body.until) : now + body.minutes! * 60_000;
+    noteAudit(req, { detail: { until: new Date(until).toISOString(), reason: body.reason.slice(0, 200) } });
     try {
       const a = book.silence(req.params.id as string, d.sessionOf(req).username, until, body.reason, now);
       d.changed(a);

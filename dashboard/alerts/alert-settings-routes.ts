@@ -6,6 +6,7 @@ import type { Router } from 'express';
 import { AlertSettingsBody, type AlertSettingsSource, type AlertSettingsView } from '../../shared/api.js';
 import { describeIssues } from '../../shared/protocol.js';
 import type { Clock } from '../../shared/scheduling.js';
+import { audited, noteAudit } from '../server/audit/audit-http.js';
 import { ApiError } from '../server/http/api-error.js';
 import type { PluginContext } from '../server/plugin.js';
 import { AlertSettingsError, defaultAlertSettings, parseAlertSettings, type AlertSettings } from './alert-settings.js';
@@ -45,12 +46,13 @@ export function mountAlertSettingsRoutes(d: AlertSettingsRouteDeps): void {
   d.api.get('/alerts/settings', (_req, res) => {
     res.json(alertSettingsView(d.current()));
   });
-  d.api.put('/alerts/settings', d.requireRole('admin'), (req, res) => {
+  d.api.put('/alerts/settings', audited('alert-settings.update', () => null), d.requireRole('admin'), (req, res) => {
     const shape = AlertSettingsBody.safeParse(req.body ?? {});
     if (!shape.success) {
       const x = describeIssues(shape.error);
       throw new ApiError(400, 'invalid-request', x.summary, { issues: x.issues });
     }
+    noteAudit(req, { detail: { rules: shape.data.rules, groups: shape.data.groups } });
     let settings: AlertSettings;
     try {
       settings = parseAlertSettings(shape.data);

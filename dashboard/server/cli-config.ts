@@ -18,6 +18,8 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'adminUsername', flag: '--admin-user', env: 'VAWATCH_ADMIN_USER', default: 'admin', help: 'first admin, created at first start' },
   { key: 'adminPassword', flag: '--admin-password', env: 'VAWATCH_ADMIN_PASSWORD', default: 'generated and printed at first start', help: "first admin's password (≥ 8 characters)" },
   { key: 'retentionDays', flag: '--retention-days', env: 'VAWATCH_RETENTION_DAYS', default: '90', help: 'events and state history older than this are pruned' },
+  { key: 'auditRetentionDays', flag: '--audit-retention-days', env: 'VAWATCH_AUDIT_RETENTION_DAYS', default: '365', help: 'audit log entries older than this are pruned' },
+  { key: 'auditMaxEntries', flag: '--audit-max-entries', env: 'VAWATCH_AUDIT_MAX_ENTRIES', default: '1000000', help: 'at most this many audit log entries are kept (oldest pruned first)' },
   { key: 'pruneCron', flag: '--prune-cron', env: 'VAWATCH_PRUNE_CRON', default: '17 3 * * *', help: 'when pruning runs (cron, UTC)' },
   { key: 'retireAfterDays', flag: '--retire-after-days', env: 'VAWATCH_RETIRE_AFTER_DAYS', default: '30', help: 'a machine silent this long is retired automatically' },
   { key: 'reenrolAfterSilentHours', flag: '--reenrol-after-hours', env: 'VAWATCH_REENROL_AFTER_HOURS', default: '24', help: 'a machine silent this long may be re-enrolled without its previous token' },

@@ -19,6 +19,10 @@ const CollectorConfigFields = z.object({
   adminPassword: z.string().min(8, { error: 'admin password must be at least 8 characters' }).optional(),
   /** Events and state history older than this are pruned. */
   retentionDays: z.coerce.number().int().min(1).max(3650).default(90),
+  /** Audit log entries older than this are pruned (with the daily prune). */
+  auditRetentionDays: z.coerce.number().int().min(1).max(3650).default(365),
+  /** At most this many audit log entries are kept; the oldest go first. */
+  auditMaxEntries: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   /** When the pruning runs (cron, UTC). */
   pruneCron: z.string().min(9).default('17 3 * * *'),
   /** A machine silent this long is retired automatically (with an event saying so). */

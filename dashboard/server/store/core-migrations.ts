@@ -67,4 +67,23 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     description: "a KMS host's count as its clients last heard it (12289) and its newest service failure (12291 / 12292)",
     up: 'ALTER TABLE kms_hosts ADD COLUMN seen_by_clients TEXT; ALTER TABLE kms_hosts ADD COLUMN service_failure TEXT',
   },
+  {
+    version: 4,
+    description: 'API keys (SHA-256 of the secret part) and the audit log',
+    up: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL, key_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL, created_by TEXT NOT NULL, expires_at INTEGER,
+        revoked_at INTEGER, revoked_by TEXT, last_used_at INTEGER, last_used_from TEXT) WITHOUT ROWID;
+      -- A name names one live key; a revoked key keeps its row (and its name) for the audit trail.
+      CREATE UNIQUE INDEX api_keys_live_name ON api_keys (lower(name)) WHERE revoked_at IS NULL;
+
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, address TEXT NOT NULL,
+        action TEXT NOT NULL, target TEXT, detail TEXT, outcome TEXT NOT NULL, status INTEGER NOT NULL);
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+      CREATE INDEX audit_log_by_actor ON audit_log (actor, id);
+      CREATE INDEX audit_log_by_action ON audit_log (action, id);
+    `,
+  },
 ];
