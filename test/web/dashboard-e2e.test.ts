@@ -145,9 +145,58 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     await op.context.close();
   });
 
+  it('colours each KMS count bar by the count against its threshold (50 green, 19 red) on Overview, KMS Hosts and NOC; the icon keeps the rollup', async () => {
+    const s = await c.api<Summary>('/api/v1/summary', 'viewer');
+    const byName = new Map(s.kmsHosts.map((k) => [k.hostname, k]));
+    expect(byName.get('kms01.contoso.com')).toMatchObject({ currentCount: 50 });
+    expect(byName.get('kms-lyon.contoso.com')).toMatchObject({ currentCount: 19 });
+    const expected = { 'kms01.contoso.com': 'healthy', 'kms-lyon.contoso.com': 'critical' };
+    const w = await openPage(browser, `${c.url}/#/overview`, { as: WEB_USERS.viewer });
+    const levels = async (bar: (host: string) => string) =>
+      Object.fromEntries(await Promise.all(Object.keys(expected).map(async (host) => [host, await w.page.locator(bar(host)).getAttribute('data-level')])));
+    await w.page.locator('[data-kms-host] .gauge').first().waitFor();
+    expect(await levels((host) => `[data-testid="kms-tiles"] [data-kms-host="${host}"] .gauge`)).toEqual(expected);
+    // The tile's border and icon are the host's rollup, which a client's problem can make worse than its count.
+    expect(await w.page.locator('[data-kms-host="kms01.contoso.com"]').getAttribute('class')).toContain(byName.get('kms01.contoso.com')!.health);
+    await w.page.goto(`${c.url}/#/kms-hosts`);
+    await w.page.locator('tr[data-id] .gauge').first().waitFor();
+    expect(await levels((host) => `tr[data-id="${host}"] .gauge`)).toEqual(expected);
+    await w.page.goto(`${c.url}/#/noc`);
+    await w.page.locator('.noc [data-kms-host] .gauge').first().waitFor();
+    expect(await levels((host) => `.noc [data-kms-host="${host}"] .gauge`)).toEqual(expected);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('shows times in the browser’s local time with UTC on hover, and in UTC when chosen (remembered)', async () => {
+    const w = await openPage(browser, `${c.url}/#/events`, { as: WEB_USERS.viewer, timezoneId: 'Asia/Kolkata' });
+    const first = w.page.locator('tr[data-id] time').first();
+    await first.waitFor();
+    const iso = (await first.getAttribute('datetime'))!;
+    const inZone = (timeZone: string) =>
+      new Intl.DateTimeFormat('en-GB', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone }).format(Date.parse(iso));
+    expect(inZone('Asia/Kolkata')).not.toBe(inZone('UTC'));
+    expect(await first.textContent()).toBe(inZone('Asia/Kolkata'));
+    expect(await first.getAttribute('title')).toContain(`${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`);
+    expect(await w.page.getByTestId('time-zone').inputValue()).toBe('local');
+
+    await w.page.getByTestId('time-zone').selectOption('utc');
+    await expect.poll(() => w.page.locator('tr[data-id] time').first().textContent()).toBe(`${inZone('UTC')} UTC`);
+    await w.page.reload();
+    await waitLive(w.page);
+    await w.page.locator('tr[data-id] time').first().waitFor();
+    expect(await w.page.getByTestId('time-zone').inputValue()).toBe('utc');
+    expect(await w.page.locator('tr[data-id] time').first().textContent()).toMatch(/ UTC$/);
+    await w.page.getByTestId('time-zone').selectOption('local');
+    await expect.poll(() => w.page.locator('tr[data-id] time').first().textContent()).not.toMatch(/UTC/);
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
   it('writes screenshots of a KMS host and of NOC mode at 1920×1080', async () => {
     const host = c.machines.find((m) => m.hostname === 'kms-lyon.contoso.com')!;
-    const w = await openPage(browser, `${c.url}/#/kms-hosts/${host.hostname}`, { as: WEB_USERS.operator });
+    // A zone that is not UTC, so the screenshots show local times.
+    const w = await openPage(browser, `${c.url}/#/kms-hosts/${host.hostname}`, { as: WEB_USERS.operator, timezoneId: 'Europe/Paris' });
     await w.page.getByTestId('kms-count').waitFor();
     expect(await w.page.getByTestId('kms-count').textContent()).toBe('19');
     await w.page.waitForTimeout(800);
