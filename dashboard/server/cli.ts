@@ -2,12 +2,15 @@
  * `npm run collector -- …`: runs the collector alone (no simulated fleet), manages users, takes backups.
  * The only place that reads the environment, flags and the config file.
  */
+import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { Role, Username, Password } from '../../shared/api.js';
+import { ApiKeyName, ApiKeyRole, Role, Username, Password } from '../../shared/api.js';
 import { systemClock } from '../../shared/scheduling.js';
 import { loadConfig, OPTIONS, optionsHelp, parseFlags } from './cli-config.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ApiKeyService } from './identity/api-keys.js';
 import { UserService } from './identity/user-service.js';
 import { newPassword } from './identity/secrets.js';
 import { consoleLogger } from './log.js';
@@ -24,10 +27,15 @@ const HELP = `usage: npm run collector -- [OPTIONS]                      run the
        npm run collector -- user role NAME ROLE
        npm run collector -- user remove NAME
        npm run collector -- user list
+       npm run collector -- api-key create NAME [--role ROLE] [--expires ISO-TIME | --expires-days N]
+       npm run collector -- api-key list
+       npm run collector -- api-key revoke ID|NAME
        npm run collector -- backup FILE                           consistent online backup of the database
 
 ROLE is viewer (reads), operator (also acknowledges, comments, silences) or admin (also manages); default viewer.
 Without --password a password is generated and printed. User commands work while the collector runs.
+API keys are for scripts (Authorization: Bearer vw_…) on the REST API; their ROLE is viewer (default) or operator.
+The key is printed once, at creation. User and API key commands are recorded in the audit log as cli:<login name>.
 
 Options (a flag wins over its environment variable, which wins over the config file):
   --config FILE                  env VAWATCH_CONFIG                 default: none
@@ -46,10 +54,10 @@ function fail(message: string): never {
 
 async function main(argv: string[]): Promise<void> {
   if (argv.includes('--help') || argv.includes('-h')) {
-    process.stdout.write(`${HELP}\n`);
+    process.stdout.write(`${argv[0] === 'api-key' ? API_KEY_HELP : HELP}\n`);
     return;
   }
-  const known = ['--config', '--role', '--password', ...OPTIONS.map((o) => o.flag)];
+  const known = ['--config', '--role', '--password', '--expires', '--expires-days', ...OPTIONS.map((o) => o.flag)];
   let parsed: ReturnType<typeof parseFlags>;
   try {
     parsed = parseFlags(argv, known);
@@ -65,9 +73,11 @@ async function main(argv: string[]): Promise<void> {
   }
   const command = rest[0];
   if (command === 'user') return userCommand(config.dataDir, rest.slice(1), flags);
+  if (command === 'api-key') return apiKeyCommand(config.dataDir, rest.slice(1), flags);
   if (command === 'backup') return backupCommand(config.dataDir, rest.slice(1));
   if (command !== undefined && command !== 'serve') fail(`unknown command "${command}" (see --help)`);
   if (flags.has('--role') || flags.has('--password')) fail('--role and --password belong to the user commands');
+  if (flags.has('--expires') || flags.has('--expires-days')) fail('--expires and --expires-days belong to api-key create');
 
   // Loaded only to serve: the user and backup commands stay quick.
   const [{ createCollector }, { defaultPlugins }, { createCronScheduler }] = await Promise.all([
@@ -115,6 +125,7 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
   const db = openDatabase(dataDir);
   migrate(db, 'core', CORE_MIGRATIONS);
   const users = new UserService(db, { clock: systemClock, sessionIdleMs: 12 * 3_600_000, signInFailures: 5, signInWindowMs: 900_000 });
+  const audit = cliAudit(db);
   const check = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, v: unknown, what: string): T => {
     const r = schema.safeParse(v);
     if (!r.success) fail(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`);
@@ -131,6 +142,7 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
         const given = flags.get('--password');
         const password = check(Password, given ?? newPassword(), '--password');
         await users.add(username, password, role);
+        audit.record('user.create', username, { role });
         process.stdout.write(`user ${username} added as ${role}${given ? '' : ` with password ${password}`}\n`);
         return;
       }
@@ -139,6 +151,7 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
         const given = flags.get('--password');
         const password = check(Password, given ?? newPassword(), '--password');
         await users.update(name, { password });
+        audit.record('user.update', name, { password: 'changed' });
         process.stdout.write(`password of ${name} changed${given ? '' : ` to ${password}`}; their sessions ended\n`);
         return;
       }
@@ -146,12 +159,14 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
         if (!name) fail('user role needs a NAME and a ROLE');
         const role = check(Role, extra, 'ROLE');
         await users.update(name, { role });
+        audit.record('user.update', name, { role });
         process.stdout.write(`${name} is now ${role}\n`);
         return;
       }
       case 'remove':
         if (!name) fail('user remove needs a NAME');
         users.remove(name);
+        audit.record('user.remove', name);
         process.stdout.write(`user ${name} removed\n`);
         return;
       default:
@@ -161,8 +176,103 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
     if (e instanceof ApiError) fail(e.message);
     throw e;
   } finally {
+    audit.close();
     db.close();
   }
+}
+
+/** User and API key commands go to the audit log as `cli:<login name>` from `local`. */
+function cliAudit(db: Database.Database): { record(action: string, target: string, detail?: Record<string, unknown>): void; close(): void } {
+  const log = new AuditLog(db, systemClock, { retentionMs: Number.MAX_SAFE_INTEGER, maxEntries: Number.MAX_SAFE_INTEGER });
+  let who = 'unknown';
+  try {
+    who = userInfo().username;
+  } catch {
+    // no login name (some containers): keep "unknown"
+  }
+  return {
+    record: (action, target, detail) => log.append({ actor: `cli:${who}`, address: 'local', action, target, detail: detail ?? null, outcome: 'ok', status: 0 }),
+    close: () => log.close(),
+  };
+}
+
+const API_KEY_HELP = `usage: npm run collector -- api-key create NAME [--role viewer|operator] [--expires ISO-TIME | --expires-days N]
+       npm run collector -- api-key list
+       npm run collector -- api-key revoke ID|NAME
+
+API keys let scripts (SIEM, reports, Grafana's JSON sources) use the REST API with
+  curl -H "Authorization: Bearer vw_…" http://collector:8080/api/v1/summary
+ROLE is viewer (reads; the default) or operator (also acknowledges, comments and silences alerts); a key is never
+an admin. The key is printed once; only its hash is stored. Revoking takes effect at once, also on a running collector.`;
+
+async function apiKeyCommand(dataDir: string, args: string[], flags: Map<string, string>): Promise<void> {
+  const [action, name] = args;
+  if (action === undefined) {
+    process.stdout.write(`${API_KEY_HELP}\n`);
+    return;
+  }
+  const db = openDatabase(dataDir);
+  migrate(db, 'core', CORE_MIGRATIONS);
+  const keys = new ApiKeyService(db, systemClock);
+  const audit = cliAudit(db);
+  try {
+    switch (action) {
+      case 'create': {
+        const keyName = ApiKeyName.safeParse(name);
+        if (!keyName.success) fail(`key name: ${keyName.error.issues[0]?.message ?? 'invalid'}`);
+        const role = ApiKeyRole.safeParse(flags.get('--role') ?? 'viewer');
+        if (!role.success) fail('--role: expected viewer or operator (a key is never an admin)');
+        const expiresAt = expiryOf(flags);
+        const created = keys.create({ name: keyName.data, role: role.data, expiresAt }, `cli:${userInfo().username}`);
+        audit.record('api-key.create', `${created.name} (${created.id})`, { role: created.role, expiresAt: created.expiresAt });
+        process.stdout.write(`API key ${created.name} (id ${created.id}, ${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ', no expiry'}):\n${created.key}\n`);
+        process.stdout.write('Copy it now: it is not shown again. Use it as  Authorization: Bearer <key>\n');
+        return;
+      }
+      case 'list': {
+        const items = keys.list();
+        if (items.length === 0) process.stdout.write('no API keys\n');
+        for (const k of items) {
+          const state = k.revokedAt ? `revoked ${k.revokedAt}` : k.expiresAt && Date.parse(k.expiresAt) <= systemClock.now() ? `expired ${k.expiresAt}` : k.expiresAt ? `expires ${k.expiresAt}` : 'no expiry';
+          process.stdout.write(`${k.id}\t${k.name}\t${k.role}\t${state}\tlast used ${k.lastUsedAt ? `${k.lastUsedAt} from ${k.lastUsedFrom ?? '?'}` : 'never'}\n`);
+        }
+        return;
+      }
+      case 'revoke': {
+        if (!name) fail('api-key revoke needs an ID or NAME (see api-key list)');
+        const revoked = keys.revoke(name, `cli:${userInfo().username}`);
+        audit.record('api-key.revoke', `${revoked.name} (${revoked.id})`);
+        process.stdout.write(`API key ${revoked.name} (${revoked.id}) revoked\n`);
+        return;
+      }
+      default:
+        fail(`unknown api-key command "${action}" (create, list, revoke; see api-key --help)`);
+    }
+  } catch (e) {
+    if (e instanceof ApiError) fail(e.message);
+    throw e;
+  } finally {
+    audit.close();
+    db.close();
+  }
+}
+
+/** --expires ISO-TIME or --expires-days N (at most one); none: the key does not expire. */
+function expiryOf(flags: Map<string, string>): string | null {
+  const at = flags.get('--expires');
+  const days = flags.get('--expires-days');
+  if (at !== undefined && days !== undefined) fail('give --expires or --expires-days, not both');
+  if (at !== undefined) {
+    const ms = Date.parse(at);
+    if (!/^\d{4}-\d{2}-\d{2}/.test(at) || Number.isNaN(ms)) fail(`--expires: expected an ISO time such as 2027-01-31T00:00:00Z, got "${at}"`);
+    return new Date(ms).toISOString();
+  }
+  if (days !== undefined) {
+    const n = Number(days);
+    if (!Number.isFinite(n) || n <= 0 || n > 3650) fail(`--expires-days: expected a number of days between 0 and 3650, got "${days}"`);
+    return new Date(systemClock.now() + n * 86_400_000).toISOString();
+  }
+  return null;
 }
 
 async function backupCommand(dataDir: string, args: string[]): Promise<void> {
