@@ -156,6 +156,39 @@ export type MachineDetail = z.infer<typeof MachineDetail>;
 
 // ---- KMS hosts ----
 
+/**
+ * Where a KMS host's figures come from: `host` = its own agent reports its KMS service; `clients` = nobody runs an agent
+ * on it, and what is shown is inferred from its clients' requests and answers (12288 / 12289): the count it last
+ * answered with, and the CMIDs seen asking it (a lower bound of its window: clients without an agent are not seen).
+ */
+export const KmsHostBasis = z.enum(['host', 'clients']);
+export type KmsHostBasis = z.infer<typeof KmsHostBasis>;
+
+/** The licensing applications a KMS host keeps a count for: Windows (threshold 25 or 5) and volume Office (5). */
+export const KMS_APPLICATIONS = ['windows', 'office'] as const;
+export const KmsApplication = z.enum(KMS_APPLICATIONS);
+export type KmsApplication = z.infer<typeof KmsApplication>;
+
+/** One application's count on a KMS host, against its own threshold. */
+export const KmsApplicationCountItem = z.object({
+  application: KmsApplication,
+  /** `Windows`, `Office`, or the host product's name as the host reports it. */
+  name: z.string(),
+  /** The count (null: no data), from the host's own report or, with basis `clients`, from its newest answer to a client. */
+  currentCount: z.number().int().nullable(),
+  /** When that count was true. */
+  countAt: IsoInstant.nullable(),
+  /** The threshold it is judged by: Office 5; Windows 25 while client OS machines depend on the host, else 5. */
+  threshold: z.number().int().min(1),
+  /** RequiredClientCount as the host reports it for this application (null: not reported). */
+  requiredClientCount: z.number().int().nullable(),
+  /** Unique CMIDs of this application seen asking the host in the last 30 days (12290 on the host, or clients' 12288). */
+  windowCount: z.number().int().min(0),
+  /** currentCount is below threshold. */
+  belowThreshold: z.boolean(),
+});
+export type KmsApplicationCountItem = z.infer<typeof KmsApplicationCountItem>;
+
 /** One KMS host. Known either from its own agent (kmsService) or only because clients name it. */
 export const KmsHostListItem = z.object({
   /** Lower-case FQDN: the key in URLs and rooms. */
@@ -179,12 +212,22 @@ export const KmsHostListItem = z.object({
   dnsPublishFailedHresult: z.number().int().nullable(),
   lastReportAt: IsoInstant.nullable(),
   health: Health,
+  /** `host`: from its own agent; `clients`: inferred from its clients (no agent runs on it). */
+  basis: KmsHostBasis,
+  /** When `currentCount` was true (the host's snapshot, or the client answer it comes from). */
+  countAt: IsoInstant.nullable(),
+  /** With basis `clients`: the machine whose answer (12289) gave `currentCount`. */
+  countSeenBy: z.object({ machineId: z.string(), hostname: z.string() }).nullable(),
+  /** Each application's count against its own threshold; Windows first. */
+  applications: z.array(KmsApplicationCountItem),
 });
 export type KmsHostListItem = z.infer<typeof KmsHostListItem>;
 
 /** A client in a KMS host's window, from its newest 12290 on that host. */
 export const KmsClientWindowEntry = z.object({
   cmid: z.string(),
+  /** The application the request was for (a machine asking for Windows and Office is in both windows). */
+  application: KmsApplication,
   clientFqdn: z.string(),
   lastRequestAt: IsoInstant,
   /** lastRequestAt + 30 days: when this CMID drops out of the count unless it asks again. */

@@ -9,7 +9,7 @@ import { describeIssues, IsoInstant } from '../../shared/protocol.js';
 import type { Clock } from '../../shared/scheduling.js';
 import { blastRadius } from '../forecast/blast-radius.js';
 import { expiryWave } from '../forecast/expiry-wave.js';
-import { forecastForHost } from '../forecast/kms-count-forecast.js';
+import { forecastForHost, hasOffice } from '../forecast/kms-count-forecast.js';
 import { audited, noteAudit } from '../server/audit/audit-http.js';
 import { ApiError } from '../server/http/api-error.js';
 import type { PluginContext } from '../server/plugin.js';
@@ -17,7 +17,7 @@ import { AlertActionError, type AlertBook, type AlertRecord } from './alert-book
 import { alertDetail, alertListItem, blastRadiusView, expiryWaveView, forecastView } from './alert-views.js';
 import { agentNow } from './agent-time.js';
 import { canonicalHostName } from './host-names.js';
-import { RULE_NAMES, type FleetView } from './model.js';
+import { RULE_NAMES, type FleetView, type KmsHostView } from './model.js';
 
 const ListQuery = z.strictObject({
   state: z.enum(['new', 'acknowledged', 'resolved', 'active', 'silenced']).optional(),
@@ -64,6 +64,8 @@ export interface AlertRouteDeps {
   requireRole: PluginContext['requireRole'];
   sessionOf: PluginContext['sessionOf'];
   fleet: () => FleetView;
+  /** A host no agent reports, as its clients show it (basis `clients`), or undefined. */
+  inferredHost: (id: string, now: number) => KmsHostView | undefined;
   hostIdentity: (id: string) => { hostId: string; hostname: string; machineId: string | null } | undefined;
   /** Called with each alert an operator changed, to publish it. */
   changed: (a: AlertRecord) => void;
@@ -120,9 +122,12 @@ export function mountAlertRoutes(d: AlertRouteDeps): void {
   api.get('/kms-hosts/:id/forecast', (req, res) => {
     const id = canonicalHostName(req.params.id as string);
     const fleet = d.fleet();
-    const host = fleet.kmsHosts.find((h) => h.hostId === id);
-    if (!host) throw new ApiError(404, 'not-found', `no agent reports the KMS service of ${id}`);
-    res.json(forecastView(forecastForHost(fleet, host, agentNow(host, clock.now()))));
+    const host = fleet.kmsHosts.find((h) => h.hostId === id) ?? d.inferredHost(id, clock.now());
+    if (!host) throw new ApiError(404, 'not-found', `KMS host ${id} does not exist`);
+    const now = agentNow(host, clock.now());
+    const windows = forecastForHost(fleet, host, now);
+    const office = hasOffice(host) ? forecastForHost(fleet, host, now, { application: 'office' }) : null;
+    res.json({ ...forecastView(windows), applications: [windows, ...(office ? [office] : [])].map(forecastView) });
   });
   api.get('/kms-hosts/:id/blast-radius', (req, res) => {
     const identity = d.hostIdentity(canonicalHostName(req.params.id as string));

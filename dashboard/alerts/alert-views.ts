@@ -47,6 +47,9 @@ export function forecastView(f: KmsCountForecast) {
   return {
     kmsHost: f.hostId,
     hostname: f.hostname,
+    application: f.application,
+    /** `clients`: no agent runs on the host; the window is what its clients showed, a lower bound. */
+    basis: f.basis,
     at: iso(f.at),
     modelledCount: f.modelledCount,
     reportedCount: f.reportedCount,

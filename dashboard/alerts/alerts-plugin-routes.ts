@@ -2,10 +2,17 @@
 import type { PluginContext } from '../server/plugin.js';
 import type { AlertBook, AlertRecord } from './alert-book.js';
 import { mountAlertRoutes } from './alert-routes.js';
-import type { FleetView } from './model.js';
+import type { FleetView, KmsHostView } from './model.js';
 
-export function routesFor(ctx: PluginContext, book: AlertBook, fleet: () => FleetView, publish: (changed: AlertRecord[]) => void): void {
+export function routesFor(
+  ctx: PluginContext,
+  book: AlertBook,
+  fleet: () => FleetView,
+  publish: (changed: AlertRecord[]) => void,
+  inferredHost: (id: string, now: number) => KmsHostView | undefined,
+): void {
   mountAlertRoutes({
+    inferredHost,
     api: ctx.api,
     book,
     clock: ctx.clock,

@@ -366,7 +366,7 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
           ctx.log.info('alert settings changed', { by: next.updatedBy });
         },
       });
-      routesFor(ctx, book, () => view.view(ctx.clock.now()), publish);
+      routesFor(ctx, book, () => view.view(ctx.clock.now()), publish, (id, now) => view.inferredHostView(id, now));
       ctx.live.provideSnapshot('alerts', (room) => ({
         kind: 'alerts',
         room,

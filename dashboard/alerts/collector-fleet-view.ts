@@ -7,11 +7,11 @@
  * Rebuilt at start from the state and the last weeks of stored events.
  */
 import type { Database } from 'better-sqlite3';
-import { KMS_CLIENT_WINDOW_DAYS, KMS_RENEWAL_INTERVAL_MINUTES, MS } from '../../shared/kms-rules.js';
+import { KMS_CLIENT_WINDOW_DAYS, KMS_DEFAULT_PORT, KMS_RENEWAL_INTERVAL_MINUTES, MS, OFFICE_APPLICATION_ID } from '../../shared/kms-rules.js';
 import type { EventPayload, EventRecord } from '../../shared/protocol.js';
 import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
-import type { KmsHostState } from '../server/state/kms-host-state.js';
+import { applicationOfEntry, cmidOfEntry, type KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import { addOne, addTo, idsOf, removeFrom, removeOne, type SingleIndex } from '../server/state/single-index.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
@@ -338,7 +338,8 @@ export class CollectorFleetView implements FleetIndex {
       const list = this.#requests.get(hostId) ?? [];
       const p = e.payload;
       const time = Date.parse(e.time);
-      list.push({ time, clientFqdn: p.clientFqdn, cmid: p.cmid, nPolicy: p.nPolicy, hresult: p.hresult, licenseStatus: p.licenseStatus });
+      const application = this.#state.applications.of(p.activationId);
+      list.push({ time, clientFqdn: p.clientFqdn, cmid: p.cmid, nPolicy: p.nPolicy, hresult: p.hresult, licenseStatus: p.licenseStatus, application });
       this.#requests.set(hostId, list);
       const cmid = p.cmid.toLowerCase();
       const seen = this.#cmidSeen.get(cmid);
@@ -383,6 +384,55 @@ export class CollectorFleetView implements FleetIndex {
       heartbeatIntervalMs: this.#heartbeatMs,
       retired: m.retired !== null,
       recentEvents,
+    };
+  }
+
+  /**
+   * A host nobody runs an agent on, as its clients show it: one request per client seen asking it (the newest), and the
+   * count its newest answer to one of them carried. For the forecast (basis `clients`); the rules never see it.
+   * O(its window).
+   */
+  inferredHostView(id: string, now: number): KmsHostView | undefined {
+    const h = this.#state.kmsHost(id);
+    if (!h || h.kmsService) return undefined;
+    const requests: KmsRequestObservation[] = [];
+    for (const c of this.#state.clientWindow(id).values()) {
+      requests.push({
+        time: c.lastRequestAt,
+        clientFqdn: c.clientFqdn,
+        cmid: cmidOfEntry(c),
+        nPolicy: c.nPolicy,
+        hresult: c.hresult,
+        licenseStatus: c.licenseStatus,
+        application: applicationOfEntry(c),
+      });
+    }
+    requests.sort((a, b) => a.time - b.time);
+    const seen = h.seenByClients ?? [];
+    const windows = seen.find((c) => c.application === 'windows');
+    const office = seen.find((c) => c.application === 'office');
+    return {
+      hostId: h.id,
+      basis: 'clients',
+      machineId: null,
+      hostname: h.hostname,
+      dnsDomain: domainOf(h.hostname),
+      group: '',
+      retired: false,
+      kmsService: {
+        currentCount: windows?.count ?? null,
+        requiredClientCount: null,
+        listeningPort: KMS_DEFAULT_PORT,
+        dnsPublishing: false,
+        lowPriority: false,
+        requests: { total: null, failed: null, unlicensed: null, licensed: null, oobGrace: null, ootGrace: null, nonGenuineGrace: null, notification: null },
+        ...(office ? { applications: [{ applicationId: OFFICE_APPLICATION_ID, name: 'Office', currentCount: office.count, requiredClientCount: null }] } : {}),
+      },
+      observedSince: h.firstSeenAt,
+      seedCount: null,
+      requests,
+      dnsPublishing: [],
+      lastReportAt: Math.max(windows?.at ?? 0, office?.at ?? 0, h.lastRequestAt ?? 0) || now,
     };
   }
 

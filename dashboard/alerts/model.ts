@@ -35,11 +35,19 @@ export interface KmsRequestObservation {
   hresult: number;
   /** The LicenseStatus the client reported in the request. */
   licenseStatus: number;
+  /** The application asked for (its own count on the host); absent = Windows. */
+  application?: 'windows' | 'office';
 }
 
 export interface KmsHostView {
   /** The host's id: its lower-case FQDN in the collector (any stable string in tests). */
   hostId: string;
+  /**
+   * `host` (default): its own agent reports it. `clients`: nobody runs an agent on it; `kmsService` holds only the count
+   * its newest answer to a client carried and `requests` one entry per client seen asking it (its clients' 12288s), so
+   * the window is a lower bound. Such views feed the forecast only, never the rules.
+   */
+  basis?: 'host' | 'clients';
   /** The machine whose agent reports this host's KMS service, or null. */
   machineId: string | null;
   hostname: string;

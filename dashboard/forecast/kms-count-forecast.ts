@@ -22,6 +22,8 @@ import {
   KMS_RENEWAL_INTERVAL_MINUTES,
   KMS_SERVER_THRESHOLD,
   MS,
+  OFFICE_KMS_THRESHOLD,
+  applicationOf,
 } from '../../shared/kms-rules.js';
 import { canonicalHostName, sameHostAsAnyOf } from '../alerts/host-names.js';
 import type { FleetView, KmsHostView } from '../alerts/model.js';
@@ -59,6 +61,9 @@ export interface CountThresholdCrossing {
 export interface KmsCountForecast {
   hostId: string;
   hostname: string;
+  application: 'windows' | 'office';
+  /** `clients`: the host runs no agent; its window is what its clients with agents showed (a lower bound). */
+  basis: 'host' | 'clients';
   at: number;
   /** The count the model gives now (distinct CMIDs in the window, capped as Windows caps it). */
   modelledCount: number;
@@ -75,6 +80,8 @@ export interface KmsCountForecast {
 
 export interface ForecastOptions {
   horizonDays?: number;
+  /** The application whose count to forecast (each has its own window and threshold on the host). Default Windows. */
+  application?: 'windows' | 'office';
   /** Silence beyond the renewal interval before a client counts as stopped. Default 1 day. */
   slackMs?: number;
   /** CMIDs / host names the fleet knows are retired or whose agent went silent. */
@@ -101,11 +108,12 @@ export function forecastKmsCount(host: KmsHostView, now: number, options: Foreca
   const stopped = options.knownStopped ?? { cmids: new Set<string>(), hostnames: [] };
 
   // One entry per CMID seen in the window (successful or not: the host counts every request it receives).
+  const application = options.application ?? 'windows';
   const byCmid = new Map<string, WindowClient>();
   let clientPolicySeen = false;
   let anyRequest = false;
   for (const r of host.requests) {
-    if (r.time > now) continue;
+    if (r.time > now || (r.application ?? 'windows') !== application) continue;
     anyRequest = true;
     if (r.nPolicy >= KMS_CLIENT_THRESHOLD) clientPolicySeen = true;
     const cmid = r.cmid.toLowerCase();
@@ -147,15 +155,18 @@ export function forecastKmsCount(host: KmsHostView, now: number, options: Foreca
   const t0 = host.observedSince;
   let unnamed = 0;
   let unnamedAgesOutBy: number | null = null;
-  if (host.seedCount !== null && now < t0 + WINDOW_MS) {
+  // The seed is the host's Windows count when its agent started.
+  if (application === 'windows' && host.seedCount !== null && now < t0 + WINDOW_MS) {
     const showUpBy = Math.min(now, t0 + RENEWAL_MS + slackMs);
     const named = [...byCmid.values()].filter((c) => c.firstSeenAt > t0 - 1 && c.firstSeenAt <= showUpBy).length;
     unnamed = Math.max(0, host.seedCount - named);
     // Before one renewal interval has passed an unnamed client may still be a renewing one: it keeps its place.
     unnamedAgesOutBy = now > t0 + RENEWAL_MS + slackMs ? t0 + WINDOW_MS : null;
   }
-  const cap = clientPolicySeen || !anyRequest ? KMS_COUNT_CAP : KMS_COUNT_CAP_SERVERS_ONLY;
-  const reported = host.kmsService.currentCount;
+  const office = application === 'office';
+  // Office is judged against 5 alone and capped at 10.
+  const cap = !office && (clientPolicySeen || !anyRequest) ? KMS_COUNT_CAP : KMS_COUNT_CAP_SERVERS_ONLY;
+  const reported = office ? officeCountOf(host) : host.kmsService.currentCount;
   // The host's own count is the truth for now: never model more unnamed clients than it leaves room for.
   if (reported !== null && reported < cap) unnamed = Math.max(0, Math.min(unnamed, reported - clients.length));
   if (unnamed === 0) unnamedAgesOutBy = null;
@@ -170,12 +181,14 @@ export function forecastKmsCount(host: KmsHostView, now: number, options: Foreca
     days.push({ day: i, at, count: Math.min(cap, countAt(at)) });
   }
 
-  const thresholds = clientPolicySeen || !anyRequest ? [KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD] : [KMS_SERVER_THRESHOLD];
+  const thresholds = office ? [OFFICE_KMS_THRESHOLD] : clientPolicySeen || !anyRequest ? [KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD] : [KMS_SERVER_THRESHOLD];
   const crossings = thresholds.map((threshold) => crossingOf(threshold, now, clients, unnamed, unnamedAgesOutBy, countAt));
 
   return {
     hostId: host.hostId,
     hostname: host.hostname,
+    application,
+    basis: host.basis ?? 'host',
     at: now,
     modelledCount: Math.min(cap, countAt(now)),
     reportedCount: reported,
@@ -214,6 +227,16 @@ function crossingOf(
     }
   }
   return { threshold, alreadyBelow: false, at: null, causedBy: [], unnamedCausing: 0 };
+}
+
+/** The Office count the host reports (its Office KMS host product), or null. */
+export function officeCountOf(host: Pick<KmsHostView, 'kmsService'>): number | null {
+  return host.kmsService.applications?.find((a) => applicationOf(a.applicationId) === 'office')?.currentCount ?? null;
+}
+
+/** True when the host has an Office count or Office requests to forecast. */
+export function hasOffice(host: Pick<KmsHostView, 'kmsService' | 'requests'>): boolean {
+  return officeCountOf(host) !== null || host.requests.some((r) => r.application === 'office');
 }
 
 /** The forecast of one host, with the fleet telling which clients are known to have stopped. */

@@ -21,7 +21,8 @@ export function expiryPathOf(p: ProductState): ExpiryPath {
   const end = Date.parse(p.graceExpiresAt);
   if (p.licenseStatus === LICENSE_STATUS.LICENSED) {
     // A Licensed product with an end date is a KMS (or time-based) activation: OOT grace follows it.
-    if (p.channel !== 'kms-client') return { ootGraceAt: null, notificationAt: null, alreadyInNotification: false };
+    // AD-based activation lasts 180 days and renews like KMS too.
+    if (p.channel !== 'kms-client' && p.channel !== 'ad-based') return { ootGraceAt: null, notificationAt: null, alreadyInNotification: false };
     return { ootGraceAt: end, notificationAt: end + OOT_GRACE_DAYS * MS.DAY, alreadyInNotification: false };
   }
   if (isGraceStatus(p.licenseStatus)) return { ootGraceAt: null, notificationAt: end, alreadyInNotification: false };

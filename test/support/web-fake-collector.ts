@@ -116,6 +116,12 @@ export function fakeFleet(opts: FakeFleetOptions): { machines: MachineListItem[]
       dnsPublishFailedHresult: k === 1 ? 0x8007232a : null,
       lastReportAt: iso(opts.now - 60_000),
       health: k === 2 ? 'warning' : k === 1 ? 'warning' : 'healthy',
+      basis: k === 2 ? 'clients' : 'host',
+      countAt: k === 2 ? null : iso(opts.now - 60_000),
+      countSeenBy: null,
+      applications: [
+        { application: 'windows', name: 'Windows', currentCount: k === 2 ? null : count, countAt: k === 2 ? null : iso(opts.now - 60_000), threshold: 25, requiredClientCount: 25, windowCount: count, belowThreshold: k !== 2 && count < 25 },
+      ],
     };
   });
   const alerts: AlertListItem[] = [];
@@ -261,7 +267,7 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
       ...k,
       kmsService: null,
       countHistory: Array.from({ length: 30 }, (_, i) => ({ at: iso(opts.now() - (30 - i) * DAY), currentCount: Math.min(50, k.windowCount + Math.round((30 - i) * (k.id.includes('lyon') ? 0.35 : 0.05))) })),
-      clientWindow: clients.map((m, i) => ({ cmid: m.cmid ?? '', clientFqdn: m.hostname, lastRequestAt: iso(opts.now() - ((i * 5) % 29) * DAY), agesOutAt: iso(opts.now() + (30 - ((i * 5) % 29)) * DAY), licenseStatus: 1, hresult: 0, nPolicy: 25, isVm: false, requests: 3 + (i % 9) })),
+      clientWindow: clients.map((m, i) => ({ cmid: m.cmid ?? '', application: 'windows' as const, clientFqdn: m.hostname, lastRequestAt: iso(opts.now() - ((i * 5) % 29) * DAY), agesOutAt: iso(opts.now() + (30 - ((i * 5) % 29)) * DAY), licenseStatus: 1, hresult: 0, nPolicy: 25, isVm: false, requests: 3 + (i % 9) })),
       events,
     };
   };

@@ -24,7 +24,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
     const c = config.forGroup(m.group);
     if (m.retired || !c.enabled) continue;
     for (const p of m.products) {
-      if (p.channel !== 'kms-client' || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
+      if (!renewsLikeKms(p.channel) || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
       const renewalMs = (p.renewalIntervalMinutes ?? KMS_RENEWAL_INTERVAL_MINUTES) * MS.MINUTE;
       const left = Date.parse(p.graceExpiresAt) - agentNow(m, now);
       const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
@@ -45,13 +45,18 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsRenew
             detail: `last renewed ${new Date(lastRenewal).toISOString()}; activation expires ${new Date(Date.parse(p.graceExpiresAt)).toISOString()}`,
           },
         ],
-        summary: `${m.hostname}: no KMS renewal since ${new Date(lastRenewal).toISOString()}${kmsHost ? ` (host ${kmsHost})` : ''}`,
+        summary: `${m.hostname}: no ${p.channel === 'ad-based' ? 'AD-based' : 'KMS'} renewal since ${new Date(lastRenewal).toISOString()}${kmsHost ? ` (host ${kmsHost})` : ''}`,
         knowledge: {
           meaning:
             'The client is still Licensed, but it renews every 7 days and has not done so for longer than expected. If nothing changes it goes to additional (OOT) grace when its 180 days end, then to Notification 30 days later.',
           cause:
-            'The KMS host it uses is down or unreachable (TCP 1688, firewall, stale SRV record), the machine has been switched off or off the network, or its clock is more than 4 hours off.',
-          action: `Check the KMS host${kmsHost ? ` ${kmsHost}` : ''} and the client's 12288/12289 events; try a renewal by hand.`,
+            p.channel === 'ad-based'
+              ? 'The machine was activated by an Active Directory activation object and has not reached a domain controller since (off the network, VPN down), or the activation object was deleted from the forest.'
+              : 'The KMS host it uses is down or unreachable (TCP 1688, firewall, stale SRV record), the machine has been switched off or off the network, or its clock is more than 4 hours off.',
+          action:
+            p.channel === 'ad-based'
+              ? "Check that the machine reaches a domain controller and that the activation object still exists (Volume Activation Tools, or the forest's Activation Objects container); try a renewal by hand."
+              : `Check the KMS host${kmsHost ? ` ${kmsHost}` : ''} and the client's 12288/12289 events; try a renewal by hand.`,
           commands: [
             'cscript //nologo %windir%\\system32\\slmgr.vbs /dlv',
             'cscript //nologo %windir%\\system32\\slmgr.vbs /ato',
@@ -71,10 +76,15 @@ export function dueAt(m: MachineView, now: number, config: ByGroup<KmsRenewalOve
   const offset = agentNow(m, now) - now;
   const instants: number[] = [];
   for (const p of m.products) {
-    if (p.channel !== 'kms-client' || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
+    if (!renewsLikeKms(p.channel) || p.licenseStatus !== LICENSE_STATUS.LICENSED || p.graceExpiresAt === null) continue;
     const renewalMs = (p.renewalIntervalMinutes ?? KMS_RENEWAL_INTERVAL_MINUTES) * MS.MINUTE;
     const limit = KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY - renewalMs - c.slackDays * MS.DAY;
     instants.push(Date.parse(p.graceExpiresAt) - limit - offset + 1);
   }
   return firstAfter(now, instants);
+}
+
+/** KMS clients and AD-based activations both hold a 180-day activation that renews every 7 days. */
+function renewsLikeKms(channel: string): boolean {
+  return channel === 'kms-client' || channel === 'ad-based';
 }

@@ -1,6 +1,8 @@
 import type { KmsServiceState, MachineSnapshot, ProductState, Report } from '../../../shared/protocol.js';
 import type { AgentRecord } from '../identity/agent-registry.js';
-import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
+import type { ActivationRequestPayload } from '../../../shared/protocol.js';
+import { thresholdFor } from '../../../shared/kms-rules.js';
+import { windowKeyOf, type ClientSeenCount, type KmsClientEntry, type KmsHostState } from '../state/kms-host-state.js';
 import { kmsHostIdOf, withKmsRequest, withSnapshot, type MachineState } from '../state/machine-state.js';
 import type { UnitOfWork } from './unit-of-work.js';
 
@@ -57,6 +59,10 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
 
   const ownHostId = kmsHostIdOf(m.hostname);
   const clients = new Map<string, KmsClientEntry>();
+  /** Window entries of hosts no agent reports, from this client's answered requests (12288 then 12289). */
+  const seen = new Map<string, Map<string, KmsClientEntry>>();
+  /** The newest 12288 of this report: the 12289 after it is its answer (12289 does not name the host). */
+  let asked: { hostId: string; time: number; p: ActivationRequestPayload } | null = null;
   for (const e of report.events ?? []) {
     const time = Date.parse(e.time);
     const stored = u.addEvent({
@@ -75,12 +81,63 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
       const id = kmsHostIdOf(p.kmsHost);
       host(id, p.kmsHost);
       m = withKmsRequest(m, { hostId: id, at: time, ok: p.hresult === 0 });
+      if (!asked || asked.time <= time) asked = { hostId: id, time, p };
+    } else if (p.kind === 'activation-response') {
+      const to = asked ?? (m.lastKmsRequest ? { hostId: m.lastKmsRequest.hostId, time: m.lastKmsRequest.at, p: null } : null);
+      if (to && to.time <= time) {
+        const h = host(to.hostId, to.hostId);
+        if (h.machineId === null) {
+          // No agent reports this host: what its answer says is all we know of it.
+          const application = u.state.applications.of(to.p?.activationId ?? m.primary?.activationId);
+          const next = seenCount(h, { application, count: p.currentCount, at: time, machineId: m.machineId });
+          if (next !== h) {
+            const before = (h.seenByClients ?? []).find((c) => c.application === application);
+            if (application === 'windows' && before?.count !== p.currentCount) u.store.addCountPoint(to.hostId, time, p.currentCount);
+            hosts.set(to.hostId, next);
+          }
+          const cmid = to.p?.cmid ?? m.snapshot?.cmid;
+          if (cmid) {
+            const key = windowKeyOf(cmid, application);
+            let w = seen.get(to.hostId);
+            if (!w) seen.set(to.hostId, (w = new Map()));
+            const old = w.get(key) ?? u.kmsClient(to.hostId, key);
+            // The window holds the request's time (the host counts the CMID from then), not the answer's.
+            if (!old || old.lastRequestAt <= to.time) {
+              w.set(key, {
+                cmid: key,
+                clientFqdn: m.hostname,
+                lastRequestAt: to.time,
+                licenseStatus: to.p?.licenseStatus ?? m.primary?.licenseStatus ?? 1,
+                hresult: p.hresult,
+                nPolicy: to.p?.nPolicy ?? thresholdFor(m.snapshot?.os.kind ?? 'client'),
+                isVm: (to.p?.vmFlag ?? 0) === 1,
+                activationId: to.p?.activationId ?? m.primary?.activationId ?? '',
+                minutesToExpiry: to.p?.minutesToExpiry ?? 0,
+                requests: (old?.requests ?? 0) + 1,
+              });
+            }
+            const hh = hosts.get(to.hostId) ?? h;
+            if (hh.lastRequestAt === null || hh.lastRequestAt < to.time) hosts.set(to.hostId, { ...hh, lastRequestAt: to.time });
+          }
+        }
+      }
+      asked = null;
+    } else if (p.kind === 'kms-init-failure' || p.kind === 'kms-renewal-timer-failure') {
+      const h = host(ownHostId, m.hostname);
+      if (!h.serviceFailure || h.serviceFailure.at <= time) {
+        const init = p.kind === 'kms-init-failure';
+        hosts.set(ownHostId, {
+          ...h,
+          serviceFailure: { kind: init ? 'init' : 'renewal-timer', eventId: init ? 12291 : 12292, at: time, hresult: p.hresult, receivedAt },
+        });
+      }
     } else if (p.kind === 'kms-request') {
       const h = host(ownHostId, m.hostname);
-      const old = clients.get(p.cmid) ?? u.kmsClient(ownHostId, p.cmid);
+      const key = windowKeyOf(p.cmid, u.state.applications.of(p.activationId));
+      const old = clients.get(key) ?? u.kmsClient(ownHostId, key);
       if (!old || old.lastRequestAt <= time) {
-        clients.set(p.cmid, {
-          cmid: p.cmid,
+        clients.set(key, {
+          cmid: key,
           clientFqdn: p.clientFqdn,
           lastRequestAt: time,
           licenseStatus: p.licenseStatus,
@@ -92,7 +149,7 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
           requests: (old?.requests ?? 0) + 1,
         });
       } else {
-        clients.set(p.cmid, { ...old, requests: old.requests + 1 });
+        clients.set(key, { ...old, requests: old.requests + 1 });
       }
       if (h.lastRequestAt === null || h.lastRequestAt < time) hosts.set(ownHostId, { ...h, lastRequestAt: time });
     } else if (p.kind === 'dns-publish-failed') {
@@ -118,6 +175,15 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
   u.putMachine(m);
   for (const [id, h] of hosts) if (h !== u.kmsHost(id)) u.putKmsHost(h);
   for (const c of clients.values()) u.putKmsClient(ownHostId, c);
+  for (const [hostId, w] of seen) for (const c of w.values()) u.putKmsClient(hostId, c);
+}
+
+/** The host with one application's count as a client heard it, when that is newer than what it holds. */
+function seenCount(h: KmsHostState, c: ClientSeenCount): KmsHostState {
+  const list = h.seenByClients ?? [];
+  const old = list.find((x) => x.application === c.application);
+  if (old && old.at > c.at) return h;
+  return { ...h, seenByClients: [...list.filter((x) => x.application !== c.application), c] };
 }
 
 /**
@@ -197,11 +263,14 @@ function newHost(id: string, hostname: string, at: number): KmsHostState {
     dnsFailure: null,
     lastDnsSuccessAt: null,
     firstSeenAt: at,
+    seenByClients: null,
+    serviceFailure: null,
   };
 }
 
 function serviceUpdated(h: KmsHostState, machineId: string, hostname: string, s: KmsServiceState, at: number): KmsHostState {
-  return { ...h, machineId, hostname, kmsService: s, serviceCollectedAt: at };
+  // Its own agent reports it now: what clients heard of it is superseded.
+  return { ...h, machineId, hostname, kmsService: s, serviceCollectedAt: at, seenByClients: null };
 }
 
 /** Writes a history point for every product whose status, reason or period changed (or that is new). */

@@ -1,5 +1,6 @@
 import type {
   EventListItem,
+  KmsApplicationCountItem,
   KmsClientWindowEntry,
   KmsHostDetail,
   KmsHostListItem,
@@ -7,12 +8,12 @@ import type {
   MachineListItem,
   Summary,
 } from '../../../shared/api.js';
-import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../../shared/kms-rules.js';
+import { applicationOf, KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, KMS_SERVER_THRESHOLD, MS, OFFICE_KMS_THRESHOLD } from '../../../shared/kms-rules.js';
 import type { Clock } from '../../../shared/scheduling.js';
 import type { HealthProvider } from '../plugin.js';
 import { MachineListIndex } from './machine-list-index.js';
 import type { FleetState } from '../state/fleet-state.js';
-import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
+import { applicationOfEntry, cmidOfEntry, type KmsClientEntry, type KmsHostState } from '../state/kms-host-state.js';
 import type { MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
 import type { EventRow, FleetStore } from '../store/fleet-store.js';
@@ -99,14 +100,18 @@ export class Views {
 
   kmsHostItem(h: KmsHostState): KmsHostListItem {
     const machine = h.machineId ? this.#state.machine(h.machineId) : undefined;
+    const basis = h.kmsService ? 'host' : 'clients';
+    const windows = this.windowCounts(h.id);
+    const seenWindows = basis === 'clients' ? (h.seenByClients ?? []).find((c) => c.application === 'windows') : undefined;
+    const seenBy = seenWindows ? this.#state.machine(seenWindows.machineId) : undefined;
     return {
       id: h.id,
       hostname: h.hostname,
       machineId: h.machineId,
       group: machine?.group ?? null,
-      currentCount: h.kmsService?.currentCount ?? null,
+      currentCount: h.kmsService ? h.kmsService.currentCount : (seenWindows?.count ?? null),
       requiredClientCount: h.kmsService?.requiredClientCount ?? null,
-      windowCount: this.windowCount(h.id),
+      windowCount: windows.windows,
       clientsUsing: this.#state.machinesUsingKmsHost(h.id).size,
       clientOsUsing: this.#state.clientOsUsingKmsHost(h.id),
       lastRequestAt: iso(h.lastRequestAt),
@@ -115,21 +120,70 @@ export class Views {
       dnsPublishFailedHresult: h.dnsFailure?.hresult ?? null,
       lastReportAt: iso(machine?.lastReportAt),
       health: this.health.kmsHost(h.id),
+      basis,
+      countAt: iso(h.kmsService ? h.serviceCollectedAt : seenWindows?.at),
+      countSeenBy: seenWindows ? { machineId: seenWindows.machineId, hostname: seenBy?.hostname ?? seenWindows.machineId } : null,
+      applications: this.applicationCounts(h, windows),
     };
   }
 
-  /** CMIDs whose newest request on the host is within 30 days of the host's newest request (its own clock). */
-  windowCount(hostId: string): number {
+  /**
+   * Each application's count against its own threshold: from the host's report (one entry per KMS host product on
+   * Win8+, else the service's count as Windows'), or from what its clients heard; Office appears once there is a count
+   * or a window for it.
+   */
+  applicationCounts(h: KmsHostState, windows = this.windowCounts(h.id)): KmsApplicationCountItem[] {
+    const windowsThreshold = this.#state.clientOsUsingKmsHost(h.id) > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD;
+    const item = (application: 'windows' | 'office', name: string, count: number | null, at: number | null, required: number | null): KmsApplicationCountItem => {
+      const threshold = application === 'office' ? OFFICE_KMS_THRESHOLD : windowsThreshold;
+      return {
+        application,
+        name,
+        currentCount: count,
+        countAt: iso(at),
+        threshold,
+        requiredClientCount: required,
+        windowCount: application === 'office' ? windows.office : windows.windows,
+        belowThreshold: count !== null && count < threshold,
+      };
+    };
+    const out: KmsApplicationCountItem[] = [];
+    const s = h.kmsService;
+    if (s) {
+      const apps = (s.applications ?? []).filter((a) => applicationOf(a.applicationId) !== 'other');
+      const win = apps.find((a) => applicationOf(a.applicationId) === 'windows');
+      out.push(item('windows', win?.name || 'Windows', win ? win.currentCount : s.currentCount, h.serviceCollectedAt, win ? win.requiredClientCount : s.requiredClientCount));
+      const office = apps.find((a) => applicationOf(a.applicationId) === 'office');
+      if (office) out.push(item('office', office.name || 'Office', office.currentCount, h.serviceCollectedAt, office.requiredClientCount));
+      else if (windows.office > 0) out.push(item('office', 'Office', null, null, null));
+      return out;
+    }
+    const seen = h.seenByClients ?? [];
+    const w = seen.find((c) => c.application === 'windows');
+    const o = seen.find((c) => c.application === 'office');
+    out.push(item('windows', 'Windows', w?.count ?? null, w?.at ?? null, null));
+    if (o || windows.office > 0) out.push(item('office', 'Office', o?.count ?? null, o?.at ?? null, null));
+    return out;
+  }
+
+  /** CMIDs whose newest request on the host is within 30 days of the host's newest request (its own clock), per application. */
+  windowCounts(hostId: string): { windows: number; office: number } {
     const h = this.#state.kmsHost(hostId);
     const ref = h?.lastRequestAt;
-    if (ref === null || ref === undefined) return 0;
+    if (ref === null || ref === undefined) return { windows: 0, office: 0 };
     const n = this.#state.windowCountsAfter(hostId, ref - WINDOW_MS, 0);
-    return n.client + n.server;
+    return { windows: n.client + n.server, office: n.office };
+  }
+
+  /** The Windows window (see windowCounts). */
+  windowCount(hostId: string): number {
+    return this.windowCounts(hostId).windows;
   }
 
   clientEntry(c: KmsClientEntry): KmsClientWindowEntry {
     return {
-      cmid: c.cmid,
+      cmid: cmidOfEntry(c),
+      application: applicationOfEntry(c),
       clientFqdn: c.clientFqdn,
       lastRequestAt: new Date(c.lastRequestAt).toISOString(),
       agesOutAt: new Date(c.lastRequestAt + WINDOW_MS).toISOString(),

@@ -1,6 +1,7 @@
 import { addOne, addTo, removeFrom, removeOne, type SingleIndex } from './single-index.js';
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
-import type { KmsClientEntry, KmsHostState } from './kms-host-state.js';
+import { ApplicationByActivation } from './kms-application.js';
+import { applicationOfEntry, type KmsClientEntry, type KmsHostState } from './kms-host-state.js';
 import { channelKeyOf, statusKeyOf, type MachineState } from './machine-state.js';
 import type { StateChange, StateChangeListener } from './state-change.js';
 import { TimeTally } from './time-tally.js';
@@ -34,11 +35,13 @@ export class FleetState {
   /** Active machines by their newest report (enrolment before the first): the summary's stale count. */
   #reportTimes = new TimeTally();
   /**
-   * Per KMS host: its window's entries by newest request time, split by the N-policy they asked with (client OS 25,
-   * server OS 5). Two running cut-offs each (see `windowCountsAfter`).
+   * Per KMS host: its window's entries by newest request time, Windows' split by the N-policy they asked with (client
+   * OS 25, server OS 5), Office's apart (its own count). Two running cut-offs each (see `windowCountsAfter`).
    */
-  #windowTimes = new Map<string, { client: TimeTally; server: TimeTally }>();
+  #windowTimes = new Map<string, WindowTimes>();
   #active = 0;
+  /** Activation ID → Windows or Office, learned from the snapshots (a request's application; see kms-application.ts). */
+  readonly applications = new ApplicationByActivation();
   #listeners = new Set<StateChangeListener>();
   #ready = false;
 
@@ -116,11 +119,12 @@ export class FleetState {
    * `slot` (0 or 1) picks one of two running cut-offs: give each caller its own, so each one's cut-off only moves
    * forward and an answer never walks the window.
    */
-  windowCountsAfter(kmsHostId: string, after: number, slot: 0 | 1 = 0): { client: number; server: number } {
+  windowCountsAfter(kmsHostId: string, after: number, slot: 0 | 1 = 0): { client: number; server: number; office: number } {
     const t = this.#windowTimes.get(kmsHostId);
-    if (!t) return { client: 0, server: 0 };
+    if (!t) return { client: 0, server: 0, office: 0 };
     const cut = Math.floor(after) + 1;
-    return { client: t.client.size - t.client.countBefore(cut, slot), server: t.server.size - t.server.countBefore(cut, slot) };
+    const n = (x: TimeTally) => x.size - x.countBefore(cut, slot);
+    return { client: n(t.client), server: n(t.server), office: n(t.office) };
   }
   /** True once the state has been rebuilt from the store. */
   get ready(): boolean {
@@ -186,14 +190,14 @@ export class FleetState {
       case 'kms-client': {
         let w = this.#windows.get(c.id);
         let times = this.#windowTimes.get(c.id);
-        if (!times) this.#windowTimes.set(c.id, (times = { client: new TimeTally(2), server: new TimeTally(2) }));
+        if (!times) this.#windowTimes.set(c.id, (times = { client: new TimeTally(2), server: new TimeTally(2), office: new TimeTally(2) }));
         const cmid = c.after?.cmid ?? c.before?.cmid;
         const old = cmid === undefined ? undefined : w?.get(cmid);
-        if (old) (old.nPolicy >= KMS_CLIENT_THRESHOLD ? times.client : times.server).remove(old.lastRequestAt);
+        if (old) tallyOf(times, old).remove(old.lastRequestAt);
         if (c.after) {
           if (!w) this.#windows.set(c.id, (w = new Map()));
           w.set(c.after.cmid, c.after);
-          (c.after.nPolicy >= KMS_CLIENT_THRESHOLD ? times.client : times.server).add(c.after.lastRequestAt);
+          tallyOf(times, c.after).add(c.after.lastRequestAt);
         } else if (c.before && w) {
           w.delete(c.before.cmid);
         }
@@ -205,6 +209,7 @@ export class FleetState {
   }
 
   #index(m: MachineState): void {
+    this.applications.learn(m.snapshot);
     if (m.retired) return;
     this.#active++;
     this.#reportTimes.add(m.lastReportAt ?? m.enrolledAt);
@@ -261,6 +266,17 @@ function sameIndexKeys(a: MachineState, b: MachineState): boolean {
     statusKeyOf(a) === statusKeyOf(b) &&
     channelKeyOf(a) === channelKeyOf(b)
   );
+}
+
+interface WindowTimes {
+  client: TimeTally;
+  server: TimeTally;
+  office: TimeTally;
+}
+
+function tallyOf(t: WindowTimes, c: KmsClientEntry): TimeTally {
+  if (applicationOfEntry(c) === 'office') return t.office;
+  return c.nPolicy >= KMS_CLIENT_THRESHOLD ? t.client : t.server;
 }
 
 function asSet(entry: string | Set<string> | undefined): ReadonlySet<string> {

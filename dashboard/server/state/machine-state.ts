@@ -89,6 +89,8 @@ export function withKmsRequest(m: MachineState, seen: KmsRequestSeen): MachineSt
 }
 
 function effectiveKmsHostId(m: Pick<MachineState, 'primary' | 'lastKmsRequest'>): string | null {
+  // Activated by an Active Directory object: it depends on no KMS host, whatever it asked one before.
+  if (m.primary?.channel === 'ad-based') return null;
   if (m.primary?.kmsHost) return kmsHostIdOf(m.primary.kmsHost.name);
   return m.lastKmsRequest?.hostId ?? null;
 }
