@@ -1,10 +1,23 @@
 // Admin (admins only; the shell hides the entry and refuses the route for others, and the API refuses too): users and
-// roles, agent tokens, the enrolment secret, alert thresholds per group.
+// roles, agent tokens, the enrolment secret, API keys, the audit log, alert thresholds per group.
 import { z } from 'zod';
-import { AgentInfo, CreateUserRequest, EnrolmentSecretRotated, ROLES, User, type Role } from '../../../../shared/api.js';
+import {
+  AgentInfo,
+  ApiKeyInfo,
+  AuditPage,
+  CreateApiKeyRequest,
+  CreatedApiKey,
+  CreateUserRequest,
+  EnrolmentSecretRotated,
+  ROLES,
+  User,
+  type AuditEntry,
+  type Role,
+} from '../../../../shared/api.js';
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon } from '../components/health-icon.js';
 import { emptyState, errorState, pageHead, panel, timeAgo } from '../components/page.js';
+import { withQuery } from '../lib/api-client.js';
 import { h, replaceChildren } from '../lib/dom.js';
 import { dateTime } from '../lib/format.js';
 import { href, type Route } from '../lib/router.js';
@@ -20,6 +33,8 @@ const TABS: Array<[string, string]> = [
   ['users', 'Users and roles'],
   ['agents', 'Agent tokens'],
   ['enrolment', 'Enrolment secret'],
+  ['keys', 'API keys'],
+  ['audit', 'Audit log'],
   ['thresholds', 'Alert thresholds'],
 ];
 
@@ -46,12 +61,21 @@ export const adminView: ViewFactory = (ctx, route) => {
     if (next === tab) return;
     tab = next;
     replaceChildren(tabs, visible.map(([k, l]) => h('a', { class: k === tab ? 'active' : '', attrs: { href: href(['admin', k]) } }, l)));
-    replaceChildren(content, tab === 'users' ? usersTab(ctx) : tab === 'agents' ? agentsTab(ctx) : tab === 'enrolment' ? enrolmentTab(ctx) : alertThresholdsTab(ctx));
+    const builders: Record<string, () => HTMLElement> = {
+      users: () => usersTab(ctx),
+      agents: () => agentsTab(ctx),
+      enrolment: () => enrolmentTab(ctx),
+      keys: () => apiKeysTab(ctx),
+      audit: () => auditTab(ctx),
+    };
+    replaceChildren(content, (builders[tab] ?? (() => alertThresholdsTab(ctx)))());
   }
   show(route);
   return {
     el,
-    crumbs: ['Administration', TABS.find(([k]) => k === tab)?.[1] ?? 'Admin'],
+    get crumbs() {
+      return ['Administration', TABS.find(([k]) => k === tab)?.[1] ?? 'Admin'];
+    },
     update(r) {
       if (r.path[0] !== 'admin') return false;
       show(r);
@@ -238,4 +262,201 @@ function enrolmentTab(ctx: ViewContext): HTMLElement {
 
 function field(label: string, input: HTMLElement): HTMLElement {
   return h('div', { class: 'field' }, h('label', null, label), input);
+}
+
+/** Puts text on the clipboard; plain-HTTP pages have no Clipboard API, so fall back to a selected textarea. */
+async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+  const area = h('textarea', { attrs: { readonly: true } });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('the browser refused to copy; select the key and copy it by hand');
+}
+
+const EXPIRY_CHOICES: Array<[string, number | null]> = [
+  ['never', null],
+  ['in 7 days', 7],
+  ['in 30 days', 30],
+  ['in 90 days', 90],
+  ['in a year', 365],
+];
+
+function apiKeysTab(ctx: ViewContext): HTMLElement {
+  const listEl = h('div');
+  const msg = h('div', { class: 'form-msg' });
+  const grid = new DataGrid<ApiKeyInfo>({
+    now: () => ctx.clock.now(),
+    static: true,
+    key: (k) => k.id,
+    rowClass: (k) => (k.revokedAt ? 'revoked' : ''),
+    columns: [
+      { label: 'Name', class: 'strong', cell: (k) => h('span', { data: { testid: 'api-key-name' } }, k.name) },
+      { label: 'Id', cell: (k) => h('span', { class: 'mono' }, k.id) },
+      { label: 'Role', cell: (k) => k.role },
+      { label: 'Created', cell: (k) => `${dateTime(k.createdAt)} by ${k.createdBy}` },
+      {
+        label: 'Expires',
+        cell: (k, t) => (k.expiresAt ? (Date.parse(k.expiresAt) <= t ? h('span', { class: 'pill warning' }, `expired ${dateTime(k.expiresAt)}`) : dateTime(k.expiresAt)) : 'never'),
+      },
+      { label: 'Last use', cell: (k, t) => (k.lastUsedAt ? h('span', null, timeAgo(k.lastUsedAt, t), k.lastUsedFrom ? ` from ${k.lastUsedFrom}` : '') : 'never') },
+      {
+        label: '',
+        cell: (k) =>
+          k.revokedAt
+            ? h('span', { class: 'pill' }, `revoked ${dateTime(k.revokedAt)}`)
+            : h(
+                'button',
+                {
+                  class: 'btn small danger',
+                  data: { testid: 'api-key-revoke' },
+                  on: {
+                    click: () => {
+                      if (!confirm(`Revoke the API key ${k.name}? Scripts using it are refused from their next request.`)) return;
+                      ctx.api.delete(`/api/v1/api-keys/${encodeURIComponent(k.id)}`, ApiKeyInfo).then(
+                        () => {
+                          message(msg, 'ok', `Revoked ${k.name}.`);
+                          void load();
+                        },
+                        (err: unknown) => message(msg, 'error', errText(err)),
+                      );
+                    },
+                  },
+                },
+                'Revoke',
+              ),
+      },
+    ],
+  });
+  async function load(): Promise<void> {
+    try {
+      const keys = await ctx.api.get('/api/v1/api-keys', listOf(ApiKeyInfo));
+      grid.setItems(keys);
+      replaceChildren(
+        listEl,
+        keys.length ? h('div', { class: 'scroll-box' }, grid.el) : emptyState('No API key yet', 'Create one for each script or system that reads or acknowledges through the REST API.', undefined, true),
+      );
+    } catch (err) {
+      replaceChildren(listEl, errorState(err));
+    }
+  }
+
+  const name = h('input', { attrs: { placeholder: 'e.g. grafana or siem', autocomplete: 'off' }, data: { testid: 'api-key-new-name' } });
+  const role = h('select', { data: { testid: 'api-key-new-role' } }, h('option', { attrs: { value: 'viewer' } }, 'viewer'), h('option', { attrs: { value: 'operator' } }, 'operator'));
+  const expiry = h('select', { data: { testid: 'api-key-new-expiry' } }, EXPIRY_CHOICES.map(([label, days]) => h('option', { attrs: { value: days === null ? '' : String(days) } }, label)));
+  const addMsg = h('div', { class: 'form-msg' });
+  const shown = h('div');
+  const create = h('button', { class: 'btn primary', data: { testid: 'api-key-create' } }, 'Create key');
+  create.addEventListener('click', () => {
+    const days = expiry.value ? Number(expiry.value) : null;
+    const body = CreateApiKeyRequest.safeParse({
+      name: name.value,
+      role: role.value,
+      ...(days ? { expiresAt: new Date(ctx.clock.now() + days * 86_400_000).toISOString() } : {}),
+    });
+    if (!body.success) return message(addMsg, 'error', body.error.issues[0]?.message ?? 'check the fields');
+    create.disabled = true;
+    ctx.api.post('/api/v1/api-keys', body.data, CreatedApiKey).then(
+      (k) => {
+        create.disabled = false;
+        name.value = '';
+        message(addMsg, 'ok', `Created ${k.name} (${k.role}). Copy the key now: it is not shown again.`);
+        const copyMsg = h('span', { class: 'form-msg' });
+        const copy = h('button', { class: 'btn small', data: { testid: 'api-key-copy' } }, 'Copy');
+        copy.addEventListener('click', () => {
+          copyText(k.key).then(
+            () => message(copyMsg, 'ok', 'Copied.'),
+            (err: unknown) => message(copyMsg, 'error', errText(err)),
+          );
+        });
+        replaceChildren(
+          shown,
+          h('pre', { class: 'secret', data: { testid: 'api-key-secret' } }, k.key),
+          h('div', { class: 'form-row' }, copy, copyMsg),
+          h('p', { class: 'hint' }, 'Use it as ', h('code', null, 'Authorization: Bearer <key>'), ' on the REST API, e.g. ', h('code', null, `curl -H "Authorization: Bearer <key>" ${location.origin}/api/v1/summary`)),
+        );
+        void load();
+      },
+      (err: unknown) => {
+        create.disabled = false;
+        message(addMsg, 'error', errText(err));
+      },
+    );
+  });
+  void load();
+  return h(
+    'div',
+    { class: 'stack' },
+    panel('API keys', [listEl, msg], { tight: true, hint: 'for scripts on the REST API · stored hashed, shown once · viewer reads, operator also acknowledges, comments and silences' }),
+    panel('Create an API key', [h('div', { class: 'form-row' }, field('Name', name), field('Role', role), field('Expires', expiry), h('div', { class: 'field' }, create)), addMsg, shown]),
+  );
+}
+
+/** Audit log rows per page on the Admin page. */
+const AUDIT_PAGE = 50;
+
+function auditTab(ctx: ViewContext): HTMLElement {
+  const listEl = h('div');
+  const actor = h('input', { attrs: { type: 'search', placeholder: 'actor, e.g. api-key:grafana', autocomplete: 'off' }, data: { testid: 'audit-actor' } });
+  const action = h('input', { attrs: { type: 'search', placeholder: 'action, e.g. alert.ack', autocomplete: 'off' }, data: { testid: 'audit-action' } });
+  const newer = h('button', { class: 'btn small', data: { testid: 'audit-newer' } }, '← Newer');
+  const older = h('button', { class: 'btn small', data: { testid: 'audit-older' } }, 'Older →');
+  const csv = h('a', { class: 'btn small', attrs: { download: 'vawatch-audit.csv' }, data: { testid: 'audit-csv' } }, 'Download CSV');
+  const where = h('span');
+  // Cursors of the pages shown so far: [undefined (newest), before₁, before₂, …].
+  let cursors: Array<number | undefined> = [undefined];
+  let next: number | null = null;
+  const grid = new DataGrid<AuditEntry>({
+    now: () => ctx.clock.now(),
+    static: true,
+    key: (e) => String(e.id),
+    columns: [
+      { label: 'Time', cell: (e) => dateTime(e.at) },
+      { label: 'Actor', class: 'strong', cell: (e) => e.actor },
+      { label: 'Address', cell: (e) => h('span', { class: 'mono' }, e.address) },
+      { label: 'Action', cell: (e) => h('span', { data: { testid: 'audit-action-cell' } }, e.action) },
+      { label: 'Target', cell: (e) => e.target ?? '' },
+      { label: 'Outcome', cell: (e) => h('span', { class: e.outcome === 'ok' ? 'pill healthy' : 'pill critical' }, e.outcome === 'ok' ? 'ok' : `refused ${e.status}`) },
+      { label: 'What changed', cell: (e) => (e.detail ? h('span', { class: 'mono' }, JSON.stringify(e.detail)) : '') },
+    ],
+  });
+  const filter = () => ({ actor: actor.value.trim() || undefined, action: action.value.trim() || undefined });
+  async function load(): Promise<void> {
+    const before = cursors[cursors.length - 1];
+    csv.setAttribute('href', withQuery('/api/v1/audit', { ...filter(), format: 'csv' }));
+    try {
+      const page = await ctx.api.get('/api/v1/audit', AuditPage, { ...filter(), before, limit: AUDIT_PAGE });
+      next = page.nextBefore;
+      grid.setItems(page.items);
+      newer.disabled = cursors.length === 1;
+      older.disabled = next === null;
+      where.textContent = `page ${cursors.length}`;
+      replaceChildren(listEl, page.items.length ? h('div', { class: 'scroll-box tall' }, grid.el) : emptyState('Nothing recorded', 'Sign-ins, acknowledgements and every change made through the API land here.', undefined, true));
+    } catch (err) {
+      replaceChildren(listEl, errorState(err));
+    }
+  }
+  newer.addEventListener('click', () => {
+    if (cursors.length > 1) cursors.pop();
+    void load();
+  });
+  older.addEventListener('click', () => {
+    if (next === null) return;
+    cursors.push(next);
+    void load();
+  });
+  const refilter = () => {
+    cursors = [undefined];
+    void load();
+  };
+  for (const input of [actor, action]) input.addEventListener('change', refilter);
+  const refresh = h('button', { class: 'btn small', data: { testid: 'audit-refresh' } }, 'Refresh');
+  refresh.addEventListener('click', refilter);
+  void load();
+  return panel('Audit log', [h('div', { class: 'filters' }, actor, action, refresh, csv), listEl, h('div', { class: 'pager' }, where, h('span', { class: 'spacer' }), newer, older)], {
+    tight: true,
+    hint: 'newest first · who, when, from where, what changed and how it ended',
+  });
 }
