@@ -457,10 +457,18 @@ export class CollectorFleetView implements FleetIndex {
       seedCount: seed.seedCount,
       requests: this.#requests.get(h.id) ?? [],
       dnsPublishing: dnsPublishingFrom(dnsEvents, h),
+      serviceFailure: openServiceFailure(h, this.#state.machine(h.machineId)?.lastReceivedAt ?? null),
       lastReportAt: m?.lastReportAt ?? now,
       agentClockOffsetMs: m?.agentClockOffsetMs ?? 0,
     };
   }
+}
+
+/** The host's newest 12291 / 12292 unless a report from the host arrived after the one that carried it. */
+function openServiceFailure(h: KmsHostState, lastReceivedAt: number | null): KmsHostView['serviceFailure'] {
+  const f = h.serviceFailure;
+  if (!f || (lastReceivedAt !== null && lastReceivedAt > f.receivedAt)) return null;
+  return { kind: f.kind, at: f.at, hresult: f.hresult };
 }
 
 /** The UTC day of a machine's first Notification instant (IN_NOTIFICATION when it is in it), null when none. */

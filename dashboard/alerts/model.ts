@@ -64,6 +64,11 @@ export interface KmsHostView {
   /** Last 12293 / 12294 per DNS domain. */
   dnsPublishing: Array<{ domain: string; lastFailedAt: number | null; lastFailedHresult: number | null; lastSucceededAt: number | null }>;
   lastReportAt: number;
+  /**
+   * The newest 12291 / 12292 in the host's log while no later report has come from the host (the collector's state
+   * drops it from the view once one has); null or absent when none.
+   */
+  serviceFailure?: { kind: 'init' | 'renewal-timer'; at: number; hresult: number } | null;
   /** The host agent's clock minus the collector's (see agent-time.ts); 0 when unknown. */
   agentClockOffsetMs?: number;
 }
@@ -107,6 +112,7 @@ export const RULE_NAMES = [
   'KmsCountForecast',
   'KmsIdle',
   'KmsDnsPublishingFailed',
+  'KmsServiceFailing',
   'ActivationFailing',
   'DuplicateClientMachineId',
   'RearmExhausted',

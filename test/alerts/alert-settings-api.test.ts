@@ -64,8 +64,10 @@ describe('alert thresholds over the API: GET for everyone, PUT for admins, appli
     const r = await get();
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ source: 'defaults', updatedAt: null, updatedBy: null, groups: {} });
-    expect(r.body.rules).toHaveLength(12);
+    expect(r.body.rules).toHaveLength(13);
     expect(r.body.rules).toContainEqual({ rule: 'GraceExpiring', enabled: true, warningDays: 14, criticalDays: 7 });
+    expect(r.body.rules).toContainEqual({ rule: 'KmsServiceFailing', enabled: true });
+    expect(r.body.rules).toContainEqual({ rule: 'KmsCountBelowThreshold', enabled: true, clientThreshold: 25, serverThreshold: 5, officeThreshold: 5 });
     expect(r.body.defaults).toEqual(r.body.rules);
   });
 

@@ -16,6 +16,7 @@ import * as kmsCountForecast from './kms-count-forecast.js';
 import * as kmsDns from './kms-dns-publishing-failed.js';
 import * as kmsIdle from './kms-idle.js';
 import * as kmsRenewalOverdue from './kms-renewal-overdue.js';
+import * as kmsServiceFailing from './kms-service-failing.js';
 import * as rearmExhausted from './rearm-exhausted.js';
 
 /** Any rule's configuration: a discriminated union on `rule`. */
@@ -28,6 +29,7 @@ export const RuleConfig = z.discriminatedUnion('rule', [
   kmsCountForecast.KmsCountForecastConfig,
   kmsIdle.KmsIdleConfig,
   kmsDns.KmsDnsPublishingFailedConfig,
+  kmsServiceFailing.KmsServiceFailingConfig,
   activationFailing.ActivationFailingConfig,
   duplicateCmid.DuplicateClientMachineIdConfig,
   rearmExhausted.RearmExhaustedConfig,
@@ -48,6 +50,9 @@ export const RULES: readonly RuleDefinition[] = [
   def({ name: 'KmsCountForecast', schema: kmsCountForecast.KmsCountForecastConfig, evaluate: kmsCountForecast.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'KmsIdle', schema: kmsIdle.KmsIdleConfig, evaluate: kmsIdle.evaluate, touchedBy: ['events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'KmsDnsPublishingFailed', schema: kmsDns.KmsDnsPublishingFailedConfig, evaluate: kmsDns.evaluate, touchedBy: ['events', 'retired'], timeBased: false, scope: 'fleet' }),
+  // Time-based so that a heartbeat from the host (a later report showing the service healthy) clears it at the next
+  // minute tick; a heartbeat does not start a fleet pass of its own.
+  def({ name: 'KmsServiceFailing', schema: kmsServiceFailing.KmsServiceFailingConfig, evaluate: kmsServiceFailing.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'ActivationFailing', schema: activationFailing.ActivationFailingConfig, evaluate: activationFailing.evaluate, dueAt: activationFailing.dueAt, touchedBy: ['events', 'snapshot', 'retired'], timeBased: true, scope: 'machine' }),
   def({ name: 'DuplicateClientMachineId', schema: duplicateCmid.DuplicateClientMachineIdConfig, evaluate: duplicateCmid.evaluate, touchedBy: ['snapshot', 'events', 'retired'], timeBased: true, scope: 'fleet' }),
   def({ name: 'RearmExhausted', schema: rearmExhausted.RearmExhaustedConfig, evaluate: rearmExhausted.evaluate, touchedBy: ['snapshot', 'retired'], timeBased: false, scope: 'machine' }),

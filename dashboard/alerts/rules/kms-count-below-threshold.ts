@@ -1,15 +1,17 @@
 /**
  * KmsCountBelowThreshold: a KMS host's current count is below 25 while client OS machines depend on it (warning), or
- * below 5 (critical). A host only servers use is judged against 5 alone.
+ * below 5 (critical). A host only servers use is judged against 5 alone. Volume Office has its own count on the same
+ * host (its Office KMS host product) and its own threshold, 5: below it, a finding of its own (warning: Windows still
+ * activates; Office clients do not).
  */
 import { z } from 'zod';
-import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../../shared/kms-rules.js';
+import { applicationOf, KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD, OFFICE_KMS_THRESHOLD } from '../../../shared/kms-rules.js';
 import { decodeHresult } from '../knowledge/hresult-text.js';
 import { agentNow } from '../agent-time.js';
 import { canonicalHostName } from '../host-names.js';
 import { dependentsOf } from '../kms-dependency.js';
 import { clientOsDependsOn } from '../kms-host-policy.js';
-import type { Finding, FleetView } from '../model.js';
+import type { Finding, FleetView, KmsHostView } from '../model.js';
 import type { ByGroup } from '../rule-definition.js';
 
 export const KmsCountBelowThresholdConfig = z.strictObject({
@@ -17,6 +19,7 @@ export const KmsCountBelowThresholdConfig = z.strictObject({
   enabled: z.boolean().default(true),
   clientThreshold: z.number().int().positive().default(KMS_CLIENT_THRESHOLD),
   serverThreshold: z.number().int().positive().default(KMS_SERVER_THRESHOLD),
+  officeThreshold: z.number().int().positive().default(OFFICE_KMS_THRESHOLD),
 });
 export type KmsCountBelowThresholdConfig = z.infer<typeof KmsCountBelowThresholdConfig>;
 
@@ -24,8 +27,11 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
   const out: Finding[] = [];
   for (const h of state.kmsHosts) {
     const c = config.forGroup(h.group);
+    if (h.retired || !c.enabled) continue;
+    const office = officeFinding(state, h, c);
+    if (office) out.push(office);
     const count = h.kmsService.currentCount;
-    if (h.retired || !c.enabled || count === null) continue;
+    if (count === null) continue;
     const clientOs = clientOsDependsOn(state, h, agentNow(h, now));
     let severity: 'warning' | 'critical' | null = null;
     let threshold = c.serverThreshold;
@@ -44,7 +50,7 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
       group: h.group,
       kmsHost: canonicalHostName(h.hostname),
       machines: dependents.map((m) => ({ machineId: m.machineId, hostname: m.hostname, detail: `${m.osKind} OS` })),
-      summary: `${h.hostname}: KMS count ${count} is below ${threshold}${clientOs ? ' with client OS machines depending on it' : ''}`,
+      summary: `${h.hostname}: Windows KMS count ${count} is below ${threshold}${clientOs ? ' with client OS machines depending on it' : ''}`,
       knowledge: {
         meaning:
           severity === 'critical'
@@ -64,4 +70,35 @@ export function evaluate(state: FleetView, now: number, config: ByGroup<KmsCount
     });
   }
   return out;
+}
+
+/** The Office count (its Office KMS host product's) below its threshold, or null. */
+function officeFinding(state: FleetView, h: KmsHostView, c: KmsCountBelowThresholdConfig): Finding | null {
+  const app = h.kmsService.applications?.find((a) => applicationOf(a.applicationId) === 'office');
+  const count = app?.currentCount ?? null;
+  if (count === null || count >= c.officeThreshold) return null;
+  const dependents = dependentsOf(state, h).filter((m) => m.products.some((p) => p.channel === 'kms-client' && applicationOf(p.applicationId) === 'office'));
+  return {
+    rule: 'KmsCountBelowThreshold',
+    severity: 'warning',
+    key: `KmsCountBelowThreshold|kms-host:${h.hostId}|office`,
+    subject: { kind: 'kms-host', id: h.hostId, name: h.hostname },
+    group: h.group,
+    kmsHost: canonicalHostName(h.hostname),
+    machines: dependents.map((m) => ({ machineId: m.machineId, hostname: m.hostname, detail: 'volume Office' })),
+    summary: `${h.hostname}: Office KMS count ${count} is below ${c.officeThreshold}`,
+    knowledge: {
+      meaning: `The host's Office count (its own, apart from Windows') has seen fewer than ${c.officeThreshold} distinct Office clients in 30 days: volume Office (LTSC 2021 / 2024, 2019) does not activate against it and runs down its grace; Windows activation is not affected.`,
+      cause:
+        'Fewer than 5 machines with volume Office use this host, Office machines were retired so the count decayed, they use another host, or cloned machines share one CMID.',
+      action:
+        'Point more Office clients at this host (or consolidate onto a host that has them), check for duplicate CMIDs, or activate Office with MAK or Active Directory-based activation instead.',
+      hresult: decodeHresult(0xc004f038),
+      commands: [
+        'cscript //nologo %windir%\\system32\\slmgr.vbs /dlv all   (on the host: the Office host product\'s "Current count")',
+        'cscript "%ProgramFiles%\\Microsoft Office\\Office16\\OSPP.VBS" /dstatus   (on a client)',
+        "Get-WinEvent -FilterHashtable @{LogName='Key Management Service'; Id=12290} -MaxEvents 50",
+      ],
+    },
+  };
 }

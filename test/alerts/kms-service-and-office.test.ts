@@ -1,0 +1,140 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertsPlugin } from '../../dashboard/alerts/alerts-plugin.js';
+import { OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID } from '../../shared/kms-rules.js';
+import type { EventRecord, KmsServiceState } from '../../shared/protocol.js';
+import {
+  enrolAgent,
+  getJson,
+  product,
+  report,
+  sendBatch,
+  signIn,
+  snapshot,
+  startCollector,
+  T0,
+  type EnrolledAgent,
+  type Harness,
+} from '../support/collector-harness.js';
+
+const MIN = 60_000;
+const HOST = 'kms01.contoso.com';
+
+function service(overrides: Partial<KmsServiceState> = {}): KmsServiceState {
+  return {
+    currentCount: 40,
+    requiredClientCount: 25,
+    listeningPort: 1688,
+    dnsPublishing: true,
+    lowPriority: false,
+    requests: { total: 100, failed: 0, unlicensed: 0, licensed: 100, oobGrace: 0, ootGrace: 0, nonGenuineGrace: 0, notification: 0 },
+    serviceRunning: true,
+    listening: true,
+    applications: [
+      { applicationId: WINDOWS_APPLICATION_ID, name: 'Windows(R), ServerStandard edition', currentCount: 40, requiredClientCount: 25 },
+      { applicationId: OFFICE_APPLICATION_ID, name: 'Office 21, Office21KMSHostVL_KMS_Host edition', currentCount: 7, requiredClientCount: 5 },
+    ],
+    ...overrides,
+  };
+}
+
+function hostSnapshot(at: number, kmsService: KmsServiceState) {
+  return snapshot('m-kms', HOST, at, {
+    os: { caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', kind: 'server' },
+    products: [product({ channel: 'kms-host', description: 'Windows(R) Operating System, VOLUME_KMS_2012-R2_WIN10 channel', graceExpiresAt: null, kmsHost: null })],
+    kmsService,
+  });
+}
+
+function hostEvent(recordId: number, time: number, id: 12291 | 12292, hresult: number): EventRecord {
+  return {
+    log: 'Application',
+    provider: 'Microsoft-Windows-Security-SPP',
+    id,
+    recordId,
+    time: new Date(time).toISOString(),
+    payload: id === 12291 ? { kind: 'kms-init-failure', hresult } : { kind: 'kms-renewal-timer-failure', hresult },
+  };
+}
+
+describe('KMS host alerts of issue 12 through the real collector', () => {
+  let h: Harness;
+  let cookie: string;
+  let host: EnrolledAgent;
+  let seq = 0;
+  beforeEach(async () => {
+    h = await startCollector({ plugins: [alertsPlugin()] });
+    cookie = await signIn(h);
+    host = await enrolAgent(h, 'm-kms', HOST);
+    seq = 0;
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  const get = (path: string) => getJson(`${h.url}/api/v1${path}`, cookie);
+  const send = async (fields: Parameters<typeof report>[3]) => {
+    const r = await sendBatch(h, host, [report(host, ++seq, h.clock.now(), fields)]);
+    expect(r.status).toBe(200);
+    await h.clock.advanceByAsync(1000); // fleet rules run at most once a second
+  };
+  const active = async (rule: string) =>
+    (await get(`/alerts?rule=${rule}&state=active`)).body.items as Array<{ title: string; severity: string; subject: { id: string } }>;
+
+  it('raises KmsServiceFailing on a 12291 and clears it when a later report shows the service healthy', async () => {
+    await send({ snapshot: hostSnapshot(h.clock.now(), service()) });
+    expect(await active('KmsServiceFailing')).toEqual([]);
+
+    await send({ events: [hostEvent(1, h.clock.now() - MIN, 12291, 0xc004f015)] });
+    const raised = await active('KmsServiceFailing');
+    expect(raised).toHaveLength(1);
+    expect(raised[0]).toMatchObject({ severity: 'critical', subject: { id: HOST } });
+    expect(raised[0]!.title).toContain('12291');
+    expect(raised[0]!.title).toContain('0xC004F015');
+
+    // A later heartbeat: the service is as the last snapshot says, running and listening; cleared at the next tick.
+    await send({ heartbeat: true });
+    await h.clock.advanceByAsync(MIN);
+    expect(await active('KmsServiceFailing')).toEqual([]);
+  });
+
+  it('raises it for a 12292, for a stopped service and for a port not listening, and clears with a healthy snapshot', async () => {
+    await send({ snapshot: hostSnapshot(h.clock.now(), service()), events: [hostEvent(1, h.clock.now() - MIN, 12292, 0x80070005)] });
+    expect((await active('KmsServiceFailing'))[0]!.title).toContain('renewal timer');
+
+    await send({ snapshot: hostSnapshot(h.clock.now(), service({ serviceRunning: false })) });
+    const stopped = await active('KmsServiceFailing');
+    expect(stopped).toHaveLength(1);
+    expect(stopped[0]!.title).toContain('not running');
+    expect(stopped[0]!.title).not.toContain('12292');
+
+    await send({ snapshot: hostSnapshot(h.clock.now(), service({ listening: false })) });
+    expect((await active('KmsServiceFailing'))[0]!.title).toContain('port 1688');
+
+    await send({ snapshot: hostSnapshot(h.clock.now(), service()) });
+    expect(await active('KmsServiceFailing')).toEqual([]);
+    const resolved = (await get('/alerts?rule=KmsServiceFailing&state=resolved')).body.total;
+    expect(resolved).toBe(1);
+  });
+
+  it('raises the count alert for Office alone when the Office count is below 5', async () => {
+    await send({ snapshot: hostSnapshot(h.clock.now(), service()) });
+    expect(await active('KmsCountBelowThreshold')).toEqual([]);
+
+    const apps = service().applications!;
+    await send({ snapshot: hostSnapshot(h.clock.now(), service({ applications: [apps[0]!, { ...apps[1]!, currentCount: 4 }] })) });
+    const alerts = await active('KmsCountBelowThreshold');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]!.title).toContain('Office KMS count 4 is below 5');
+    expect(alerts[0]!.title).not.toContain('Windows');
+    expect(alerts[0]!.severity).toBe('warning');
+
+    // The API shows each application against its own threshold.
+    const item = (await get('/kms-hosts')).body.items.find((x: { id: string }) => x.id === HOST);
+    expect(item.applications.map((a: { application: string; currentCount: number; threshold: number; belowThreshold: boolean }) => [a.application, a.currentCount, a.threshold, a.belowThreshold])).toEqual([
+      ['windows', 40, 5, false],
+      ['office', 4, 5, true],
+    ]);
+
+    await send({ snapshot: hostSnapshot(h.clock.now(), service()) });
+    expect(await active('KmsCountBelowThreshold')).toEqual([]);
+  });
+});
