@@ -14,10 +14,16 @@ export const EVENT = {
   KMS_RESPONSE_PROCESSED: 12289,
   /** Host (Key Management Service log): an activation request was processed (separate data items). */
   KMS_REQUEST_PROCESSED: 12290,
+  /** Host: the Key Management Service failed to initialize. */
+  KMS_INIT_FAILURE: 12291,
+  /** Host: the Key Management Service failed to initialize its renewal timer. */
+  KMS_RENEWAL_TIMER_FAILURE: 12292,
   /** Host: publishing the SRV record failed. */
   DNS_PUBLISH_FAILED: 12293,
   /** Host: publishing the SRV record succeeded. */
   DNS_PUBLISH_SUCCEEDED: 12294,
+  /** Client: a product was activated by an Active Directory activation object. */
+  AD_ACTIVATION: 12308,
   /** Activation (slui.exe) failed with an error code. */
   ACTIVATION_FAILED: 8198,
 } as const;
@@ -39,6 +45,12 @@ export const HR = {
   GRACE_EXPIRED: 0xc004f009,
   /** Hardware out of tolerance: for a KMS client in Notification, its KMS activation expired. */
   OUT_OF_TOLERANCE: 0xc004f00f,
+  /** The KMS host cannot activate this product (no host key for its application, or too old a host key). */
+  PRODUCT_NOT_SUPPORTED: 0xc004f042,
+  /** RPC server unavailable: nothing listens on the KMS port (service stopped, or it failed to initialize). */
+  RPC_UNAVAILABLE: 0x800706ba,
+  /** Access denied: what the simulator's KMS service failures (12291 / 12292) carry by default. */
+  ACCESS_DENIED: 0x80070005,
   /** Rearm limit exceeded. */
   REARM_LIMIT: 0xc004d307,
   /** SL_I_OOB_GRACE_PERIOD: the reason Windows gives while the initial grace runs. */
@@ -60,6 +72,17 @@ export interface ClientIdentity {
   activationId: string;
   vm: boolean;
   nPolicy: number;
+  /** Which count on the host the request goes to: Windows' or Office's. */
+  application: 'windows' | 'office';
+  /** Office's release (2019, 2021, 2024): a host's Office key activates its own release and older. */
+  officeRelease?: number;
+}
+
+/** What a 12308 names: the activated SKU and the Active Directory activation object. */
+export interface AdActivationRecord {
+  activationId: string;
+  objectName: string;
+  objectDn: string;
 }
 
 /**
@@ -68,6 +91,7 @@ export interface ClientIdentity {
  * 12289: n1 hresult, n2 status flags, n3 activated (1/0), n4 current count.
  * 12290: n1 hresult, n2 LicenseStatus, n3 minutes to expiry, n4 client time (ms), a ClientIdentity.
  * 12293: n1 hresult, a domain.   12294: a domain.   8198: n1 hresult, a command line.
+ * 12291 / 12292: n1 hresult.   12308: a AdActivationRecord.
  */
 export interface StoredEvent {
   id: number;
@@ -149,6 +173,13 @@ export function propertiesOf(e: StoredEvent): Array<{ Value: unknown }> {
       return [{ Value: hresultText(e.n1) }, { Value: String(e.a) }];
     case EVENT.DNS_PUBLISH_SUCCEEDED:
       return [{ Value: String(e.a) }];
+    case EVENT.KMS_INIT_FAILURE:
+    case EVENT.KMS_RENEWAL_TIMER_FAILURE:
+      return [{ Value: hresultText(e.n1) }];
+    case EVENT.AD_ACTIVATION: {
+      const r = e.a as AdActivationRecord;
+      return [{ Value: r.activationId }, { Value: r.objectName }, { Value: r.objectDn }];
+    }
     case EVENT.ACTIVATION_FAILED:
       return [{ Value: `hr=${hresultText(e.n1)}` }, { Value: String(e.a ?? '') }];
     default:

@@ -8,6 +8,8 @@ import {
   KMS_RENEWAL_INTERVAL_MINUTES,
   KMS_RETRY_INTERVAL_MINUTES,
   MS,
+  OFFICE_APPLICATION_ID,
+  OFFICE_KMS_THRESHOLD,
   REARMS_AFTER_KMS_ACTIVATION,
   UINT32_SENTINEL,
   WINDOWS_APPLICATION_ID,
@@ -27,10 +29,11 @@ import {
   type RawSoftwareLicensingService,
 } from '../../shared/wmi-shapes.js';
 import { EventLog, type RefTable } from './event-log.js';
-import { type ClientIdentity, EVENT, FLAG_NOT_ENOUGH_COUNT, HR } from './event-records.js';
+import { type AdActivationRecord, type ClientIdentity, EVENT, FLAG_NOT_ENOUGH_COUNT, HR } from './event-records.js';
 import { KmsHostService, MAX_COUNT } from './kms-host-service.js';
 import { type LicenceReading, type LicenceTerm, kmsTermFrom, kmsValidUntil, ootTermFrom, readTerm, remainingMinutesAt, statusAt } from './licence-term.js';
-import { type KeyChannel, type OsProfile, activationIdOf, channelToken } from './os-profile.js';
+import { OFFICE_OOB_GRACE_DAYS, OFFICE_REARMS, type OfficeClientSku, type OfficeHostProduct } from './office-products.js';
+import { type KeyChannel, type OsProfile, activationIdOf, channelToken, productKeyChannelOf } from './os-profile.js';
 import type { Prng } from './prng.js';
 
 const RETRY_MS = KMS_RETRY_INTERVAL_MINUTES * MS.MINUTE;
@@ -38,6 +41,15 @@ const RENEWAL_MS = KMS_RENEWAL_INTERVAL_MINUTES * MS.MINUTE;
 const REPUBLISH_MS = KMS_DNS_REPUBLISH_HOURS * MS.HOUR;
 /** Win32 FILETIME zero, which Windows reports as EvaluationEndDate when there is no evaluation end. */
 const NO_EVALUATION_END = '1601-01-01T00:00:00.000Z';
+
+/** An Active Directory activation object (ADBA): activates the Win8+ GVLK products of its application in its domain. */
+export interface ActivationObject {
+  /** The object's name (ADActivationObjectName), e.g. `VA-Win-2025`. */
+  name: string;
+  /** Its distinguished name (ADActivationObjectDN). */
+  dn: string;
+  application: 'windows' | 'office';
+}
 
 /** What a machine needs from the simulated world around it: time, randomness, DNS and the network to KMS hosts. */
 export interface MachineWorld {
@@ -49,6 +61,8 @@ export interface MachineWorld {
   srvRegister(domain: string, host: string, port: number): number;
   /** The machine answering to this name, if any. */
   machineNamed(fqdn: string): SimulatedMachine | undefined;
+  /** The AD activation object of this application in the machine's domain, if the forest has one. */
+  activationObjectFor(domain: string, application: 'windows' | 'office'): ActivationObject | undefined;
   /** Called once per event record written anywhere (for the daily summary). */
   eventWritten(): void;
   /** Numbers the strings and identities event records refer to. */
@@ -70,7 +84,7 @@ export interface MachineInit {
   cmid: string;
   rearms: number;
   vm: boolean;
-  /** /skms: a configured KMS host (`name` or `name:port`); null to discover through DNS. */
+  /** /skms: a configured KMS host (`name` or `name:port`) for Windows; null to discover through DNS. */
   kmsMachine: string | null;
   partialProductKey: string;
   productKeyId: string;
@@ -78,6 +92,12 @@ export interface MachineInit {
   makAutoActivate: boolean;
   /** Delay from install to the first activation attempt. */
   firstAttemptDelayMs: number;
+  /** A volume Office KMS client installed next to Windows (Win8+ profiles only). */
+  office?: OfficeClientSku | null;
+  /** The Office KMS host product installed: the machine keeps an Office count of its own (Win8+ profiles only). */
+  officeHost?: OfficeHostProduct | null;
+  /** False for a machine nobody runs an agent on (a host that belongs to another team). Default true. */
+  runsAgent?: boolean;
 }
 
 /** The outcome of one request to one host, from the client's side. */
@@ -85,6 +105,35 @@ const FAILED = 0;
 const NOT_ACTIVATED = 1;
 const ACTIVATED = 2;
 type TryResult = typeof FAILED | typeof NOT_ACTIVATED | typeof ACTIVATED;
+
+/** VLActivationType values (Win8+): how the product was last volume-activated. */
+const VL_TYPE_NONE = 0;
+const VL_TYPE_AD = 1;
+const VL_TYPE_KMS = 2;
+
+/** One product this machine activates as a volume client (Windows, or Office), with its own term and schedule. */
+interface ClientProduct {
+  readonly application: 'windows' | 'office';
+  readonly activationId: string;
+  identity: ClientIdentity;
+  identityRef: number;
+  term: LicenceTerm;
+  attemptTimer: Cancel | null;
+  attemptFn: () => void;
+  /** The failure of the activation attempt under way (0 while none). */
+  failure: number;
+  discovered: { host: string; port: number } | null;
+  hostPidSeen: string | null;
+  lastRequestAtMs: number | null;
+  lastActivationAtMs: number | null;
+  vlActivationType: number;
+  adObject: ActivationObject | null;
+  /** RefTable number of this product's 12308 record for `adObject`. */
+  adRef: number;
+}
+
+/** A KMS host's service faults: stopped (sppsvc not running), or running but not listening (failed to initialize). */
+export type KmsServiceFault = 'none' | 'stopped' | 'not-listening';
 
 export class SimulatedMachine {
   readonly machineId: string;
@@ -100,32 +149,33 @@ export class SimulatedMachine {
   readonly activationId: string;
   readonly partialProductKey: string;
   readonly productKeyId: string;
+  /** False for a machine nobody runs an agent on: the fleet runner leaves it out, its clients still name it. */
+  readonly runsAgent: boolean;
+  /** The volume Office KMS client installed, if any. */
+  readonly office: OfficeClientSku | null;
+  /** The Office KMS host product installed, if any. */
+  readonly officeHost: OfficeHostProduct | null;
 
   #world: MachineWorld;
   #cmid: string;
-  #identity: ClientIdentity;
-  /** RefTable numbers of this machine's identity, name and domain, for its event records. */
-  #identityRef: number;
   readonly hostnameRef: number;
   #domainRef: number;
   #rearms: number;
-  #term: LicenceTerm;
+  #officeRearms = OFFICE_REARMS;
+  /** The Windows product (its term is the machine's licence), and the Office one when installed. */
+  #win: ClientProduct;
+  #off: ClientProduct | null;
   #kmsMachine: { host: string; port: number } | null;
-  #discovered: { host: string; port: number } | null = null;
-  #hostPidSeen: string | null = null;
   #skewMs = 0;
   #retired = false;
-  #attemptTimer: Cancel | null = null;
-  readonly #attemptFn = (): void => this.#attempt();
-  /** The failure of the activation attempt under way (0 while none). */
-  #failure = 0;
-  #lastRequestAtMs: number | null = null;
-  #lastActivationAtMs: number | null = null;
   readonly #application: EventLog;
   readonly #kmsLog: EventLog | null;
+  /** The Windows KMS host service (a CSVLK installed), and the Office one (the Office host product installed). */
   readonly #service: KmsHostService | null;
+  readonly #officeService: KmsHostService | null;
   #down = false;
   #portBlocked = false;
+  #serviceFault: KmsServiceFault = 'none';
   #publishTimer: Cancel | null = null;
 
   constructor(init: MachineInit, world: MachineWorld) {
@@ -137,39 +187,53 @@ export class SimulatedMachine {
     this.osKind = init.profile.kind;
     this.channel = init.channel;
     this.vm = init.vm;
+    this.runsAgent = init.runsAgent ?? true;
     this.domain = this.hostname.includes('.') ? this.hostname.slice(this.hostname.indexOf('.') + 1) : '';
     this.installedAtMs = world.scheduler.now();
     this.activationId = activationIdOf(init.channel, init.profile);
     this.partialProductKey = init.partialProductKey;
     this.productKeyId = init.productKeyId;
+    const modern = init.profile.generation === 'modern';
+    if (!modern && (init.office || init.officeHost)) {
+      throw new Error(`${this.hostname}: volume Office 2019+ licenses through Windows on Windows 10 / Server 2016 and later only (profile ${init.profile.name})`);
+    }
+    this.office = init.office ?? null;
+    this.officeHost = init.officeHost ?? null;
     this.#cmid = init.cmid;
     this.#rearms = init.rearms;
     this.#kmsMachine = init.kmsMachine ? parseHostPort(init.kmsMachine) : null;
-    this.#identity = this.#identityFor(init.cmid);
-    this.#identityRef = world.refs.add(this.#identity);
     this.hostnameRef = world.refs.add(this.hostname);
     this.#domainRef = world.refs.add(this.domain);
     const provider = init.profile.generation === 'vista' ? PROVIDER_SLC : PROVIDER_SPP;
     this.#application = new EventLog(LOG_APPLICATION, provider, world.logCapacity.application, world.refs);
-    const isHost = init.channel === 'kms-host';
+    const isWindowsHost = init.channel === 'kms-host';
+    const isHost = isWindowsHost || this.officeHost !== null;
     // The agreed layout gives 12290 the Security-SPP provider on every generation.
     this.#kmsLog = isHost ? new EventLog(LOG_KMS, PROVIDER_SPP, world.logCapacity.kms, world.refs) : null;
-    this.#service = isHost ? new KmsHostService(KMS_DEFAULT_PORT) : null;
+    this.#service = isWindowsHost ? new KmsHostService(KMS_DEFAULT_PORT) : null;
+    this.#officeService = this.officeHost ? new KmsHostService(KMS_DEFAULT_PORT) : null;
     // Every install starts in its initial grace (reference 7); a CSVLK host is activated with Microsoft at setup.
-    this.#term = isHost
-      ? { phase: 'permanent' }
-      : { phase: 'oob', endsAtMs: this.installedAtMs + init.profile.oobGraceDays * MS.DAY };
+    this.#win = this.#clientProduct(
+      'windows',
+      this.activationId,
+      thresholdFor(this.osKind),
+      isWindowsHost ? { phase: 'permanent' } : { phase: 'oob', endsAtMs: this.installedAtMs + init.profile.oobGraceDays * MS.DAY },
+    );
+    this.#off = this.office
+      ? this.#clientProduct('office', this.office.activationId, OFFICE_KMS_THRESHOLD, { phase: 'oob', endsAtMs: this.installedAtMs + OFFICE_OOB_GRACE_DAYS * MS.DAY })
+      : null;
 
-    if (isHost) {
-      this.#startService();
-    } else if (init.channel === 'kms-client') {
-      this.#scheduleAttempt(this.installedAtMs + init.firstAttemptDelayMs);
-    } else if (init.makAutoActivate) {
+    if (isHost) this.#startService();
+    if (init.channel === 'kms-client') {
+      this.#scheduleAttempt(this.#win, this.installedAtMs + init.firstAttemptDelayMs);
+    } else if (init.channel === 'mak' && init.makAutoActivate) {
       // MAK: one-time activation with Microsoft, valid indefinitely (reference 7).
       world.scheduler.at(this.installedAtMs + init.firstAttemptDelayMs, () => {
-        if (!this.#retired) this.#term = { phase: 'permanent' };
+        if (!this.#retired) this.#win.term = { phase: 'permanent' };
       });
     }
+    // Office tries a little after Windows, on its own schedule.
+    if (this.#off) this.#scheduleAttempt(this.#off, this.installedAtMs + init.firstAttemptDelayMs + MS.MINUTE * 3);
   }
 
   // ---- what the agent reads ----
@@ -179,8 +243,19 @@ export class SimulatedMachine {
     return this.#cmid;
   }
 
+  /** A KMS host for Windows, for Office, or both. */
   get isKmsHost(): boolean {
+    return this.#service !== null || this.#officeService !== null;
+  }
+
+  /** A KMS host for Windows (a CSVLK installed). */
+  get isWindowsKmsHost(): boolean {
     return this.#service !== null;
+  }
+
+  /** A KMS host for Office (the Office host product installed). */
+  get isOfficeKmsHost(): boolean {
+    return this.#officeService !== null;
   }
 
   get retired(): boolean {
@@ -195,40 +270,57 @@ export class SimulatedMachine {
     return this.#skewMs;
   }
 
-  /** When a KMS host last answered this client with a count (the host counted it in then). */
+  /** When a KMS host last answered this client's Windows product with a count (the host counted it in then). */
   get lastRequestAtMs(): number | null {
-    return this.#lastRequestAtMs;
+    return this.#win.lastRequestAtMs;
   }
 
-  /** When this client last activated or renewed through KMS. */
+  /** When this client last activated or renewed Windows through KMS or AD. */
   get lastActivationAtMs(): number | null {
-    return this.#lastActivationAtMs;
+    return this.#win.lastActivationAtMs;
+  }
+
+  /** How Windows was last volume-activated: 0 not yet, 1 Active Directory, 2 KMS (Win8+ VLActivationType). */
+  get vlActivationType(): number {
+    return this.#win.vlActivationType;
   }
 
   /** The Windows product's state now. */
   licence(): LicenceReading {
-    return readTerm(this.#term, this.#world.scheduler.now());
+    return readTerm(this.#win.term, this.#world.scheduler.now());
   }
 
   /** The LicenseStatus of the primary Windows product now. */
   licenseStatus(): LicenseStatusValue {
-    return statusAt(this.#term, this.#world.scheduler.now());
+    return statusAt(this.#win.term, this.#world.scheduler.now());
   }
 
-  /** A KMS host's current count now (null before its first request or when this is not a host). */
-  currentCount(): number | null {
-    return this.#service ? this.#service.currentCount(this.#world.scheduler.now()) : null;
+  /** The Office product's state now, or null without Office. */
+  officeLicence(): LicenceReading | null {
+    return this.#off ? readTerm(this.#off.term, this.#world.scheduler.now()) : null;
   }
 
-  /** The host's client-id window now: every CMID counted, with when it was last seen. */
-  kmsWindow(): Array<{ cmid: string; lastSeenMs: number }> {
-    return this.#service ? this.#service.windowEntries(this.#world.scheduler.now()) : [];
+  /** The LicenseStatus of the Office product now, or null without Office. */
+  officeLicenseStatus(): LicenseStatusValue | null {
+    return this.#off ? statusAt(this.#off.term, this.#world.scheduler.now()) : null;
+  }
+
+  /** A KMS host's current count of one application now (null before its first request, or without that host product). */
+  currentCount(application: 'windows' | 'office' = 'windows'): number | null {
+    const s = application === 'office' ? this.#officeService : this.#service;
+    return s ? s.currentCount(this.#world.scheduler.now()) : null;
+  }
+
+  /** The host's client-id window of one application now: every CMID counted, with when it was last seen. */
+  kmsWindow(application: 'windows' | 'office' = 'windows'): Array<{ cmid: string; lastSeenMs: number }> {
+    const s = application === 'office' ? this.#officeService : this.#service;
+    return s ? s.windowEntries(this.#world.scheduler.now()) : [];
   }
 
   /** `Get-CimInstance SoftwareLicensingProduct` filtered to installed keys. */
   readProducts(): RawSoftwareLicensingProduct[] {
     const now = this.#world.scheduler.now();
-    const r = readTerm(this.#term, now);
+    const r = readTerm(this.#win.term, now);
     const p: RawSoftwareLicensingProduct = {
       ID: this.activationId,
       Name: this.profile.productName,
@@ -244,30 +336,86 @@ export class SimulatedMachine {
     };
     if (this.profile.generation === 'vista') return [p];
     // Windows 7 carries the KMS client settings and the host counters on the product too (reference 1.1).
-    Object.assign(p, this.#kmsProperties(now), {
-      VLActivationInterval: KMS_RETRY_INTERVAL_MINUTES,
-      VLRenewalInterval: KMS_RENEWAL_INTERVAL_MINUTES,
-      DiscoveredKeyManagementServiceMachineName: this.#discovered?.host ?? null,
-      DiscoveredKeyManagementServiceMachinePort: this.#discovered?.port ?? 0,
-      KeyManagementServiceProductKeyID: this.#hostPidSeen,
-    });
-    return [p];
+    Object.assign(p, this.#kmsProperties(now, this.#service, thresholdFor(this.osKind)), this.#clientProperties(this.#win));
+    if (this.profile.generation !== 'modern') return [p];
+    const out = [Object.assign(p, this.#win8Properties(this.#win, this.channel), { RemainingSkuReArmCount: this.#rearms })];
+    if (this.#off && this.office) {
+      const o = readTerm(this.#off.term, now);
+      out.push({
+        ID: this.office.activationId,
+        Name: this.office.licenceName,
+        Description: `Office ${String(this.office.release).slice(2)}, VOLUME_KMSCLIENT channel`,
+        ApplicationID: OFFICE_APPLICATION_ID,
+        PartialProductKey: this.office.gvlkTail,
+        LicenseStatus: o.status,
+        LicenseStatusReason: o.reason,
+        GracePeriodRemaining: o.remainingMinutes,
+        LicenseIsAddon: false,
+        ProductKeyID: this.productKeyId.replace(/^\d{5}-\d{5}/, '03612-04304'),
+        EvaluationEndDate: NO_EVALUATION_END,
+        ...this.#kmsProperties(now, null, OFFICE_KMS_THRESHOLD),
+        ...this.#clientProperties(this.#off),
+        // Office's /skms is its own (per product); this simulator leaves Office to DNS discovery.
+        KeyManagementServiceMachine: null,
+        KeyManagementServicePort: 0,
+        ...this.#win8Properties(this.#off, 'kms-client'),
+        RemainingSkuReArmCount: this.#officeRearms,
+      });
+    }
+    if (this.officeHost) {
+      out.push({
+        ID: this.officeHost.activationId,
+        Name: this.officeHost.name,
+        Description: this.officeHost.description,
+        ApplicationID: OFFICE_APPLICATION_ID,
+        PartialProductKey: this.partialProductKey === this.profile.gvlkTail ? 'M7P2C' : this.partialProductKey,
+        LicenseStatus: 1,
+        LicenseStatusReason: HR.OK,
+        GracePeriodRemaining: 0,
+        LicenseIsAddon: false,
+        ProductKeyID: this.productKeyId,
+        EvaluationEndDate: NO_EVALUATION_END,
+        ...this.#kmsProperties(now, this.#officeService, OFFICE_KMS_THRESHOLD),
+        KeyManagementServiceMachine: null,
+        KeyManagementServicePort: 0,
+        VLActivationInterval: KMS_RETRY_INTERVAL_MINUTES,
+        VLRenewalInterval: KMS_RENEWAL_INTERVAL_MINUTES,
+        ProductKeyChannel: productKeyChannelOf('kms-host'),
+        VLActivationType: VL_TYPE_NONE,
+        VLActivationTypeEnabled: 0,
+        ADActivationObjectName: null,
+        ADActivationObjectDN: null,
+        RemainingSkuReArmCount: OFFICE_REARMS,
+      });
+    }
+    return out;
   }
 
   /** `Get-CimInstance SoftwareLicensingService`. */
   readService(): RawSoftwareLicensingService {
     const now = this.#world.scheduler.now();
-    return {
+    const host = this.isKmsHost;
+    const s: RawSoftwareLicensingService = {
       Version: this.profile.serviceVersion,
       ClientMachineID: this.#cmid,
-      ...this.#kmsProperties(now),
-      KeyManagementServiceListeningPort: this.#service ? 0 : null,
-      KeyManagementServiceDnsPublishing: this.#service ? this.#service.dnsPublishing : null,
-      KeyManagementServiceLowPriority: this.#service ? this.#service.lowPriority : null,
+      ...this.#kmsProperties(now, this.#service, thresholdFor(this.osKind)),
+      IsKeyManagementServiceMachine: host ? 1 : 0,
+      KeyManagementServiceListeningPort: host ? 0 : null,
+      KeyManagementServiceDnsPublishing: host ? this.#hostService()!.dnsPublishing : null,
+      KeyManagementServiceLowPriority: host ? this.#hostService()!.lowPriority : null,
       VLActivationInterval: KMS_RETRY_INTERVAL_MINUTES,
       VLRenewalInterval: KMS_RENEWAL_INTERVAL_MINUTES,
       RemainingWindowsReArmCount: this.#rearms,
     };
+    if (this.profile.generation !== 'modern') return s;
+    // Win8+: /skms is set on the Windows product, not service-wide; the agent's two health columns come along.
+    s.KeyManagementServiceMachine = null;
+    s.KeyManagementServicePort = 0;
+    // An Office-only host has no Windows count: the service's top-level counters say so.
+    if (host && !this.#service) s.RequiredClientCount = UINT32_SENTINEL;
+    s.VawatchServiceRunning = host ? this.#serviceFault !== 'stopped' : null;
+    s.VawatchKmsListening = host ? this.#serviceFault === 'none' : null;
+    return s;
   }
 
   /** `Get-CimInstance Win32_OperatingSystem`. */
@@ -301,8 +449,10 @@ export class SimulatedMachine {
   /** The machine is decommissioned: it stops making requests (and a host stops answering). */
   retire(): void {
     this.#retired = true;
-    this.#attemptTimer?.();
-    this.#attemptTimer = null;
+    for (const prod of this.#products()) {
+      prod.attemptTimer?.();
+      prod.attemptTimer = null;
+    }
     this.#publishTimer?.();
     this.#publishTimer = null;
   }
@@ -318,8 +468,8 @@ export class SimulatedMachine {
   hardwareChange(): void {
     if (this.#service) return;
     const now = this.#world.scheduler.now();
-    this.#term = ootTermFrom(now);
-    if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(now + RETRY_MS);
+    this.#win.term = ootTermFrom(now);
+    if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(this.#win, now + RETRY_MS);
   }
 
   /**
@@ -332,28 +482,33 @@ export class SimulatedMachine {
     const now = this.#world.scheduler.now();
     this.#rearms--;
     this.#cmid = newCmid;
-    this.#identity = this.#identityFor(newCmid);
-    this.#identityRef = this.#world.refs.add(this.#identity);
-    this.#term = { phase: 'oob', endsAtMs: now + this.profile.oobGraceDays * MS.DAY };
-    if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(now + MS.MINUTE * 5);
+    // The CMID is the machine's: every product sends the new one.
+    for (const prod of this.#products()) {
+      prod.identity = { ...prod.identity, cmid: newCmid };
+      prod.identityRef = this.#world.refs.add(prod.identity);
+    }
+    this.#win.term = { phase: 'oob', endsAtMs: now + this.profile.oobGraceDays * MS.DAY };
+    this.#win.vlActivationType = VL_TYPE_NONE;
+    this.#win.adObject = null;
+    if (this.channel === 'kms-client' && !this.#retired) this.#scheduleAttempt(this.#win, now + MS.MINUTE * 5);
     return HR.OK;
   }
 
   /** An admin activates a MAK machine (online or by phone): permanent again. */
   activateMak(): boolean {
     if (this.channel !== 'mak') return false;
-    this.#term = { phase: 'permanent' };
+    this.#win.term = { phase: 'permanent' };
     return true;
   }
 
-  /** Points the client at a KMS host (/skms), or back to DNS discovery with null (/ckms). */
+  /** Points the client's Windows at a KMS host (/skms), or back to DNS discovery with null (/ckms). */
   setKmsMachine(hostPort: string | null): void {
     this.#kmsMachine = hostPort ? parseHostPort(hostPort) : null;
   }
 
   /** Host: the machine is off (down) or back on; coming back starts the service, which publishes to DNS. */
   setDown(down: boolean): void {
-    if (!this.#service || this.#down === down) return;
+    if (!this.isKmsHost || this.#down === down) return;
     this.#down = down;
     if (down) {
       this.#publishTimer?.();
@@ -379,13 +534,39 @@ export class SimulatedMachine {
   /** Host: DNS auto-publishing on or off (`slmgr /cdns`, `/sdns`). */
   setDnsPublishing(enabled: boolean): void {
     if (this.#service) this.#service.dnsPublishing = enabled;
+    if (this.#officeService) this.#officeService.dnsPublishing = enabled;
+  }
+
+  /** Host: the KMS service's fault now. */
+  get serviceFault(): KmsServiceFault {
+    return this.#serviceFault;
+  }
+
+  /**
+   * Host: the licensing service stops (`stopped`), fails to initialize the KMS (`not-listening`, logging 12291 with
+   * `hresult`), or runs normally again (`none`, which republishes to DNS as a service start does). Either fault makes
+   * clients fail with 0x800706BA (nothing listens on 1688).
+   */
+  setServiceFault(fault: KmsServiceFault, hresult: number = HR.ACCESS_DENIED): void {
+    if (!this.isKmsHost) return;
+    const was = this.#serviceFault;
+    this.#serviceFault = fault;
+    if (fault === 'not-listening' && was !== 'not-listening') this.#write(this.#application, EVENT.KMS_INIT_FAILURE, hresult);
+    if (fault === 'none' && was !== 'none' && !this.#down && !this.#retired) this.#startService();
+  }
+
+  /** Host: the KMS service fails to initialize its renewal timer (12292); it keeps answering. */
+  failRenewalTimer(hresult: number = HR.ACCESS_DENIED): void {
+    if (this.isKmsHost) this.#write(this.#application, EVENT.KMS_RENEWAL_TIMER_FAILURE, hresult);
   }
 
   // ---- the host side ----
 
   /**
    * Host: a request arrives over the network. Returns the current count the host answers with, or a failure HRESULT
-   * (all of which are above any count): 0xC004F074 down, 0xC004F039 port blocked, 0xC004F06C refused for clock skew.
+   * (all of which are above any count): 0xC004F074 down, 0xC004F039 port blocked, 0x800706BA service stopped or not
+   * listening, 0xC004F042 no host product for the client's application (or too old an Office host key), 0xC004F06C
+   * refused for clock skew. Windows and Office keep separate counts.
    */
   receiveKmsRequest(
     client: ClientIdentity,
@@ -394,10 +575,14 @@ export class SimulatedMachine {
     licenseStatus: number,
     minutesToExpiry: number,
   ): number {
-    if (!this.#service || this.#down || this.#retired) return HR.NO_KMS_CONTACTED;
+    if (!this.isKmsHost || this.#down || this.#retired) return HR.NO_KMS_CONTACTED;
     if (this.#portBlocked) return HR.KMS_NOT_ANSWERING;
+    if (this.#serviceFault !== 'none') return HR.RPC_UNAVAILABLE;
+    const office = client.application === 'office';
+    const service = office ? this.#officeService : this.#service;
+    if (!service || (office && (client.officeRelease ?? 0) > (this.officeHost?.release ?? 0))) return HR.PRODUCT_NOT_SUPPORTED;
     const now = this.#world.scheduler.now();
-    const r = this.#service.process(client, clientTimeMs, licenseStatus, now, now + this.#skewMs);
+    const r = service.process(client, clientTimeMs, licenseStatus, now, now + this.#skewMs);
     // 12290 for every request the host processes, refusals included (reference 2.2).
     this.#write(
       this.#kmsLog!,
@@ -416,6 +601,10 @@ export class SimulatedMachine {
     return this.productKeyId;
   }
 
+  #hostService(): KmsHostService | null {
+    return this.#service ?? this.#officeService;
+  }
+
   #startService(): void {
     this.#publishTimer?.();
     this.#publishDns();
@@ -424,91 +613,149 @@ export class SimulatedMachine {
 
   // The host publishes its SRV record when the service starts and re-registers every 24 h (reference 5 / 7).
   #publishDns(): void {
-    if (!this.#service || this.#down || this.#retired || !this.#service.dnsPublishing) return;
-    const hr = this.#world.srvRegister(this.domain, this.hostname, this.#service.listeningPort);
+    const service = this.#hostService();
+    if (!service || this.#down || this.#retired || !service.dnsPublishing || this.#serviceFault === 'stopped') return;
+    const hr = this.#world.srvRegister(this.domain, this.hostname, service.listeningPort);
     if (hr === HR.OK) this.#write(this.#application, EVENT.DNS_PUBLISH_SUCCEEDED, 0, 0, 0, 0, this.#domainRef);
     else this.#write(this.#application, EVENT.DNS_PUBLISH_FAILED, hr, 0, 0, 0, this.#domainRef);
   }
 
-  // ---- the KMS client side ----
+  // ---- the volume client side (KMS, or AD-based activation on Win8+) ----
 
-  #scheduleAttempt(atMs: number): void {
-    this.#attemptTimer?.();
-    this.#attemptTimer = this.#world.scheduler.at(atMs, this.#attemptFn);
+  #clientProduct(application: 'windows' | 'office', activationId: string, nPolicy: number, term: LicenceTerm): ClientProduct {
+    const identity: ClientIdentity = {
+      fqdn: this.hostname,
+      cmid: this.#cmid,
+      activationId,
+      vm: this.vm,
+      nPolicy,
+      application,
+      ...(application === 'office' && this.office ? { officeRelease: this.office.release } : {}),
+    };
+    const prod: ClientProduct = {
+      application,
+      activationId,
+      identity,
+      identityRef: this.#world.refs.add(identity),
+      term,
+      attemptTimer: null,
+      attemptFn: () => {},
+      failure: 0,
+      discovered: null,
+      hostPidSeen: null,
+      lastRequestAtMs: null,
+      lastActivationAtMs: null,
+      vlActivationType: VL_TYPE_NONE,
+      adObject: null,
+      adRef: 0,
+    };
+    prod.attemptFn = () => this.#attempt(prod);
+    return prod;
   }
 
-  #attempt(): void {
-    this.#attemptTimer = null;
+  #products(): ClientProduct[] {
+    return this.#off ? [this.#win, this.#off] : [this.#win];
+  }
+
+  #scheduleAttempt(prod: ClientProduct, atMs: number): void {
+    prod.attemptTimer?.();
+    prod.attemptTimer = this.#world.scheduler.at(atMs, prod.attemptFn);
+  }
+
+  #attempt(prod: ClientProduct): void {
+    prod.attemptTimer = null;
     if (this.#retired) return;
     const now = this.#world.scheduler.now();
-    const activated = this.#activateOnce(now);
+    const activated = this.#activateOnce(prod, now);
     // Renew every 7 days once activated; retry every 2 hours while not (reference 7), in every state.
-    this.#scheduleAttempt(now + (activated ? RENEWAL_MS : RETRY_MS));
+    this.#scheduleAttempt(prod, now + (activated ? RENEWAL_MS : RETRY_MS));
   }
 
-  /** One activation or renewal: the configured host, else the cached one, else DNS in random order. */
-  #activateOnce(now: number): boolean {
-    this.#failure = 0;
-    const configured = this.#kmsMachine;
+  /** One activation or renewal: AD first (Win8+, when the forest has an object), else KMS as before. */
+  #activateOnce(prod: ClientProduct, now: number): boolean {
+    if (this.profile.generation === 'modern') {
+      const ao = this.#world.activationObjectFor(this.domain, prod.application);
+      if (ao) {
+        this.#activatedByAd(prod, ao, now);
+        return true;
+      }
+    }
+    return this.#activateByKms(prod, now);
+  }
+
+  /** ADBA: the domain-joined client reads the activation object and activates itself; no KMS host, no count. */
+  #activatedByAd(prod: ClientProduct, ao: ActivationObject, now: number): void {
+    if (prod.adObject !== ao || prod.adRef === 0) {
+      const rec: AdActivationRecord = { activationId: prod.activationId, objectName: ao.name, objectDn: ao.dn };
+      prod.adRef = this.#world.refs.add(rec);
+    }
+    this.#renew(prod, now);
+    prod.vlActivationType = VL_TYPE_AD;
+    prod.adObject = ao;
+    prod.hostPidSeen = null;
+    this.#write(this.#application, EVENT.AD_ACTIVATION, 0, 0, 0, 0, prod.adRef);
+  }
+
+  /** The configured host (Windows' /skms), else the cached one, else DNS in random order. */
+  #activateByKms(prod: ClientProduct, now: number): boolean {
+    prod.failure = 0;
+    const configured = prod.application === 'windows' ? this.#kmsMachine : null;
     if (configured) {
-      const r = this.#tryHost(configured.host, configured.port, false, now);
+      const r = this.#tryHost(prod, configured.host, configured.port, false, now);
       if (r !== FAILED) return r === ACTIVATED;
     } else {
-      const cached = this.#discovered;
+      const cached = prod.discovered;
       if (cached) {
-        const r = this.#tryHost(cached.host, cached.port, true, now);
+        const r = this.#tryHost(prod, cached.host, cached.port, true, now);
         if (r !== FAILED) return r === ACTIVATED;
       }
       const records = this.#world.srvLookup(this.domain).filter((t) => t.host !== cached?.host);
-      if (records.length === 0 && this.#failure === 0) this.#failure = HR.DNS_NAME_DOES_NOT_EXIST;
+      if (records.length === 0 && prod.failure === 0) prod.failure = HR.DNS_NAME_DOES_NOT_EXIST;
       for (const t of this.#world.prng.shuffled(records)) {
-        const r = this.#tryHost(t.host, t.port, true, now);
+        const r = this.#tryHost(prod, t.host, t.port, true, now);
         if (r !== FAILED) return r === ACTIVATED;
       }
     }
     // Every host failed (or none was found): slui logs 8198 with the error (a mix of causes is 0xC004F074).
-    this.#write(this.#application, EVENT.ACTIVATION_FAILED, this.#failure, 0, 0, 0, this.#world.embeddingRef);
+    this.#write(this.#application, EVENT.ACTIVATION_FAILED, prod.failure, 0, 0, 0, this.#world.embeddingRef);
     return false;
   }
 
-  #tryHost(host: string, port: number, fromDns: boolean, now: number): TryResult {
+  #tryHost(prod: ClientProduct, host: string, port: number, fromDns: boolean, now: number): TryResult {
     const target = this.#world.machineNamed(host);
-    const r = this.#request(target, host, port, now);
+    const r = this.#request(prod, target, host, port, now);
     if (r > MAX_COUNT) {
       // One cause is reported as itself, a mix as 0xC004F074 "no KMS could be contacted".
-      this.#failure = this.#failure === 0 || this.#failure === r ? r : HR.NO_KMS_CONTACTED;
+      prod.failure = prod.failure === 0 || prod.failure === r ? r : HR.NO_KMS_CONTACTED;
       return FAILED;
     }
     // Host caching: keep the host that answered.
-    if (fromDns && this.#discovered?.host !== host) this.#discovered = { host, port };
-    return this.#onAnswer(r, now, target) ? ACTIVATED : NOT_ACTIVATED;
+    if (fromDns && prod.discovered?.host !== host) prod.discovered = { host, port };
+    return this.#onAnswer(prod, r, now, target) ? ACTIVATED : NOT_ACTIVATED;
   }
 
   /** Sends one request and writes its 12288; returns the count the host answered, or the failure HRESULT. */
-  #request(target: SimulatedMachine | undefined, host: string, port: number, now: number): number {
-    const term = this.#term;
+  #request(prod: ClientProduct, target: SimulatedMachine | undefined, host: string, port: number, now: number): number {
+    const term = prod.term;
     const status = statusAt(term, now);
     const minutes = remainingMinutesAt(term, now);
     const r = target
-      ? target.receiveKmsRequest(this.#identity, this.#identityRef, now + this.#skewMs, status, minutes)
+      ? target.receiveKmsRequest(prod.identity, prod.identityRef, now + this.#skewMs, status, minutes)
       : HR.NO_KMS_CONTACTED;
     const hostRef = target ? target.hostnameRef : this.#world.nameRef(host);
-    this.#write(this.#application, EVENT.KMS_REQUEST_SENT, r > MAX_COUNT ? r : HR.OK, status, minutes, port, this.#identityRef, hostRef);
-    if (r <= MAX_COUNT) this.#lastRequestAtMs = now;
+    this.#write(this.#application, EVENT.KMS_REQUEST_SENT, r > MAX_COUNT ? r : HR.OK, status, minutes, port, prod.identityRef, hostRef);
+    if (r <= MAX_COUNT) prod.lastRequestAtMs = now;
     return r;
   }
 
   /** The client compares the count with its policy and activates itself if it is met (reference 7). */
-  #onAnswer(count: number, now: number, host: SimulatedMachine | undefined): boolean {
-    const policy = thresholdFor(this.osKind);
-    const activated = count >= policy;
+  #onAnswer(prod: ClientProduct, count: number, now: number, host: SimulatedMachine | undefined): boolean {
+    const activated = count >= prod.identity.nPolicy;
     if (activated) {
-      // A renewal restarts the 180 days (reference 7); the term is updated in place, as renewals are frequent.
-      if (this.#term.phase === 'kms') this.#term.validUntilMs = kmsValidUntil(now);
-      else this.#term = kmsTermFrom(now);
-      this.#rearms = Math.max(this.#rearms, REARMS_AFTER_KMS_ACTIVATION);
-      this.#lastActivationAtMs = now;
-      this.#hostPidSeen = host?.hostPid ?? null;
+      this.#renew(prod, now);
+      prod.vlActivationType = VL_TYPE_KMS;
+      prod.adObject = null;
+      prod.hostPidSeen = host?.hostPid ?? null;
     }
     this.#write(
       this.#application,
@@ -521,11 +768,18 @@ export class SimulatedMachine {
     return activated;
   }
 
+  /** A successful activation or renewal: 180 days from now (reference 7), in place as renewals are frequent. */
+  #renew(prod: ClientProduct, now: number): void {
+    if (prod.term.phase === 'kms') prod.term.validUntilMs = kmsValidUntil(now);
+    else prod.term = kmsTermFrom(now);
+    if (prod.application === 'windows') this.#rearms = Math.max(this.#rearms, REARMS_AFTER_KMS_ACTIVATION);
+    prod.lastActivationAtMs = now;
+  }
+
   // ---- helpers ----
 
-  /** The KMS properties both classes carry on Windows 7, and the service alone carries on Vista. */
-  #kmsProperties(now: number): Partial<RawSoftwareLicensingService> {
-    const s = this.#service;
+  /** The KMS properties both classes carry on Windows 7+, and the service alone carries on Vista. */
+  #kmsProperties(now: number, s: KmsHostService | null, clientPolicy: number): Partial<RawSoftwareLicensingService> {
     const count = s ? s.currentCount(now) : null;
     const c = s?.counters;
     const n = (v: number | undefined) => (v === undefined ? UINT32_SENTINEL : v);
@@ -534,8 +788,9 @@ export class SimulatedMachine {
       KeyManagementServicePort: this.#kmsMachine?.port ?? 0,
       IsKeyManagementServiceMachine: s ? 1 : 0,
       KeyManagementServiceCurrentCount: count ?? UINT32_SENTINEL,
-      // A client reports its own N-policy; a host the largest it has seen (before any, the client-OS threshold).
-      RequiredClientCount: s ? s.largestPolicy || thresholdFor('client') : thresholdFor(this.osKind),
+      // A client reports its own N-policy; a host the largest it has seen (before any: the client-OS threshold, or
+      // Office's 5 for the Office host product). A Win8+ machine that is no host of this product reports none.
+      RequiredClientCount: s ? s.largestPolicy || (s === this.#officeService ? OFFICE_KMS_THRESHOLD : thresholdFor('client')) : clientPolicy,
       KeyManagementServiceTotalRequests: n(c?.total),
       KeyManagementServiceFailedRequests: n(c?.failed),
       KeyManagementServiceUnlicensedRequests: n(c?.byStatus[0]),
@@ -547,13 +802,26 @@ export class SimulatedMachine {
     };
   }
 
-  #identityFor(cmid: string): ClientIdentity {
+  /** A volume client product's KMS client settings and what it learnt from the host that answered it. */
+  #clientProperties(prod: ClientProduct): Partial<RawSoftwareLicensingProduct> {
     return {
-      fqdn: this.hostname,
-      cmid,
-      activationId: this.activationId,
-      vm: this.vm,
-      nPolicy: thresholdFor(this.osKind),
+      VLActivationInterval: KMS_RETRY_INTERVAL_MINUTES,
+      VLRenewalInterval: KMS_RENEWAL_INTERVAL_MINUTES,
+      DiscoveredKeyManagementServiceMachineName: prod.discovered?.host ?? null,
+      DiscoveredKeyManagementServiceMachinePort: prod.discovered?.port ?? 0,
+      KeyManagementServiceProductKeyID: prod.hostPidSeen,
+    };
+  }
+
+  /** The Win8+ properties: ProductKeyChannel, how the product was activated and by which AD object. */
+  #win8Properties(prod: ClientProduct, channel: KeyChannel): Partial<RawSoftwareLicensingProduct> {
+    const ao = prod.vlActivationType === VL_TYPE_AD ? prod.adObject : null;
+    return {
+      ProductKeyChannel: productKeyChannelOf(channel),
+      VLActivationType: prod.vlActivationType,
+      VLActivationTypeEnabled: 0,
+      ADActivationObjectName: ao?.name ?? null,
+      ADActivationObjectDN: ao?.dn ?? null,
     };
   }
 

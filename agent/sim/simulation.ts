@@ -10,7 +10,8 @@ import { DEFAULT_LOG_CAPACITY, RefTable } from './event-log.js';
 import { HR } from './event-records.js';
 import { type KeyChannel, OS_PROFILES, type OsProfileName } from './os-profile.js';
 import { Prng } from './prng.js';
-import { type MachineWorld, SimulatedMachine } from './simulated-machine.js';
+import { type ActivationObject, type KmsServiceFault, type MachineWorld, SimulatedMachine } from './simulated-machine.js';
+import { type OfficeClientName, officeClientSku, officeHostProduct } from './office-products.js';
 
 /** 2026-01-05T00:00:00Z, a Monday: the start of every simulation that is not given one, so tests see fixed dates. */
 export const DEFAULT_START_MS = Date.UTC(2026, 0, 5);
@@ -55,14 +56,26 @@ export interface MachineSpec {
   makAutoActivate?: boolean;
   /** Delay from install to the first activation attempt. Default a random 1–15 minutes. */
   firstAttemptDelayMs?: number;
+  /** A volume Office KMS client next to Windows (Win8+ profiles). Default none. */
+  office?: OfficeClientName | null;
+  /** The Office KMS host product of this release installed (Win8+ profiles): an Office count of its own. Default none. */
+  officeKmsHost?: 2019 | 2021 | 2024 | null;
+  /** False: nobody runs an agent on this machine (the fleet runner leaves it out). Default true. */
+  runsAgent?: boolean;
 }
+
+type StatusCounts = Record<'0' | '1' | '2' | '3' | '4' | '5' | '6', number>;
 
 /** Status counts of the primary Windows product of every running machine, KMS host counts, events written. */
 export interface DaySummary {
   atMs: number;
-  licenseStatus: Record<'0' | '1' | '2' | '3' | '4' | '5' | '6', number>;
-  /** KMS host FQDN → its current count (0 before its first request). */
+  licenseStatus: StatusCounts;
+  /** The same for the volume Office products (machines without Office are not counted). */
+  officeLicenseStatus: StatusCounts;
+  /** Windows KMS host FQDN → its Windows count (0 before its first request). */
   kmsHosts: Record<string, number>;
+  /** Office KMS host FQDN → its Office count, separate from the Windows one (0 before its first request). */
+  officeKmsHosts: Record<string, number>;
   /** Event records written (all machines, all logs) since the previous summary. */
   events: number;
 }
@@ -70,7 +83,15 @@ export interface DaySummary {
 /** A problem a scenario planted for an admin to find. */
 export interface PlantedProblem {
   machineId: string;
-  kind: 'hardware-change' | 'no-host-reachable' | 'no-rearms-left' | 'clock-skew' | 'no-srv-record' | 'duplicate-cmid';
+  kind:
+    | 'hardware-change'
+    | 'no-host-reachable'
+    | 'no-rearms-left'
+    | 'clock-skew'
+    | 'no-srv-record'
+    | 'duplicate-cmid'
+    | 'office-below-threshold'
+    | 'kms-service-failing';
   note: string;
 }
 
@@ -85,6 +106,7 @@ export class Simulation {
   readonly #byName = new Map<string, SimulatedMachine>();
   readonly #srv = new Map<string, Map<string, number>>();
   readonly #refusingZones = new Set<string>();
+  readonly #activationObjects = new Map<string, ActivationObject>();
   readonly #planted: PlantedProblem[] = [];
   readonly #defaultDomain: string;
   #eventsSinceSummary = 0;
@@ -109,6 +131,7 @@ export class Simulation {
     const srv = this.#srv;
     const refusing = this.#refusingZones;
     const byName = this.#byName;
+    const aos = this.#activationObjects;
     const capacity = {
       application: opts.logCapacity?.application ?? DEFAULT_LOG_CAPACITY.application,
       kms: opts.logCapacity?.kms ?? DEFAULT_LOG_CAPACITY.kms,
@@ -136,6 +159,7 @@ export class Simulation {
       },
       // Names reach here already lower-cased (hostnames, SRV targets and /skms are stored that way).
       machineNamed: (fqdn) => byName.get(fqdn),
+      activationObjectFor: (domain, application) => aos.get(`${application}/${domain}`),
       eventWritten: () => {
         this.#eventsSinceSummary++;
       },
@@ -151,6 +175,11 @@ export class Simulation {
 
   get kmsHosts(): SimulatedMachine[] {
     return this.#machines.filter((m) => m.isKmsHost);
+  }
+
+  /** The machines an agent runs on (a fleet runner enrols these; the others are seen only through their clients). */
+  get enrolledMachines(): SimulatedMachine[] {
+    return this.#machines.filter((m) => m.runsAgent);
   }
 
   /** The machine with this machineId; throws when there is none (a test or scenario bug). */
@@ -200,6 +229,9 @@ export class Simulation {
         productKeyId,
         makAutoActivate: spec.makAutoActivate ?? true,
         firstAttemptDelayMs: spec.firstAttemptDelayMs ?? MS.MINUTE * (1 + this.#world.prng.int(15)),
+        office: spec.office ? officeClientSku(spec.office) : null,
+        officeHost: spec.officeKmsHost ? officeHostProduct(spec.officeKmsHost) : null,
+        runsAgent: spec.runsAgent ?? true,
       },
       this.#world,
     );
@@ -263,16 +295,28 @@ export class Simulation {
 
   summary(): DaySummary {
     const counts = LICENSE_STATUS_VALUES.map(() => 0);
+    const officeCounts = LICENSE_STATUS_VALUES.map(() => 0);
     const kmsHosts: Record<string, number> = {};
+    const officeKmsHosts: Record<string, number> = {};
     for (const m of this.#machines) {
       if (m.retired) continue;
       counts[m.licenseStatus()]!++;
-      if (m.isKmsHost) kmsHosts[m.hostname] = m.currentCount() ?? 0;
+      const office = m.officeLicenseStatus();
+      if (office !== null) officeCounts[office]!++;
+      if (m.isWindowsKmsHost) kmsHosts[m.hostname] = m.currentCount('windows') ?? 0;
+      if (m.isOfficeKmsHost) officeKmsHosts[m.hostname] = m.currentCount('office') ?? 0;
     }
-    const licenseStatus = Object.fromEntries(counts.map((n, v) => [String(v), n])) as DaySummary['licenseStatus'];
+    const byStatus = (c: number[]) => Object.fromEntries(c.map((n, v) => [String(v), n])) as StatusCounts;
     const events = this.#eventsSinceSummary;
     this.#eventsSinceSummary = 0;
-    return { atMs: this.clock.now(), licenseStatus, kmsHosts, events };
+    return {
+      atMs: this.clock.now(),
+      licenseStatus: byStatus(counts),
+      officeLicenseStatus: byStatus(officeCounts),
+      kmsHosts,
+      officeKmsHosts,
+      events,
+    };
   }
 
   /** The problems the scenario planted, for demos and tests to check that the monitor finds them. */
@@ -341,6 +385,39 @@ export class Simulation {
   /** An admin re-activates a MAK machine (after a hardware change, say). */
   activateMak(machineId: string): void {
     this.machine(machineId).activateMak();
+  }
+
+  /**
+   * Publishes an Active Directory activation object for one application in a domain (ADBA): Win8+ GVLK products of
+   * that application there activate through it (VLActivationType 1, event 12308) and never ask a KMS host.
+   */
+  addActivationObject(domain: string, application: 'windows' | 'office', name: string): ActivationObject {
+    const dc = domain
+      .toLowerCase()
+      .split('.')
+      .map((p) => `DC=${p}`)
+      .join(',');
+    const ao: ActivationObject = { name, dn: `CN=${name},CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,${dc}`, application };
+    this.#activationObjects.set(`${application}/${domain.toLowerCase()}`, ao);
+    return ao;
+  }
+
+  /** Deletes a domain's activation object of an application: its clients fall back to KMS at their next renewal. */
+  removeActivationObject(domain: string, application: 'windows' | 'office'): void {
+    this.#activationObjects.delete(`${application}/${domain.toLowerCase()}`);
+  }
+
+  /**
+   * A KMS host's service: `stopped` (sppsvc not running), `not-listening` (it failed to initialize the KMS: 12291 with
+   * `hresult`), or `none` (running again; it republishes to DNS). Either fault refuses every client with 0x800706BA.
+   */
+  setKmsServiceFault(hostname: string, fault: KmsServiceFault, hresult?: number): void {
+    this.#host(hostname).setServiceFault(fault, hresult);
+  }
+
+  /** A KMS host fails to initialize its renewal timer: 12292 in its Application log. */
+  failKmsRenewalTimer(hostname: string, hresult?: number): void {
+    this.#host(hostname).failRenewalTimer(hresult);
   }
 
   /** /skms `host[:port]` on a client, or null for DNS discovery (/ckms). */

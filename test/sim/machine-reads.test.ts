@@ -141,7 +141,10 @@ describe('summary', () => {
     expect(first).toEqual({
       atMs: sim.startMs,
       licenseStatus: { '0': 0, '1': 1, '2': 25, '3': 0, '4': 0, '5': 0, '6': 0 },
+      // No volume Office in this fleet: nothing counted, no Office host.
+      officeLicenseStatus: { '0': 0, '1': 0, '2': 0, '3': 0, '4': 0, '5': 0, '6': 0 },
       kmsHosts: { 'kms01.contoso.com': 0 },
+      officeKmsHosts: {},
       events: 1,
     });
     sim.runUntil(sim.startMs + MINUTE);
