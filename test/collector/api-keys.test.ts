@@ -99,6 +99,17 @@ describe('API keys (real HTTP, SQLite, virtual clock)', () => {
     }
   });
 
+  it("leaves a signed-in browser alone when a proxy adds a Bearer of its own; a vw_ key decides by itself", async () => {
+    const headers = (authorization: string) => ({ cookie: admin, authorization });
+    const sso = await fetch(`${h.url}/api/v1/session`, { headers: headers('Bearer eyJhbGciOiJSUzI1NiJ9.sso.token') });
+    expect(await sso.json()).toEqual({ username: 'admin', role: 'admin' });
+    const { body: key } = await create({ name: 'beside-cookie', role: 'viewer' });
+    const withKey = await fetch(`${h.url}/api/v1/session`, { headers: headers(`Bearer ${key.key}`) });
+    expect(await withKey.json()).toEqual({ username: 'api-key:beside-cookie', role: 'viewer' });
+    const badKey = await fetch(`${h.url}/api/v1/session`, { headers: headers(`Bearer ${key.key.slice(0, -2)}xx`) });
+    expect(badKey.status).toBe(401);
+  });
+
   it('a viewer key cannot acknowledge (403, audited as refused); an operator key can (audited as api-key:<name>)', async () => {
     const viewerKey = (await create({ name: 'reports', role: 'viewer' })).body.key;
     const refused = await call(h, 'POST', `/api/v1/alerts/${alertId}/ack`, { key: viewerKey }, { comment: 'from a script' });

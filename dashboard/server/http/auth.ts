@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { roleAtLeast, type Role, type SessionInfo } from '../../../shared/api.js';
-import { apiKeyActor, type ApiKeyService } from '../identity/api-keys.js';
+import { API_KEY_PREFIX, apiKeyActor, type ApiKeyService } from '../identity/api-keys.js';
 import type { UserService } from '../identity/user-service.js';
 import { ApiError } from './api-error.js';
 import { readCookie, SESSION_COOKIE } from './cookies.js';
@@ -23,7 +23,10 @@ const KEY_REFUSALS = {
 export function requireSession(users: UserService, apiKeys?: ApiKeyService): RequestHandler {
   return (req, _res, next) => {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
-    if (bearer !== undefined && apiKeys) {
+    // A Bearer that is no vawatch key beside a session cookie is someone else's (e.g. an SSO proxy's): the cookie
+    // decides. A vw_ key always decides by itself.
+    const cookiePresent = readCookie(req.headers.cookie, SESSION_COOKIE) !== undefined;
+    if (bearer !== undefined && apiKeys && (bearer.startsWith(API_KEY_PREFIX) || !cookiePresent)) {
       const check = apiKeys.check(bearer, req.ip ?? '');
       if (!check.ok) {
         if (check.name) (req as WithSession)[REFUSED_KEY] = apiKeyActor(check.name);
