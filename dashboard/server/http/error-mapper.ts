@@ -14,10 +14,26 @@ const BODY_ERRORS: Record<string, [number, string, string]> = {
   'stream.encoding.set': [500, 'internal', 'internal error'],
 };
 
+/**
+ * A body-parser refusal as [status, code, message]: one of its known types, or another client error it raises as an
+ * exposed 4xx (a gzip body that does not inflate carries zlib's code and no type); undefined for anything else.
+ */
+function bodyError(err: unknown): [number, string, string] | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { type?: unknown; status?: unknown; expose?: unknown; code?: unknown };
+  if (typeof e.type === 'string' && BODY_ERRORS[e.type]) return BODY_ERRORS[e.type];
+  // The router's: a path parameter that is not valid percent-encoding (`/api/v1/machines/%`).
+  if (err instanceof URIError && e.status === 400) return [400, 'bad-path', 'the URL path is not valid percent-encoding'];
+  if (typeof e.status === 'number' && e.status >= 400 && e.status < 500 && e.expose === true) {
+    if (typeof e.code === 'string' && e.code.startsWith('Z_')) return [400, 'bad-encoding', 'the request body does not decompress (Content-Encoding says gzip or deflate)'];
+    return [e.status, 'bad-request', 'the request body could not be read'];
+  }
+  return undefined;
+}
+
 /** The ErrorBody code of a body-parser refusal (413 too large, malformed JSON…), or undefined for anything else. */
 export function bodyErrorCode(err: unknown): string | undefined {
-  const type = err && typeof err === 'object' ? (err as { type?: unknown }).type : undefined;
-  return typeof type === 'string' ? BODY_ERRORS[type]?.[1] : undefined;
+  return bodyError(err)?.[1];
 }
 
 /**
@@ -32,8 +48,8 @@ export function errorMapper(log: Logger, limitBytes: number): ErrorRequestHandle
       status = err.status;
       body = err.toBody();
       for (const [k, v] of Object.entries(err.headers)) res.setHeader(k, v);
-    } else if (err && typeof err === 'object' && typeof (err as { type?: unknown }).type === 'string' && BODY_ERRORS[(err as { type: string }).type]) {
-      const [s, code, message] = BODY_ERRORS[(err as { type: string }).type]!;
+    } else if (bodyError(err)) {
+      const [s, code, message] = bodyError(err)!;
       status = s;
       body = { error: { code, message: code === 'body-too-large' ? `${message} (${limitBytes} bytes)` : message } };
     } else {
