@@ -13,7 +13,12 @@ export function fixturePath(set: string): string {
 
 /** What `agent snapshot --source replay --path <set> --at <atIso>` prints, computed in-process. */
 export async function replaySnapshot(set: string, atIso: string, group = 'default'): Promise<{ snapshot: MachineSnapshot; events: EventRecord[] }> {
-  const source = new ReplaySource(fixturePath(set));
+  return replayFolderSnapshot(fixturePath(set), atIso, group);
+}
+
+/** The same for any folder of saved PowerShell output (a capture written by a test). */
+export async function replayFolderSnapshot(dir: string, atIso: string, group = 'default'): Promise<{ snapshot: MachineSnapshot; events: EventRecord[] }> {
+  const source = new ReplaySource(dir);
   const [products, service, os] = await Promise.all([source.readProducts(), source.readService(), source.readOs()]);
   const snapshot = normaliseSnapshot({ products, service, os }, { machineId: await source.stableMachineId(), group }, Date.parse(atIso));
   const events: EventRecord[] = [];
