@@ -4,15 +4,17 @@
  *   dashboard: http://127.0.0.1:PORT/
  *   login: USER / PASSWORD
  * The demo credentials and enrolment secret are kept in the data folder, so a restart over it prints the same ones.
+ * Progress goes to stderr: one line redrawn in place on a terminal, a plain line every few seconds elsewhere.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { startFleet } from '../agent/fleet/index.js';
+import { describeFleetProgress, progressLine, type ProgressLine } from '../agent/fleet/progress-line.js';
 import { createCollector } from '../dashboard/server/collector.js';
 import { defaultPlugins } from '../dashboard/server/default-plugins.js';
-import { consoleLogger } from '../dashboard/server/log.js';
+import { consoleLogger, type Logger } from '../dashboard/server/log.js';
 import { createCronScheduler } from '../platform/cron-scheduler.js';
 import { systemClock } from '../shared/scheduling.js';
 import { ensureWebBuilt } from '../dashboard/web/build.js';
@@ -29,6 +31,7 @@ Options (flag, environment, default):
   --scenario NAME   VAWATCH_SCENARIO enterprise simulated scenario
   --days N          VAWATCH_DAYS    30          days of history fast-forwarded before running live
   --quiet                                       no progress lines on stderr
+  --verbose                                     also each simulated machine's agent lines (hundreds)
   --help                                        this text`;
 
 const Options = z.object({
@@ -37,6 +40,7 @@ const Options = z.object({
   scenario: z.string().min(1),
   days: z.coerce.number({ error: 'expected a number of days' }).int({ error: 'expected whole days' }).min(0, { error: 'expected 0 or more days' }).max(365, { error: 'expected at most 365 days' }),
   quiet: z.boolean(),
+  verbose: z.boolean(),
 });
 
 const Credentials = z.object({ username: z.string(), password: z.string(), enrolmentSecret: z.string() });
@@ -53,10 +57,12 @@ function parseArgs(argv: string[]): z.infer<typeof Options> {
     scenario: process.env.VAWATCH_SCENARIO ?? 'enterprise',
     days: process.env.VAWATCH_DAYS ?? '30',
     quiet: false,
+    verbose: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quiet') raw.quiet = true;
+    else if (a === '--verbose') raw.verbose = true;
     else if (['--port', '--data', '--scenario', '--days'].includes(a)) {
       const v = argv[++i];
       if (v === undefined) fail(`${a} needs a value`);
@@ -85,6 +91,13 @@ function demoCredentials(dataDir: string): z.infer<typeof Credentials> {
   return creds;
 }
 
+/** The collector's log lines, printed above the progress line instead of through it. */
+function progressLogger(progress: ProgressLine): Logger {
+  const line = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    progress.line(`${new Date().toISOString()} ${level} ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`);
+  return { info: line('info'), warn: line('warn'), error: line('error') };
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -95,7 +108,9 @@ async function main(): Promise<void> {
   const dataDir = resolve(opts.data);
   const creds = demoCredentials(dataDir);
   const quiet = opts.quiet;
-  const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : consoleLogger();
+  if (quiet && opts.verbose) fail('--quiet and --verbose contradict each other');
+  const progress = quiet ? null : progressLine({ stream: process.stderr, now: () => Date.now() });
+  const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : progressLogger(progress!);
 
   // A fresh clone has no built dashboard; build it (about a second) when missing or older than its sources.
   // If that fails the collector still runs and serves its plain status page.
@@ -137,13 +152,27 @@ async function main(): Promise<void> {
     enrolmentSecret: creds.enrolmentSecret,
     stateDir: join(dataDir, 'fleet'),
     historyDays: opts.days,
-    log: quiet ? undefined : (line) => process.stderr.write(`${line}\n`),
+    ...(progress
+      ? {
+          log: (line: string) => progress.line(line),
+          onProgress: (s) => progress.update(describeFleetProgress(s)),
+          ...(opts.verbose ? { agentLog: (line: string) => progress.line(line) } : {}),
+        }
+      : {}),
   });
   fleet.caughtUp.then(
     () => {
-      if (!quiet) process.stderr.write(`start: history caught up; ${fleet.stats().machines} machines running live\n`);
+      if (!progress) return;
+      progress.end();
+      // The address and the sign-in again, where a person looks once the scrolling stops.
+      progress.line(`start: history caught up; ${fleet.stats().machines} machines running live`);
+      progress.line(`dashboard: ${url}`);
+      progress.line(`login: ${creds.username} / ${creds.password}`);
     },
-    (e: unknown) => process.stderr.write(`start: the fleet stopped: ${e instanceof Error ? e.message : String(e)}\n`),
+    (e: unknown) => {
+      progress?.end();
+      process.stderr.write(`start: the fleet stopped: ${e instanceof Error ? e.message : String(e)}\n`);
+    },
   );
 
   let stopping = false;

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SCENARIO_NAMES } from '../sim/index.js';
+import { describeFleetProgress, progressLine } from './progress-line.js';
 import { startFleet } from './start-fleet.js';
 
 const HELP = `usage: npm run fleet -- --scenario NAME --collector URL --secret S [options]
@@ -23,9 +24,11 @@ Options (flag, environment variable):
   --scale X, VAWATCH_SIM_SCALE              scenario size multiplier (enterprise, kms-outage) or machine count (scale). default: the scenario's
   --poll-hours H                            simulated hours between polls during fast-forward. default: 4
   --heartbeat-seconds S                     real seconds between heartbeats. default: 60
+  --verbose                                 also each machine's agent lines (enrolled, refused…). default: off
   --help                                    this text
 
-A bad value stops the fleet with a one-line reason and exit code 2.`;
+Progress (days fast-forwarded, machines, reports) is one line redrawn in place on a terminal, and a plain line
+every few seconds otherwise. A bad value stops the fleet with a one-line reason and exit code 2.`;
 
 const num = (what: string) => z.coerce.number({ error: `expected ${what}` }).refine(Number.isFinite, { error: `expected ${what}` });
 const Options = z.object({
@@ -74,8 +77,13 @@ if (argv.includes('--help') || argv.includes('-h')) {
 }
 const raw: Record<string, string> = { ...DEFAULTS };
 for (const [k, env] of Object.entries(ENV)) if (process.env[env]) raw[k] = process.env[env]!;
+let verbose = false;
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i]!;
+  if (a === '--verbose') {
+    verbose = true;
+    continue;
+  }
   const m = /^--([a-z-]+)(?:=(.*))?$/.exec(a);
   if (!m || !(m[1]! in Options.shape)) fail(`unknown option ${a} (see --help)`);
   const value = m[2] ?? argv[++i];
@@ -88,7 +96,8 @@ if (!parsed.success) {
   fail(`--${String(issue.path[0])}: ${issue.message}`);
 }
 const o = parsed.data;
-const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+const progress = progressLine({ stream: process.stdout, now: () => Date.now() });
+const log = (line: string) => progress.line(`${new Date().toISOString()} ${line}`);
 const fleet = await startFleet({
   scenario: o.scenario,
   collectorUrl: o.collector,
@@ -101,6 +110,8 @@ const fleet = await startFleet({
   fastForwardPollHours: o['poll-hours'],
   heartbeatMs: o['heartbeat-seconds'] * 1000,
   log,
+  onProgress: (s) => progress.update(describeFleetProgress(s)),
+  ...(verbose ? { agentLog: log } : {}),
 });
 const stop = async (signal: string) => {
   log(`${signal}: stopping the fleet`);
@@ -110,6 +121,9 @@ const stop = async (signal: string) => {
 process.once('SIGINT', () => void stop('SIGINT'));
 process.once('SIGTERM', () => void stop('SIGTERM'));
 fleet.caughtUp.then(
-  () => log(`fleet: caught up: ${JSON.stringify(fleet.stats())}`),
+  () => {
+    progress.end();
+    log(`fleet: caught up: ${JSON.stringify(fleet.stats())}`);
+  },
   (e: unknown) => fail((e as Error).message),
 );

@@ -38,8 +38,12 @@ export interface FleetOptions {
   speed?: number;
   /** Days of simulated history fast-forwarded before live (default 30). */
   historyDays?: number;
-  /** Where progress lines go (default: nowhere). */
+  /** Where the fleet's own lines go: the start, going live, a failure (default: nowhere). */
   log?: (line: string) => void;
+  /** Where each machine's agent lines go (`host: enrolled as agent …`), hundreds of them (default: nowhere). */
+  agentLog?: (line: string) => void;
+  /** Called after each fast-forward step and once live, for a progress display. */
+  onProgress?: (stats: FleetStats) => void;
   /** Scenario seed (default 1). */
   seed?: number;
   /** Scenario size multiplier (see the simulator's ScenarioOptions.scale). */
@@ -59,6 +63,9 @@ export interface FleetStats {
   machines: number;
   simulatedNow: string;
   phase: 'fast-forward' | 'live' | 'stopped';
+  /** Days of the history run so far, and in all (both fractional; equal once live). */
+  historyDaysDone: number;
+  historyDaysTotal: number;
   reportsQueued: number;
   reportsAcked: number;
   /** Reports waiting in the agents' outboxes. */
@@ -98,6 +105,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const wall = opts.wall ?? systemClock;
   const timers = opts.timers ?? createCronScheduler();
   const log = opts.log ?? (() => {});
+  const agentLog = opts.agentLog ?? (() => {});
   const speed = opts.speed ?? 1;
   const seed = opts.seed ?? 1;
   const historyDays = opts.historyDays ?? 30;
@@ -138,7 +146,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     for (const machine of sim.machines) {
       if (byId.has(machine.machineId)) continue;
       const dir = join(opts.stateDir, 'agents', machine.machineId);
-      const prefix = (line: string) => log(`${machine.hostname}: ${line}`);
+      const prefix = (line: string) => agentLog(`${machine.hostname}: ${line}`);
       const outbox = await FileOutbox.open({ dir, newEpoch: () => Math.max(1, Math.floor(wall.now() / 1000)), log: prefix, sync: false });
       const agent = new Agent({
         source: new SimSource(machine),
@@ -164,11 +172,17 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
     return added;
   };
 
+  // The history ends where the wall clock stood when the fast-forward began (live takes over from there).
+  let historyEndMs = simulatedNow(anchor, wall);
   const stats = (): FleetStats => {
+    const simNow = sim.clock.now();
+    const total = Math.max(0, historyEndMs - anchor.simStartMs) / MS.DAY;
     const s: FleetStats = {
       machines: agents.length,
-      simulatedNow: new Date(sim.clock.now()).toISOString(),
+      simulatedNow: new Date(simNow).toISOString(),
       phase,
+      historyDaysDone: phase === 'fast-forward' ? Math.min(total, Math.max(0, simNow - anchor.simStartMs) / MS.DAY) : total,
+      historyDaysTotal: total,
       reportsQueued: 0,
       reportsAcked: 0,
       reportsWaiting: 0,
@@ -200,8 +214,10 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await addAgents();
     }
     const firstMs = sim.clock.now();
-    let lastDayLogged = -1;
-    log(`fleet: ${scenario}: ${sim.machines.length} machines; fast-forwarding from ${new Date(firstMs).toISOString()} to now`);
+    historyEndMs = simulatedNow(anchor, wall);
+    const days = (historyEndMs - firstMs) / MS.DAY;
+    log(`fleet: ${scenario}: ${sim.machines.length} machines; fast-forwarding ${days >= 1 ? `${Math.round(days)} days` : 'less than a day'} of history, from ${new Date(firstMs).toISOString()} to now`);
+    opts.onProgress?.(stats());
     for (;;) {
       if (stopped) return;
       const target = simulatedNow(anchor, wall);
@@ -219,12 +235,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       await deliverWaiting(concurrency);
       anchor.polledThroughMs = next;
       await saveSimAnchor(opts.stateDir, anchor);
-      const day = Math.floor((next - firstMs) / MS.DAY);
-      if (day !== lastDayLogged) {
-        lastDayLogged = day;
-        const s = stats();
-        log(`fleet: simulated ${s.simulatedNow}: ${s.reportsQueued} reports queued, ${s.reportsAcked} acknowledged, ${s.reportsWaiting} waiting`);
-      }
+      historyEndMs = Math.max(historyEndMs, next);
+      opts.onProgress?.(stats());
       await yieldToLoop();
     }
   };
@@ -248,6 +260,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
       (a) => a.agent.heartbeat({ force: true }),
     );
     await deliverWaiting(concurrency);
+    opts.onProgress?.(stats());
     log(`fleet: live at ${new Date(sim.clock.now()).toISOString()} (speed ${speed}), ${agents.length} agents`);
     let pumping = false;
     let lastSave = wall.now();

@@ -12,6 +12,8 @@ interface Started {
   dashboard: string;
   user: string;
   password: string;
+  /** Everything it printed on stderr so far (progress and log lines). */
+  stderr(): string;
 }
 
 /** `npm start` as a new user runs it, on a free port and a fresh data folder; resolves on the two lines. */
@@ -32,7 +34,7 @@ function npmStart(dataDir: string): Promise<Started> {
       const login = /^login: (\S+) \/ (\S+)$/m.exec(out);
       if (dash && login) {
         clearTimeout(timer);
-        resolve({ child, dashboard: dash[1]!, user: login[1]!, password: login[2]! });
+        resolve({ child, dashboard: dash[1]!, user: login[1]!, password: login[2]!, stderr: () => err });
       }
     });
     child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
@@ -92,6 +94,19 @@ describe('npm start, as a new user runs it', () => {
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(total, 'machines listed within a minute').toBeGreaterThanOrEqual(100);
+
+    // Not a terminal here: plain progress lines, none per machine, and the address and login again at the end.
+    const s = running;
+    await expect.poll(() => s.stderr(), { timeout: 120_000, interval: 250 }).toMatch(/^login: .+$/m);
+    const err = s.stderr();
+    expect(err).not.toMatch(/enrolled as agent/);
+    expect(err).not.toContain('\r');
+    expect(err).toMatch(/^fast-forward: day \d+ of 30 · \d+ machines · [\d,]+ reports sent/m);
+    const lines = err.split('\n');
+    const caughtUp = lines.findIndex((l) => /^start: history caught up; \d+ machines running live$/.test(l));
+    expect(caughtUp, err).toBeGreaterThan(0);
+    expect(caughtUp, err).toBeLessThan(40); // hundreds of machines, a few dozen lines
+    expect(lines.slice(caughtUp + 1, caughtUp + 3)).toEqual([`dashboard: ${s.dashboard}`, `login: ${s.user} / ${s.password}`]);
 
     const first = running;
     await stop(first);
