@@ -10,7 +10,7 @@ import {
   ALERT_STATE_LABELS,
   EXPIRY_WAVE_DAYS,
 } from './metric-labels.js';
-import type { MetricsSource } from './metrics-source.js';
+import type { KmsApplicationFacts, KmsHostFacts, MetricsSource } from './metrics-source.js';
 
 /**
  * `vawatch_machines`: no collect(); FleetAggregates sets it as machines change (the one gauge whose size grows with
@@ -50,25 +50,47 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
 
   new Gauge({
     name: 'vawatch_kms_host_current_clients',
-    help: 'KeyManagementServiceCurrentCount of each KMS host: unique client machine ids it saw in the last 30 days (capped at 50, or 10 while only servers asked).',
-    labelNames: ['kms_host'] as const,
+    help: 'Each KMS host\'s count per licensing application (windows: KeyManagementServiceCurrentCount, unique client machine ids in the last 30 days, capped at 50, or 10 while only servers asked; office: its Office host product\'s own count, capped at 10), as the host reports it.',
+    labelNames: ['kms_host', 'application'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const h of d.source.kmsHosts()) if (h.currentCount !== null) this.set({ kms_host: h.id }, h.currentCount);
+      for (const h of d.source.kmsHosts()) {
+        for (const a of applicationsOf(h)) if (a.currentCount !== null) this.set({ kms_host: h.id, application: a.application }, a.currentCount);
+      }
     },
   });
 
   new Gauge({
     name: 'vawatch_kms_host_required_clients',
-    help: 'The count each KMS host needs: 25 while client OS machines depend on it, else 5 (server OS).',
-    labelNames: ['kms_host'] as const,
+    help: 'The count each KMS host needs per application: windows 25 while client OS machines depend on it, else 5 (server OS); office 5.',
+    labelNames: ['kms_host', 'application'] as const,
     registers: [registry],
     collect() {
       this.reset();
-      for (const h of d.source.kmsHosts()) {
-        this.set({ kms_host: h.id }, h.clientOsDependents > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD);
-      }
+      for (const h of d.source.kmsHosts()) for (const a of applicationsOf(h)) this.set({ kms_host: h.id, application: a.application }, a.threshold);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_client_seen_clients',
+    help: 'For a KMS host no agent runs on: the count per application its newest answer (12289) to a client with an agent carried.',
+    labelNames: ['kms_host', 'application'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) for (const c of h.clientSeenCounts ?? []) this.set({ kms_host: h.id, application: c.application }, c.count);
+    },
+  });
+
+  new Gauge({
+    name: 'vawatch_kms_host_client_seen_timestamp_seconds',
+    help: 'For a KMS host no agent runs on: when the answer behind vawatch_kms_host_client_seen_clients was given.',
+    labelNames: ['kms_host', 'application'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of d.source.kmsHosts()) for (const c of h.clientSeenCounts ?? []) this.set({ kms_host: h.id, application: c.application }, c.at / 1000);
     },
   });
 
@@ -181,4 +203,10 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
     labelNames: ['version'] as const,
     registers: [registry],
   }).set({ version: d.version }, 1);
+}
+
+/** A host's per-application counts; a source that gives none (older sources, tests) has Windows' alone. */
+function applicationsOf(h: KmsHostFacts): readonly KmsApplicationFacts[] {
+  if (h.applications && h.applications.length > 0) return h.applications;
+  return [{ application: 'windows', currentCount: h.currentCount, threshold: h.clientOsDependents > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD }];
 }

@@ -1,10 +1,10 @@
-import { KMS_CLIENT_WINDOW_DAYS, MS } from '../../shared/kms-rules.js';
+import { applicationOf, KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, KMS_SERVER_THRESHOLD, MS, OFFICE_KMS_THRESHOLD } from '../../shared/kms-rules.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import type { KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import { notificationAt } from './expiry-projection.js';
 import type { CountedAs } from './metrics-exporter.js';
-import type { AlertTally, KmsHostFacts, MachineFacts, MetricsSource } from './metrics-source.js';
+import type { AlertTally, KmsApplicationFacts, KmsHostFacts, MachineFacts, MetricsSource } from './metrics-source.js';
 
 /** What the alert engine can tell the metrics, when it is loaded. */
 export interface AlertEngineView {
@@ -108,6 +108,25 @@ export class FleetStateSource implements MetricsSource {
       forecastBelow25At: forecast?.below25At ?? null,
       forecastBelow5At: forecast?.below5At ?? null,
       lastRequestAt: h.lastRequestAt,
+      applications: applicationsOf(h, Math.max(clientOs, w?.client ?? 0) > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD),
+      basis: h.kmsService ? 'host' : 'clients',
+      clientSeenCounts: h.kmsService ? [] : (h.seenByClients ?? []),
     };
   }
+}
+
+/** Windows' count (the host product's, else the service's) and Office's when the host has an Office host product. */
+function applicationsOf(h: KmsHostState, windowsThreshold: number): KmsApplicationFacts[] {
+  const s = h.kmsService;
+  if (!s) {
+    // No agent: the thresholds still apply; the counts are only what clients heard (vawatch_kms_host_client_seen_clients).
+    const out: KmsApplicationFacts[] = [{ application: 'windows', currentCount: null, threshold: windowsThreshold }];
+    if (h.seenByClients?.some((c) => c.application === 'office')) out.push({ application: 'office', currentCount: null, threshold: OFFICE_KMS_THRESHOLD });
+    return out;
+  }
+  const win = s.applications?.find((a) => applicationOf(a.applicationId) === 'windows');
+  const office = s.applications?.find((a) => applicationOf(a.applicationId) === 'office');
+  const out: KmsApplicationFacts[] = [{ application: 'windows', currentCount: win ? win.currentCount : s.currentCount, threshold: windowsThreshold }];
+  if (office) out.push({ application: 'office', currentCount: office.currentCount, threshold: OFFICE_KMS_THRESHOLD });
+  return out;
 }

@@ -44,6 +44,21 @@ export interface KmsHostFacts {
   readonly forecastBelow5At: number | null;
   /** Time of the newest activation request (12290) the host logged, or null. */
   readonly lastRequestAt: number | null;
+  /**
+   * Each application's count on the host against its own threshold (Windows 25 / 5, Office 5), from the host's own
+   * report; absent = Windows alone, from `currentCount`. The `application` label takes only these two values.
+   */
+  readonly applications?: readonly KmsApplicationFacts[];
+  /** `clients`: no agent runs on the host; its count is only known from its answers to clients (see clientSeenCounts). */
+  readonly basis?: 'host' | 'clients';
+  /** Per application, the count the host's newest answer to a client carried (12289) and when (ms); hosts without an agent. */
+  readonly clientSeenCounts?: ReadonlyArray<{ readonly application: 'windows' | 'office'; readonly count: number; readonly at: number }>;
+}
+
+export interface KmsApplicationFacts {
+  readonly application: 'windows' | 'office';
+  readonly currentCount: number | null;
+  readonly threshold: number;
 }
 
 /** Open alerts of the collector's alert engine, counted. */

@@ -198,11 +198,42 @@ describe('KMS hosts and alerts', () => {
     expect(value(s, 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds', { kms_host: 'kms-hq.contoso.com', threshold: '25' })).toBe(
       (NOW + 40 * DAY_MS) / 1000,
     );
+    // Without per-application figures a host's count is Windows'.
+    expect(samples(s, 'vawatch_kms_host_current_clients', { kms_host: 'kms-hq.contoso.com' }).map((x) => x.labels.application)).toEqual(['windows']);
     // A servers-only host is never judged against 25.
     expect(samples(s, 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds', { kms_host: 'kms-dc.contoso.com', threshold: '25' })).toHaveLength(0);
     expect(value(s, 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds', { kms_host: 'kms-dc.contoso.com', threshold: '5' })).toBe(
       (NOW + 3 * DAY_MS) / 1000,
     );
+  });
+
+  it('labels each application\'s count and threshold (windows, office), and what clients heard of a host without an agent', async () => {
+    const fleet = new HandFleet();
+    fleet.hosts = [
+      kmsHost({
+        id: 'kms-hq.contoso.com',
+        currentCount: 50,
+        clientOsDependents: 400,
+        applications: [
+          { application: 'windows', currentCount: 50, threshold: 25 },
+          { application: 'office', currentCount: 4, threshold: 5 },
+        ],
+      }),
+      kmsHost({ id: 'kms-other.contoso.com', currentCount: null, basis: 'clients', clientSeenCounts: [{ application: 'windows', count: 31, at: NOW - DAY_MS }] }),
+    ];
+    const { exporter, scrape } = setup(fleet);
+    await exporter.start();
+    const s = await scrape();
+    expect(value(s, 'vawatch_kms_host_current_clients', { kms_host: 'kms-hq.contoso.com', application: 'windows' })).toBe(50);
+    expect(value(s, 'vawatch_kms_host_current_clients', { kms_host: 'kms-hq.contoso.com', application: 'office' })).toBe(4);
+    expect(value(s, 'vawatch_kms_host_required_clients', { kms_host: 'kms-hq.contoso.com', application: 'windows' })).toBe(25);
+    expect(value(s, 'vawatch_kms_host_required_clients', { kms_host: 'kms-hq.contoso.com', application: 'office' })).toBe(5);
+    expect(samples(s, 'vawatch_kms_host_current_clients', { kms_host: 'kms-other.contoso.com' })).toHaveLength(0);
+    expect(value(s, 'vawatch_kms_host_client_seen_clients', { kms_host: 'kms-other.contoso.com', application: 'windows' })).toBe(31);
+    expect(value(s, 'vawatch_kms_host_client_seen_timestamp_seconds', { kms_host: 'kms-other.contoso.com', application: 'windows' })).toBe((NOW - DAY_MS) / 1000);
+    // Bounded: no other application value ever appears.
+    const apps = new Set(samples(s, 'vawatch_kms_host_required_clients').map((x) => x.labels.application));
+    expect([...apps].sort()).toEqual(['office', 'windows']);
   });
 
   it('zero-fills alerts by rule × severity × state and adds the engine tallies', async () => {
@@ -214,7 +245,8 @@ describe('KMS hosts and alerts', () => {
     const { exporter, scrape } = setup(fleet);
     await exporter.start();
     const s = await scrape();
-    expect(samples(s, 'vawatch_alerts')).toHaveLength(12 * 2 * 3);
+    expect(samples(s, 'vawatch_alerts')).toHaveLength(13 * 2 * 3);
+    expect(value(s, 'vawatch_alerts', { rule: 'KmsServiceFailing', severity: 'critical', state: 'new' })).toBe(0);
     expect(value(s, 'vawatch_alerts', { rule: 'KmsCountBelowThreshold', severity: 'warning', state: 'new' })).toBe(1);
     expect(value(s, 'vawatch_alerts', { rule: 'GraceExpiring', severity: 'critical', state: 'acknowledged' })).toBe(4);
     expect(value(s, 'vawatch_alerts', { rule: 'AgentStale', severity: 'warning', state: 'silenced' })).toBe(0);

@@ -63,11 +63,11 @@ describe.skipIf(!binaries.promtool || !binaries.prometheus)(needs('prometheus', 
   it('serves /metrics from the live fleet that promtool check metrics accepts without a word', async () => {
     const text = await eventually(async () => {
       const t = await (await fetch(`${url}/metrics`)).text();
-      return t.includes(`vawatch_kms_host_current_clients{kms_host="${BRANCH_HOST}"}`) ? t : undefined;
+      return t.includes(`vawatch_kms_host_current_clients{kms_host="${BRANCH_HOST}",application="windows"}`) ? t : undefined;
     }, 'the branch host in /metrics', 10_000);
     const s = parseExposition(text);
-    expect(value(s, 'vawatch_kms_host_current_clients', { kms_host: BRANCH_HOST })).toBe(20);
-    expect(value(s, 'vawatch_kms_host_required_clients', { kms_host: BRANCH_HOST })).toBe(25);
+    expect(value(s, 'vawatch_kms_host_current_clients', { kms_host: BRANCH_HOST, application: 'windows' })).toBe(20);
+    expect(value(s, 'vawatch_kms_host_required_clients', { kms_host: BRANCH_HOST, application: 'windows' })).toBe(25);
     expect(value(s, 'vawatch_machines', { group: 'branch', license_status: 'OOBGrace', channel: 'kms-client' })).toBe(20);
     expect(value(s, 'vawatch_ingest_reports_total', { result: 'accepted' })).toBeGreaterThan(20);
     const r = run(binaries.promtool!, ['check', 'metrics'], { input: text });
