@@ -242,13 +242,14 @@ describe('audit log storage', () => {
   it('is pruned by age and by count, in slices', async () => {
     const h = await startCollector();
     try {
-      const log = new AuditLog(h.collector.db, h.clock, { retentionMs: 10 * DAY, maxEntries: 8 });
+      const log = new AuditLog(h.collector.db, h.clock, { retentionMs: 10 * DAY, maxEntries: 8, pruneSlice: 2 });
       for (let i = 0; i < 5; i++) log.append({ actor: 'old', address: '', action: 'a', outcome: 'ok', status: 200 });
       h.clock.advanceBy(11 * DAY);
       for (let i = 0; i < 12; i++) log.append({ actor: 'new', address: '', action: 'a', outcome: 'ok', status: 200 });
       const slices: number[] = [];
       const removed = await log.prune(async () => void slices.push(1));
       expect(removed).toBe(5 + 4);
+      expect(slices.length).toBe(2 + 2); // 5 by age in 3 statements, 4 by count in 3 (the last of each finds < 2 rows)
       const left = log.read({ limit: 100 });
       expect(left).toHaveLength(8);
       expect(left.every((e) => e.actor === 'new')).toBe(true);

@@ -21,6 +21,8 @@ export interface AuditLogOptions {
   maxEntries: number;
   /** Appended entries are written together after this many ms (a real timer: it batches I/O, decides nothing). */
   flushMs?: number;
+  /** Rows deleted per statement while pruning (the loop yields between statements). */
+  pruneSlice?: number;
 }
 
 /** A detail's JSON is cut to this many characters: the log says what changed, it is not a copy of the request. */
@@ -66,7 +68,7 @@ export class AuditLog {
   constructor(db: Database.Database, clock: Clock, opts: AuditLogOptions) {
     this.#db = db;
     this.#clock = clock;
-    this.#opts = { flushMs: 200, ...opts };
+    this.#opts = { flushMs: 200, pruneSlice: PRUNE_SLICE, ...opts };
     this.#insert = db.prepare(
       'INSERT INTO audit_log (at, actor, address, action, target, detail, outcome, status) VALUES (@at, @actor, @address, @action, @target, @detail, @outcome, @status)',
     );
@@ -137,26 +139,29 @@ export class AuditLog {
     return (this.#db.prepare(sql).all(...args, f.limit) as AuditRow[]).map(toEntry);
   }
 
-  /** Drops entries past the retention age or count, `PRUNE_SLICE` rows per statement, yielding between slices. */
+  /** Drops entries past the retention age or count, `pruneSlice` rows per statement, yielding between slices. */
   async prune(yieldBetween: () => Promise<void> = () => new Promise((r) => setImmediate(r))): Promise<number> {
     this.flush();
     const cutoff = this.#clock.now() - this.#opts.retentionMs;
-    const byAge = this.#db.prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ${PRUNE_SLICE})`);
+    const slice = this.#opts.pruneSlice;
+    const byAge = this.#db.prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ${slice})`);
     let removed = 0;
     for (;;) {
       const n = byAge.run(cutoff).changes;
       removed += n;
-      if (n < PRUNE_SLICE) break;
+      if (n < slice) break;
       await yieldBetween();
     }
-    // Ids grow with time, so the count bound is an id threshold: everything below the maxEntries-th newest.
-    const keepFrom = this.#db.prepare('SELECT id FROM audit_log ORDER BY id DESC LIMIT 1 OFFSET ?').get(this.#opts.maxEntries - 1) as { id: number } | undefined;
-    if (keepFrom) {
-      const byCount = this.#db.prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ? ORDER BY id LIMIT ${PRUNE_SLICE})`);
+    // Ids are rowids (the newest + 1) and rows only ever leave from the oldest end, so they are contiguous: the
+    // count bound is an id threshold, found without counting.
+    const newest = (this.#db.prepare('SELECT max(id) AS id FROM audit_log').get() as { id: number | null }).id;
+    if (newest !== null && newest > this.#opts.maxEntries) {
+      const keepFrom = newest - this.#opts.maxEntries + 1;
+      const byCount = this.#db.prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE id < ? ORDER BY id LIMIT ${slice})`);
       for (;;) {
-        const n = byCount.run(keepFrom.id).changes;
+        const n = byCount.run(keepFrom).changes;
         removed += n;
-        if (n < PRUNE_SLICE) break;
+        if (n < slice) break;
         await yieldBetween();
       }
     }
