@@ -29,7 +29,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'bodyLimitBytes', flag: '--body-limit', env: 'VAWATCH_BODY_LIMIT', default: '1048576', help: 'largest request body in bytes (413 above)' },
   { key: 'agentBurst', flag: '--agent-burst', env: 'VAWATCH_AGENT_BURST', default: '120', help: 'requests an agent may send in a burst…' },
   { key: 'agentRequestsPerSecond', flag: '--agent-rate', env: 'VAWATCH_AGENT_RATE', default: '10', help: '…and per second after it (429 + Retry-After beyond)' },
-  { key: 'signInFailures', flag: '--sign-in-failures', env: 'VAWATCH_SIGN_IN_FAILURES', default: '5', help: 'failed sign-ins per user name within the window before 429' },
+  { key: 'signInFailures', flag: '--sign-in-failures', env: 'VAWATCH_SIGN_IN_FAILURES', default: '5', help: 'failed sign-ins per (user name, address) within the window before 429; an address gets 4× across names, a name 20× across addresses (never counted against an address it signed in from)' },
   { key: 'signInWindowMinutes', flag: '--sign-in-window-minutes', env: 'VAWATCH_SIGN_IN_WINDOW_MINUTES', default: '15', help: 'window for counting failed sign-ins' },
   { key: 'sessionIdleHours', flag: '--session-idle-hours', env: 'VAWATCH_SESSION_IDLE_HOURS', default: '12', help: 'a session ends after this long unused' },
   { key: 'deltaIntervalMs', flag: '--delta-interval-ms', env: 'VAWATCH_DELTA_INTERVAL_MS', default: '250', help: 'live updates are coalesced and sent at most this often per room' },

@@ -41,7 +41,10 @@ const CollectorConfigFields = z.object({
   agentBurst: z.coerce.number().int().min(1).default(120),
   /** …refilled at this many requests per second; beyond it, 429 with Retry-After. */
   agentRequestsPerSecond: z.coerce.number().min(0.01).default(10),
-  /** Failed sign-ins allowed per user name and per address within signInWindowMinutes before 429. */
+  /**
+   * Failed sign-ins allowed per (user name, address) within signInWindowMinutes before 429; an address gets 4× that
+   * across names, a user name 20× across addresses (not counted against addresses it signed in from before).
+   */
   signInFailures: z.coerce.number().int().min(1).default(5),
   signInWindowMinutes: z.coerce.number().min(1).default(15),
   /** A session ends after this long without use. */

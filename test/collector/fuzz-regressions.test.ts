@@ -16,8 +16,8 @@ describe('collector: what the fuzzer found', () => {
     await h.close();
   });
 
-  const send = async (method: string, path: string, headers: Record<string, string>, body?: Buffer | string) => {
-    const r = await fetch(`${h.url}${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const send = async (method: string, path: string, headers: Record<string, string>, body?: Uint8Array | string) => {
+    const r = await fetch(`${h.url}${path}`, { method, headers, ...(body !== undefined ? { body: typeof body === 'string' ? body : new Uint8Array(body) } : {}) });
     return { status: r.status, body: (await r.json()) as { error: { code: string; message: string } } };
   };
 

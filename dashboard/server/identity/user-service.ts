@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import { roleAtLeast, type Role, type SessionInfo, type User } from '../../../shared/api.js';
 import type { Clock } from '../../../shared/scheduling.js';
 import { ApiError } from '../http/api-error.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { SignInThrottle } from './failure-limiter.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, newPassword, newSecret, sha256, verifyPassword } from './secrets.js';
 
 interface UserRow {
@@ -31,22 +31,24 @@ export interface UserServiceOptions {
 
 /**
  * Dashboard users (viewer / operator / admin, scrypt hashes) and their cookie sessions (random ids, stored as
- * SHA-256). Sign-in failures are limited per user name and per address.
+ * SHA-256). Sign-in failures are limited per (user name, address), per address and per user name (SignInThrottle).
  */
 export class UserService {
   #db: Database.Database;
   #opts: UserServiceOptions;
   #sessions = new Map<string, Session>();
-  #byName: FailureLimiter;
-  #byAddress: FailureLimiter;
+  #throttle: SignInThrottle;
   #endedListeners = new Set<(sessionHash: string, reason: string) => void>();
 
   constructor(db: Database.Database, opts: UserServiceOptions) {
     this.#db = db;
     this.#opts = opts;
-    this.#byName = new FailureLimiter(opts.signInFailures, opts.signInWindowMs, opts.clock);
-    // An address gets more tries than one name: several people may sign in from behind one NAT.
-    this.#byAddress = new FailureLimiter(opts.signInFailures * 4, opts.signInWindowMs, opts.clock);
+    // An address gets more tries than one name (several people behind one NAT); a name across all addresses many
+    // more, and those never lock it out from an address it signed in from before (see SignInThrottle).
+    this.#throttle = new SignInThrottle(
+      { perNameAndAddress: opts.signInFailures, perAddress: opts.signInFailures * 4, perName: opts.signInFailures * 20, windowMs: opts.signInWindowMs },
+      opts.clock,
+    );
     const now = opts.clock.now();
     for (const s of db.prepare('SELECT * FROM sessions').all() as Array<{
       id_hash: string;
@@ -125,8 +127,7 @@ export class UserService {
 
   /** Checks the password; returns the new session's cookie value. Throws 401 (wrong) or 429 (too many failures). */
   async signIn(username: string, password: string, address: string): Promise<{ cookie: string; session: SessionInfo }> {
-    const nameKey = username.toLowerCase();
-    const wait = Math.max(this.#byName.retryAfterMs(nameKey), this.#byAddress.retryAfterMs(address));
+    const wait = this.#throttle.retryAfterMs(username, address);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       throw new ApiError(429, 'too-many-sign-in-failures', `too many failed sign-ins; try again in ${seconds} s`, {
@@ -136,11 +137,10 @@ export class UserService {
     const u = this.#find(username);
     const ok = await verifyPassword(password, u?.password_hash ?? DUMMY_PASSWORD_HASH);
     if (!u || !ok) {
-      this.#byName.fail(nameKey);
-      this.#byAddress.fail(address);
+      this.#throttle.fail(username, address);
       throw new ApiError(401, 'bad-credentials', 'user name or password is wrong');
     }
-    this.#byName.succeed(nameKey);
+    this.#throttle.succeed(username, address);
     const now = this.#opts.clock.now();
     const cookie = newSecret();
     const hash = sha256(cookie);
