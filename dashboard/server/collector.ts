@@ -23,7 +23,7 @@ import { UserService } from './identity/user-service.js';
 import { GroupCommit } from './ingest/group-commit.js';
 import { pruneRetention, pruneRetentionSliced, retireSilentMachines, retireSilentMachinesSliced, type FleetAdminDeps } from './ingest/fleet-admin.js';
 import { LiveHub, type CollectorIo } from './live/live-hub.js';
-import { createSocketServer, handleRooms } from './live/socket-server.js';
+import { createSocketServer, endExpiredSessions, handleRooms } from './live/socket-server.js';
 import type { Logger } from './log.js';
 import type { CollectorPlugin, HealthProvider, IngestEvents, PluginContext } from './plugin.js';
 import { defaultHealth } from './read-model/default-health.js';
@@ -166,6 +166,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   const io = createSocketServer(httpServer as http.Server, users);
   const live = new LiveHub({ io, views, state, store, clock, log });
   handleRooms(io, live, clock, startedAt, config.deltaIntervalMs, log);
+  endExpiredSessions(io, users, scheduler);
 
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {

@@ -172,6 +172,12 @@ export class UserService {
     return { username: u.username, role: u.role, sessionHash: hash };
   }
 
+  /** When the session behind `sessionHash` ends unless used before then (undefined: it has ended); reads only. */
+  sessionExpiresAt(sessionHash: string): number | undefined {
+    const s = this.#sessions.get(sessionHash);
+    return s ? s.lastUsedAt + this.#opts.sessionIdleMs : undefined;
+  }
+
   signOut(cookie: string): void {
     const hash = sha256(cookie);
     this.#sessions.delete(hash);

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import { JoinRequest, LeaveRequest, type RoomAck } from '../../../shared/socket-events.js';
 import { describeIssues } from '../../../shared/protocol.js';
-import type { Clock } from '../../../shared/scheduling.js';
+import type { Cancel, Clock, Scheduler } from '../../../shared/scheduling.js';
 import { readCookie, SESSION_COOKIE } from '../http/cookies.js';
 import type { UserService } from '../identity/user-service.js';
 import type { Logger } from '../log.js';
@@ -38,6 +38,29 @@ export function createSocketServer(httpServer: HttpServer, users: UserService): 
     }
   });
   return io;
+}
+
+/**
+ * A socket whose session expires (idle past sessionIdleHours: REST use keeps it alive, the socket alone does not) is
+ * told `session-ended` and disconnected when it does, on the collector's clock: one timer per socket, re-armed when
+ * the session was used in between.
+ */
+export function endExpiredSessions(io: CollectorIo, users: UserService, scheduler: Scheduler): void {
+  io.on('connection', (socket) => {
+    let cancel: Cancel | undefined;
+    const check = () => {
+      cancel = undefined;
+      const at = users.sessionExpiresAt(socket.data.session.sessionHash);
+      if (at === undefined || at <= scheduler.now()) {
+        socket.emit('session-ended', { message: 'the session expired; sign in again' });
+        socket.disconnect(true);
+        return;
+      }
+      cancel = scheduler.at(at, check);
+    };
+    check();
+    socket.on('disconnect', () => cancel?.());
+  });
 }
 
 /** Wires join / leave: validate, answer with a snapshot, then the room's deltas follow. */
