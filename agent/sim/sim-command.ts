@@ -24,15 +24,18 @@ export function usage(): string {
 Runs a simulated Volume Activation fleet on a virtual clock and prints one summary per simulated day, each taken at
 the end of that day (day 0 first): the primary Windows product of every running machine counted by LicenseStatus
 (0 Unlicensed, 1 Licensed, 2 initial grace, 3 OOT grace, 4 non-genuine grace, 5 Notification, 6 extended grace),
-each KMS host's current count, and the event records written that day.
+the volume Office products counted the same way, each KMS host's Windows count and, separately, its Office count
+(a host with the Office host product keeps one per application, each against its own threshold: 25 / 5 for
+Windows, 5 for Office), and the event records written that day.
 
 options:
   --scenario NAME  which fleet to simulate (default: enterprise); see the list below
   --days N         how many days to print, 1..${MAX_DAYS} (default: the scenario's own length, below)
   --json           one JSON object per day instead of a table:
-                   {"day": n, "licenseStatus": {"0": a, …, "6": g}, "kmsHosts": {"<fqdn>": count}, "events": k}
+                   {"day": n, "licenseStatus": {"0": a, …, "6": g}, "officeLicenseStatus": {"0": …},
+                    "kmsHosts": {"<fqdn>": Windows count}, "officeKmsHosts": {"<fqdn>": Office count}, "events": k}
   --seed N         seed of the random generator, an integer 0..4294967295 (default: ${DEFAULT_SEED}); same seed, same run
-  --scale N        enterprise / kms-outage: multiply the fleet by N (default 1); scale: the number of machines
+  --scale N        enterprise / vista-era / kms-outage: multiply the fleet by N (default 1); scale: the number of machines
                    (default 10000); other scenarios have fixed sizes
   --help           this text
 
@@ -93,7 +96,14 @@ export function parseSimArgs(argv: readonly string[]): SimCommandOptions {
 
 /** The JSON line of one day, in the agreed shape. */
 export function dayJson(day: number, s: DaySummary): string {
-  return JSON.stringify({ day, licenseStatus: s.licenseStatus, kmsHosts: s.kmsHosts, events: s.events });
+  return JSON.stringify({
+    day,
+    licenseStatus: s.licenseStatus,
+    officeLicenseStatus: s.officeLicenseStatus,
+    kmsHosts: s.kmsHosts,
+    officeKmsHosts: s.officeKmsHosts,
+    events: s.events,
+  });
 }
 
 /** Runs the command; returns the exit code (0, or 2 for a bad option). */
@@ -115,6 +125,7 @@ export function runSimCommand(argv: readonly string[], out: (line: string) => vo
     out(`(seed ${o.seed}, ${o.days} days from ${new Date(sim.startMs).toISOString().slice(0, 10)}, ${sim.machines.length} machines)`);
   }
   let hosts: string[] | null = null;
+  let officeHosts: string[] = [];
   for (let day = 0; day < o.days; day++) {
     sim.runUntil(sim.startMs + (day + 1) * MS.DAY);
     const s = sim.summary();
@@ -124,8 +135,24 @@ export function runSimCommand(argv: readonly string[], out: (line: string) => vo
     }
     if (!hosts) {
       hosts = Object.keys(s.kmsHosts);
+      officeHosts = Object.keys(s.officeKmsHosts);
+      if (officeHosts.length > 0) out('KMS host columns: the Windows count; "office:" columns: the same host\'s Office count');
       out(
-        ['day', 'date      ', 'Unlic', 'Licensed', 'OOB', 'OOT', 'NonGen', 'Notif', 'ExtGr', ...hosts, 'events'].join('  '),
+        [
+          'day',
+          'date      ',
+          'Unlic',
+          'Licensed',
+          'OOB',
+          'OOT',
+          'NonGen',
+          'Notif',
+          'ExtGr',
+          ...hosts,
+          ...officeHosts.map((h) => `office:${h}`),
+          ...(officeHosts.length > 0 ? ['Office licensed'] : []),
+          'events',
+        ].join('  '),
       );
     }
     const ls = s.licenseStatus;
@@ -140,6 +167,8 @@ export function runSimCommand(argv: readonly string[], out: (line: string) => vo
       String(ls['5']).padStart(5),
       String(ls['6']).padStart(5),
       ...hosts.map((h) => String(s.kmsHosts[h] ?? '-').padStart(h.length)),
+      ...officeHosts.map((h) => String(s.officeKmsHosts[h] ?? '-').padStart(`office:${h}`.length)),
+      ...(officeHosts.length > 0 ? [`${s.officeLicenseStatus['1']}/${Object.values(s.officeLicenseStatus).reduce((a, b) => a + b, 0)}`.padStart(15)] : []),
       String(s.events).padStart(6),
     ];
     out(cells.join('  '));

@@ -92,8 +92,8 @@ describe('scenarios', () => {
     expect(clients.every((c) => c.licence().status === 5 && c.licence().reason === 0xc004f00f)).toBe(true);
   });
 
-  it('enterprise: every KMS client Licensed by day 2 apart from the planted problems, no host above 50', () => {
-    const sim = createScenario('enterprise');
+  it('vista-era: every KMS client Licensed by day 2 apart from the planted problems, no host above 50', () => {
+    const sim = createScenario('vista-era');
     expect(sim.kmsHosts).toHaveLength(2);
     const planted = sim.plantedProblems();
     expect(planted.map((p) => p.kind).sort()).toEqual(['clock-skew', 'hardware-change', 'no-host-reachable', 'no-rearms-left']);
@@ -108,8 +108,8 @@ describe('scenarios', () => {
     }
   });
 
-  it('enterprise: each planted problem is visible the way an admin would meet it', () => {
-    const sim = createScenario('enterprise');
+  it('vista-era: each planted problem is visible the way an admin would meet it', () => {
+    const sim = createScenario('vista-era');
     sim.runUntil(sim.dayStart(3));
     const byKind = new Map(sim.plantedProblems().map((p) => [p.kind, sim.machine(p.machineId)]));
     const laptop = byKind.get('hardware-change')!;
@@ -128,6 +128,78 @@ describe('scenarios', () => {
     sim.runUntil(sim.dayStart(30));
     expect(stale.licence()).toMatchObject({ status: 5, reason: 0xc004f009 });
     expect(lab.licence()).toMatchObject({ status: 5, reason: 0xc004f009 });
+  });
+
+  it('enterprise is a 2026 fleet: mostly Windows 10 / 11 and Server 2019-2025, Office on part of it, a few legacy machines', () => {
+    const sim = createScenario('enterprise');
+    const profiles = sim.machines.map((m) => m.profile.name);
+    const legacy = sim.machines.filter((m) => m.profile.generation !== 'modern');
+    expect(legacy.map((m) => m.hostname).sort()).toEqual(['legacy-srv-01.contoso.com', 'legacy-ws-01.contoso.com', 'legacy-ws-02.contoso.com']);
+    const current = profiles.filter((p) => /^win1[01]-|^server-20(19|22|25)-/.test(p)).length;
+    expect(current / profiles.length).toBeGreaterThan(0.9);
+    const withOffice = sim.machines.filter((m) => m.office !== null);
+    expect(withOffice.length).toBeGreaterThan(100);
+    expect(withOffice.length).toBeLessThan(sim.machines.length / 2);
+    expect(new Set(withOffice.map((m) => m.office!.release))).toEqual(new Set([2019, 2021, 2024]));
+    expect(sim.kmsHosts.map((h) => [h.hostname, h.isWindowsKmsHost, h.isOfficeKmsHost, h.runsAgent])).toEqual([
+      ['kms01.contoso.com', true, true, true],
+      ['kms02.contoso.com', true, true, true],
+      ['kms-office.eu.contoso.com', false, true, true],
+      ['kms-br01.branch.contoso.com', true, false, false],
+    ]);
+    const kinds = sim.plantedProblems().map((p) => p.kind);
+    expect([...new Set(kinds)].sort()).toEqual(['clock-skew', 'hardware-change', 'no-host-reachable', 'no-rearms-left', 'office-below-threshold']);
+  });
+
+  it('enterprise by day 2: Windows and Office activated everywhere but the planted problems; ADBA, Office below 5 and the agentless host as an admin would meet them', () => {
+    const sim = createScenario('enterprise');
+    sim.runUntil(sim.dayStart(2));
+    const planted = new Set(sim.plantedProblems().map((p) => p.machineId));
+    // Office below 5 leaves Windows alone: those machines' Windows is AD-activated.
+    const windowsPlanted = new Set(sim.plantedProblems().filter((p) => p.kind !== 'office-below-threshold').map((p) => p.machineId));
+    for (const m of sim.machines.filter((x) => x.channel === 'kms-client')) {
+      expect([m.hostname, m.licenseStatus() === 1]).toEqual([m.hostname, !windowsPlanted.has(m.machineId)]);
+    }
+    const skewed = sim.plantedProblems().find((p) => p.kind === 'clock-skew')!.machineId;
+    for (const m of sim.machines.filter((x) => x.office !== null)) {
+      expect([m.hostname, m.officeLicenseStatus() === 1]).toEqual([m.hostname, !planted.has(m.machineId) || (m.machineId !== skewed && !m.hostname.startsWith('eu-'))]);
+    }
+    // The ADBA site: Windows activated by the activation object (12308), never a KMS request; no KMS host counts it.
+    const eu = sim.machines.filter((m) => m.group === 'emea' && !m.isKmsHost);
+    for (const m of eu) {
+      expect(m.vlActivationType).toBe(1);
+      expect(m.readProducts()[0]).toMatchObject({ ADActivationObjectName: 'VA-Win-2025', VLActivationType: 1 });
+      expect(payloadsOf(m, LOG_APPLICATION, 'ad-activation')[0]).toMatchObject({ objectName: 'VA-Win-2025' });
+      expect(payloadsOf(m, LOG_APPLICATION, 'activation-request').filter((r) => r.activationId === m.activationId)).toEqual([]);
+    }
+    // Office below 5: the EMEA Office host counts 4, and each of its clients hears 4 and stays unactivated.
+    const officeHost = sim.machineNamed('kms-office.eu.contoso.com')!;
+    expect([officeHost.currentCount('office'), officeHost.currentCount('windows')]).toEqual([4, null]);
+    const design = sim.machineNamed('eu-design-01.eu.contoso.com')!;
+    expect(payloadsOf(design, LOG_APPLICATION, 'activation-response').every((r) => !r.activated && r.currentCount === 4 && r.notEnoughCount)).toBe(true);
+    // The agentless branch host: not enrolled, yet its clients name it and it activates them.
+    const branchHost = sim.machineNamed('kms-br01.branch.contoso.com')!;
+    expect(sim.enrolledMachines).not.toContain(branchHost);
+    expect(branchHost.currentCount()).toBe(30);
+    const br = sim.machineNamed('br-ws-001.branch.contoso.com')!;
+    expect(br.readProducts()[0]).toMatchObject({ DiscoveredKeyManagementServiceMachineName: 'kms-br01.branch.contoso.com', LicenseStatus: 1 });
+    // The first clients heard a count below 25 and retried 2 hours later; by now all are activated by it.
+    expect(payloadsOf(br, LOG_APPLICATION, 'activation-response').at(-1)).toMatchObject({ activated: true, currentCount: 30 });
+  });
+
+  it('office-threshold: an Office-only host with 4 Office clients never activates them; one with 5 does', () => {
+    const sim = createScenario('office-threshold');
+    sim.runUntil(sim.dayStart(2));
+    const site = (s: string) => sim.machines.filter((m) => m.group === s && m.office !== null);
+    expect(site('site-a').map((m) => m.officeLicenseStatus())).toEqual([2, 2, 2, 2]);
+    expect(site('site-b').map((m) => m.officeLicenseStatus())).toEqual([1, 1, 1, 1, 1]);
+    expect(sim.machineNamed('kms-office.site-a.contoso.com')!.currentCount('office')).toBe(4);
+    expect(sim.machineNamed('kms-office.site-b.contoso.com')!.currentCount('office')).toBe(5);
+    sim.runUntil(sim.dayStart(31));
+    expect(site('site-a').map((m) => m.officeLicence()!)).toEqual(Array(4).fill(expect.objectContaining({ status: 5, reason: 0xc004f009 })));
+    expect(site('site-b').every((m) => m.officeLicenseStatus() === 1)).toBe(true);
+    // Windows there is AD-activated throughout.
+    expect(sim.machines.every((m) => m.licenseStatus() === 1)).toBe(true);
   });
 
   it('every record every scenario writes parses with the shared event parsers', () => {

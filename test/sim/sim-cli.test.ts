@@ -12,7 +12,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 interface DayLine {
   day: number;
   licenseStatus: Record<string, number>;
+  officeLicenseStatus: Record<string, number>;
   kmsHosts: Record<string, number>;
+  officeKmsHosts: Record<string, number>;
   events: number;
 }
 
@@ -34,7 +36,8 @@ describe('sim command line', () => {
     const days = stdout.trim().split('\n').map((l) => JSON.parse(l) as DayLine);
     expect(days.map((d) => d.day)).toEqual(Array.from({ length: 60 }, (_, i) => i));
     for (const d of days) {
-      expect(Object.keys(d)).toEqual(['day', 'licenseStatus', 'kmsHosts', 'events']);
+      expect(Object.keys(d)).toEqual(['day', 'licenseStatus', 'officeLicenseStatus', 'kmsHosts', 'officeKmsHosts', 'events']);
+      expect(d.officeKmsHosts).toEqual({});
       expect(Object.keys(d.licenseStatus)).toEqual(['0', '1', '2', '3', '4', '5', '6']);
       expect(d.licenseStatus['1']).toBe(1);
       expect(Object.values(d.licenseStatus).reduce((a, b) => a + b, 0)).toBe(21);
@@ -44,8 +47,43 @@ describe('sim command line', () => {
     expect(days[59]!.licenseStatus['5']).toBe(20);
   });
 
-  it('enterprise --json: every KMS client Licensed by day 2 apart from the planted problems; no host above 50', () => {
+  it('enterprise --json: Windows and Office counts per host, separately, each within its own cap', () => {
     const { code, out } = run(['--scenario', 'enterprise', '--days', '30', '--json']);
+    expect(code).toBe(0);
+    const days = out.map((l) => JSON.parse(l) as DayLine);
+    expect(days).toHaveLength(30);
+    for (const d of days.slice(2)) {
+      // Windows: two datacenter hosts above 50 clients each (capped at 50), the agentless branch host with its 30.
+      expect(d.kmsHosts).toEqual({ 'kms01.contoso.com': 50, 'kms02.contoso.com': 50, 'kms-br01.branch.contoso.com': 30 });
+      // Office: its own count per host, capped at twice its threshold of 5; the EMEA Office-only host stays at 4.
+      expect(d.officeKmsHosts).toEqual({ 'kms01.contoso.com': 10, 'kms02.contoso.com': 10, 'kms-office.eu.contoso.com': 4 });
+      const machines = Object.values(d.licenseStatus).reduce((a, b) => a + b, 0);
+      // The 3 planted KMS clients that cannot activate and the MAK laptop out of tolerance.
+      expect(d.licenseStatus['1']).toBe(machines - 4);
+      // Office: the 4 EMEA clients below the threshold and the skewed clock's Office.
+      const offices = Object.values(d.officeLicenseStatus).reduce((a, b) => a + b, 0);
+      expect(d.officeLicenseStatus['1']).toBe(offices - 5);
+    }
+    expect(days[29]!.officeLicenseStatus['5']).toBe(5);
+  });
+
+  it('office-threshold --json: the Office-only host with 4 clients never activates them, the one with 5 does', () => {
+    const { code, out } = run(['--scenario', 'office-threshold', '--days', '40', '--json']);
+    expect(code).toBe(0);
+    const days = out.map((l) => JSON.parse(l) as DayLine);
+    for (const d of days) {
+      expect(d.officeKmsHosts).toEqual({ 'kms-office.site-a.contoso.com': 4, 'kms-office.site-b.contoso.com': 5 });
+      expect(d.kmsHosts).toEqual({});
+      expect(d.officeLicenseStatus['1']).toBe(5);
+    }
+    // Office's 30-day initial grace runs out at the end of day 29.
+    expect(days[28]!.officeLicenseStatus['2']).toBe(4);
+    expect(days[29]!.officeLicenseStatus['5']).toBe(4);
+    expect(days[39]!.officeLicenseStatus['5']).toBe(4);
+  });
+
+  it('vista-era --json: every KMS client Licensed by day 2 apart from the planted problems; no host above 50', () => {
+    const { code, out } = run(['--scenario', 'vista-era', '--days', '30', '--json']);
     expect(code).toBe(0);
     const days = out.map((l) => JSON.parse(l) as DayLine);
     expect(days).toHaveLength(30);
