@@ -144,7 +144,8 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const addAgents = async (): Promise<FleetAgent[]> => {
     const added: FleetAgent[] = [];
     for (const machine of sim.machines) {
-      if (byId.has(machine.machineId)) continue;
+      // A host that belongs to another team runs no agent: the collector sees it only through its clients.
+      if (byId.has(machine.machineId) || !machine.runsAgent) continue;
       const dir = join(opts.stateDir, 'agents', machine.machineId);
       const prefix = (line: string) => agentLog(`${machine.hostname}: ${line}`);
       const outbox = await FileOutbox.open({ dir, newEpoch: () => Math.max(1, Math.floor(wall.now() / 1000)), log: prefix, sync: false });
