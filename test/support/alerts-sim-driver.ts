@@ -49,7 +49,8 @@ export async function startSimRun(
   const client = new CollectorClient({ baseUrl: h.url });
   const deadLetters: string[] = [];
   const agents = new Map<string, { machine: SimulatedMachine; agent: Agent }>();
-  for (const machine of sim.machines) {
+  // A machine nobody runs an agent on (a host of another team) is seen only through its clients.
+  for (const machine of sim.enrolledMachines) {
     const agent = new Agent({
       source: new SimSource(machine),
       scheduler: sim.clock,
