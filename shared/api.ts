@@ -67,7 +67,9 @@ export const MachineListItem = z.object({
   cmid: z.string().nullable(),
   /** Primary Windows product's LicenseStatus, or null when the machine has none (or has not sent a snapshot yet). */
   status: LicenseStatus.nullable(),
+  /** LicenseStatusReason (an HRESULT) as a number, and as Windows prints it (`0xC004F00F`); null when none. */
   statusReason: z.number().int().nullable(),
+  statusReasonHex: z.string().nullable(),
   channel: Channel.nullable(),
   graceExpiresAt: IsoInstant.nullable(),
   /** KMS host id (lower-case FQDN) the primary product last used, or null. */
@@ -94,6 +96,7 @@ export const StateHistoryPoint = z.object({
   primary: z.boolean(),
   status: LicenseStatus,
   statusReason: z.number().int().nullable(),
+  statusReasonHex: z.string().nullable(),
   graceExpiresAt: IsoInstant.nullable(),
 });
 export type StateHistoryPoint = z.infer<typeof StateHistoryPoint>;
@@ -134,6 +137,8 @@ export const EventListItem = z.object({
   time: IsoInstant,
   receivedAt: IsoInstant,
   payload: z.union([EventPayload, CollectorEventPayload]),
+  /** The payload's HRESULT as Windows prints it (`0xC004F074`; the payload keeps the number), or null when it has none. */
+  hresultHex: z.string().nullable(),
 });
 export type EventListItem = z.infer<typeof EventListItem>;
 
@@ -141,7 +146,8 @@ export type EventListItem = z.infer<typeof EventListItem>;
 export const MachineDetail = MachineListItem.extend({
   agentId: z.string().nullable(),
   os: OsInfo.nullable(),
-  products: z.array(ProductState),
+  /** As the agent reported them, with each LicenseStatusReason also as Windows prints it. */
+  products: z.array(ProductState.extend({ licenseStatusReasonHex: z.string().nullable() })),
   kmsService: KmsServiceState.nullable(),
   retiredAt: IsoInstant.nullable(),
   retiredReason: z.string().nullable(),
@@ -210,6 +216,7 @@ export const KmsHostListItem = z.object({
   /** A 12293 with no later 12294: when, and the HRESULT. */
   dnsPublishFailedAt: IsoInstant.nullable(),
   dnsPublishFailedHresult: z.number().int().nullable(),
+  dnsPublishFailedHresultHex: z.string().nullable(),
   lastReportAt: IsoInstant.nullable(),
   health: Health,
   /** `host`: from its own agent; `clients`: inferred from its clients (no agent runs on it). */
@@ -234,6 +241,7 @@ export const KmsClientWindowEntry = z.object({
   agesOutAt: IsoInstant,
   licenseStatus: z.number().int(),
   hresult: z.number().int(),
+  hresultHex: z.string(),
   nPolicy: z.number().int(),
   isVm: z.boolean(),
   requests: z.number().int().min(0),

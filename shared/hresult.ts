@@ -36,6 +36,11 @@ export function formatHresult(n: number): string {
   return `0x${(u ?? 0).toString(16).toUpperCase().padStart(8, '0')}`;
 }
 
+/** `formatHresult`, or null for a missing code: the `…Hex` fields of the read API. */
+export function hresultHex(n: number | null | undefined): string | null {
+  return n === null || n === undefined ? null : formatHresult(n);
+}
+
 function toUint32(n: number): number | null {
   if (!Number.isInteger(n)) return null;
   if (n >= 0 && n <= UINT32_MAX) return n;

@@ -17,6 +17,7 @@ import type {
   Summary,
 } from '../../shared/api.js';
 import type { ClientToServerEvents, Delta, Room, RoomSnapshot, ServerToClientEvents } from '../../shared/socket-events.js';
+import { formatHresult, hresultHex } from '../../shared/hresult.js';
 import { DASHBOARD_CSP, staticWeb } from '../../dashboard/server/http/static-web.js';
 
 const DAY = 86_400_000;
@@ -85,6 +86,7 @@ export function fakeFleet(opts: FakeFleetOptions): { machines: MachineListItem[]
       cmid: `c0ffee00-0000-4000-8000-${String(i).padStart(12, '0')}`,
       status,
       statusReason: status === 5 ? 0xc004f00f : 0,
+      statusReasonHex: formatHresult(status === 5 ? 0xc004f00f : 0),
       channel: 'kms-client',
       graceExpiresAt: status === 0 || status === 5 ? null : iso(grace),
       kmsHost,
@@ -114,6 +116,7 @@ export function fakeFleet(opts: FakeFleetOptions): { machines: MachineListItem[]
       dnsPublishing: k === 2 ? null : true,
       dnsPublishFailedAt: k === 1 ? iso(opts.now - 3 * 3600_000) : null,
       dnsPublishFailedHresult: k === 1 ? 0x8007232a : null,
+      dnsPublishFailedHresultHex: k === 1 ? formatHresult(0x8007232a) : null,
       lastReportAt: iso(opts.now - 60_000),
       health: k === 2 ? 'warning' : k === 1 ? 'warning' : 'healthy',
       basis: k === 2 ? 'clients' : 'host',
@@ -229,6 +232,7 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
         primary: true,
         licenseStatus: (m.status ?? 1) as 0,
         licenseStatusReason: m.statusReason,
+        licenseStatusReasonHex: hresultHex(m.statusReason),
         graceExpiresAt: m.graceExpiresAt,
         partialProductKey: 'T83GX',
         kmsHost: m.kmsHost ? { name: m.kmsHost, port: 1688, source: 'dns' } : null,
@@ -243,9 +247,9 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
     replacedBy: null,
     events: [],
     stateHistory: [
-      { at: iso(opts.now() - 40 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: 2, statusReason: 0, graceExpiresAt: null },
-      { at: iso(opts.now() - 38 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: 1, statusReason: 0, graceExpiresAt: null },
-      ...(m.status !== 1 ? [{ at: iso(opts.now() - 2 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: (m.status ?? 1) as 0, statusReason: 0, graceExpiresAt: null }] : []),
+      { at: iso(opts.now() - 40 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: 2, statusReason: 0, statusReasonHex: '0x00000000', graceExpiresAt: null },
+      { at: iso(opts.now() - 38 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: 1, statusReason: 0, statusReasonHex: '0x00000000', graceExpiresAt: null },
+      ...(m.status !== 1 ? [{ at: iso(opts.now() - 2 * DAY), activationId: 'e0c4', productName: 'Windows(R), Enterprise edition', primary: true, status: (m.status ?? 1) as 0, statusReason: 0, statusReasonHex: '0x00000000', graceExpiresAt: null }] : []),
     ],
   });
   const hostDetail = (k: KmsHostListItem): KmsHostDetail => {
@@ -262,12 +266,13 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
       time: iso(opts.now() - i * 3600_000),
       receivedAt: iso(opts.now() - i * 3600_000),
       payload: { kind: 'kms-request', hresult: i % 7 === 3 ? 0xc004f06c : 0, nPolicy: 25, clientFqdn: m.hostname, cmid: m.cmid ?? '', clientTime: '', isVm: false, licenseStatus: 1, minutesToExpiry: 259000, activationId: 'e0c4' },
+      hresultHex: formatHresult(i % 7 === 3 ? 0xc004f06c : 0),
     }));
     return {
       ...k,
       kmsService: null,
       countHistory: Array.from({ length: 30 }, (_, i) => ({ at: iso(opts.now() - (30 - i) * DAY), currentCount: Math.min(50, k.windowCount + Math.round((30 - i) * (k.id.includes('lyon') ? 0.35 : 0.05))) })),
-      clientWindow: clients.map((m, i) => ({ cmid: m.cmid ?? '', application: 'windows' as const, clientFqdn: m.hostname, lastRequestAt: iso(opts.now() - ((i * 5) % 29) * DAY), agesOutAt: iso(opts.now() + (30 - ((i * 5) % 29)) * DAY), licenseStatus: 1, hresult: 0, nPolicy: 25, isVm: false, requests: 3 + (i % 9) })),
+      clientWindow: clients.map((m, i) => ({ cmid: m.cmid ?? '', application: 'windows' as const, clientFqdn: m.hostname, lastRequestAt: iso(opts.now() - ((i * 5) % 29) * DAY), agesOutAt: iso(opts.now() + (30 - ((i * 5) % 29)) * DAY), licenseStatus: 1, hresult: 0, hresultHex: '0x00000000', nPolicy: 25, isVm: false, requests: 3 + (i % 9) })),
       events,
     };
   };

@@ -8,6 +8,7 @@ import type {
   MachineListItem,
   Summary,
 } from '../../../shared/api.js';
+import { formatHresult, hresultHex } from '../../../shared/hresult.js';
 import { applicationOf, KMS_CLIENT_THRESHOLD, KMS_CLIENT_WINDOW_DAYS, KMS_SERVER_THRESHOLD, MS, OFFICE_KMS_THRESHOLD } from '../../../shared/kms-rules.js';
 import type { Clock } from '../../../shared/scheduling.js';
 import type { HealthProvider } from '../plugin.js';
@@ -55,6 +56,7 @@ export class Views {
       cmid: m.snapshot?.cmid ?? null,
       status: (p?.licenseStatus ?? null) as MachineListItem['status'],
       statusReason: p?.licenseStatusReason ?? null,
+      statusReasonHex: hresultHex(p?.licenseStatusReason),
       channel: p?.channel ?? null,
       graceExpiresAt: p?.graceExpiresAt ?? null,
       kmsHost: m.kmsHostId,
@@ -74,7 +76,7 @@ export class Views {
       ...this.machineItem(m),
       agentId: m.agentId,
       os: m.snapshot?.os ?? null,
-      products: m.snapshot?.products ?? [],
+      products: (m.snapshot?.products ?? []).map((p) => ({ ...p, licenseStatusReasonHex: hresultHex(p.licenseStatusReason) })),
       kmsService: m.snapshot?.kmsService ?? null,
       retiredAt: iso(m.retired?.at),
       retiredReason: m.retired?.reason ?? null,
@@ -93,6 +95,7 @@ export class Views {
         primary: h.is_primary === 1,
         status: h.status as MachineDetail['stateHistory'][number]['status'],
         statusReason: h.status_reason,
+        statusReasonHex: hresultHex(h.status_reason),
         graceExpiresAt: iso(h.grace_expires_at),
       })),
     };
@@ -118,6 +121,7 @@ export class Views {
       dnsPublishing: h.kmsService?.dnsPublishing ?? null,
       dnsPublishFailedAt: iso(h.dnsFailure?.at),
       dnsPublishFailedHresult: h.dnsFailure?.hresult ?? null,
+      dnsPublishFailedHresultHex: hresultHex(h.dnsFailure?.hresult),
       lastReportAt: iso(machine?.lastReportAt),
       health: this.health.kmsHost(h.id),
       basis,
@@ -189,6 +193,7 @@ export class Views {
       agesOutAt: new Date(c.lastRequestAt + WINDOW_MS).toISOString(),
       licenseStatus: c.licenseStatus,
       hresult: c.hresult,
+      hresultHex: formatHresult(c.hresult),
       nPolicy: c.nPolicy,
       isVm: c.isVm,
       requests: c.requests,
@@ -224,6 +229,7 @@ export class Views {
       time: new Date(e.time).toISOString(),
       receivedAt: new Date(e.receivedAt).toISOString(),
       payload: e.payload,
+      hresultHex: 'hresult' in e.payload ? formatHresult(e.payload.hresult) : null,
     };
   }
 

@@ -1,4 +1,5 @@
 // Formatting for screens. Every function takes `now` explicitly: the page's clock is injected, never read here.
+import { hresultHex } from '../../../../shared/hresult.js';
 import { MS } from '../../../../shared/kms-rules.js';
 
 const nf = new Intl.NumberFormat('en-US');
@@ -147,10 +148,9 @@ export function timeTitle(v: string | number | null | undefined): string {
   return formats.choice === 'utc' ? utcText(v) : `${formats.full.format(toMs(v))} ${zoneName(toMs(v))} · ${utcText(v)}`;
 }
 
-/** An HRESULT as Windows prints it: `0xC004F074`. */
+/** An HRESULT as Windows prints it: `0xC004F074` (the one formatter of shared/hresult.ts), or a dash for none. */
 export function hresult(n: number | null | undefined): string {
-  if (n === null || n === undefined) return '—';
-  return `0x${(n >>> 0).toString(16).toUpperCase().padStart(8, '0')}`;
+  return hresultHex(n) ?? '—';
 }
 
 export function plural(n: number, one: string, many = `${one}s`): string {
