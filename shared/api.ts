@@ -72,10 +72,12 @@ export const MachineListItem = z.object({
   statusReasonHex: z.string().nullable(),
   channel: Channel.nullable(),
   graceExpiresAt: IsoInstant.nullable(),
-  /** KMS host id (lower-case FQDN) the primary product last used, or null. */
+  /** KMS host id (lower-case FQDN) the primary product last used, or null (never for an AD-based activation). */
   kmsHost: z.string().nullable(),
   /** True when this machine is itself a KMS host (its snapshot carries a kmsService). */
   isKmsHost: z.boolean(),
+  /** The volume Office product installed, by name (e.g. `Office LTSC Professional Plus 2021`), or null (the collector always sends it). */
+  office: z.string().nullable().optional(),
   productCount: z.number().int().min(0),
   /** `sentAt` of the newest report stored (agent's clock; the demo fast-forwards it). */
   lastReportAt: IsoInstant.nullable(),
@@ -293,6 +295,13 @@ export const Summary = z.object({
   byStatus: StatusCounts,
   /** Count per channel of the primary product, plus `none`. */
   byChannel: z.record(z.string(), z.number().int().min(0)),
+  /** What the fleet runs: active machines per Windows edition (OS caption) and per volume Office product, most first (at most 12 each). */
+  byProduct: z
+    .object({
+      windows: z.array(z.object({ name: z.string(), count: z.number().int().min(0) })),
+      office: z.array(z.object({ name: z.string(), count: z.number().int().min(0) })),
+    })
+    .optional(),
   byGroup: z.array(GroupSummary),
   kmsHosts: z.array(KmsHostListItem),
   health: z.object({ fleet: Health }),
@@ -399,6 +408,17 @@ export const AgentInfo = z.object({
   revokedAt: IsoInstant.nullable(),
 });
 export type AgentInfo = z.infer<typeof AgentInfo>;
+
+/** GET /api/v1/agents (admin) query: a page of agents, newest enrolment first; `after` is the previous page's `next`. */
+export const AgentListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  after: z.string().regex(/^\d{1,16}_.{1,200}$/, 'expected the `next` of a previous page').optional(),
+});
+export type AgentListQuery = z.infer<typeof AgentListQuery>;
+
+/** GET /api/v1/agents answer: one page, how many agents there are in all, and the cursor of the next page (or null). */
+export const AgentPage = z.object({ items: z.array(AgentInfo), total: z.number().int(), next: z.string().nullable() });
+export type AgentPage = z.infer<typeof AgentPage>;
 
 /** POST /api/v1/enrolment-secret/rotate (admin): the new secret, shown this once. */
 export const EnrolmentSecretRotated = z.object({ secret: z.string(), rotatedAt: IsoInstant });

@@ -68,3 +68,29 @@ describe('AgentRegistry loading at start', () => {
     expect([s.get(1), s.get(2), s.get(3), s.get(4)]).toEqual([9, 6, 1, undefined]);
   });
 });
+
+describe('AgentRegistry pages: the agent list never sorts every agent', () => {
+  it('walks newest enrolment first, ties by id, with a cursor that survives enrolments in between', () => {
+    const db = database();
+    const reg = new AgentRegistry(db);
+    const all = [agent('agt_1', 'm-1', 10), agent('agt_2', 'm-2', 30), agent('agt_3', 'm-3', 20), agent('agt_4', 'm-4', 30), agent('agt_5', 'm-5', 5)];
+    for (const a of all) {
+      reg.writeAgent(a);
+      reg.applyAgent(a);
+    }
+    const first = reg.page({ limit: 2 });
+    expect(first.items.map((a) => a.agentId)).toEqual(['agt_4', 'agt_2']);
+    expect(first.next).toEqual({ enrolledAt: 30, agentId: 'agt_2' });
+    // A new enrolment lands on the first page, not in the middle of the walk.
+    const late = agent('agt_6', 'm-6', 40);
+    reg.writeAgent(late);
+    reg.applyAgent(late);
+    const second = reg.page({ limit: 2, after: first.next! });
+    expect(second.items.map((a) => a.agentId)).toEqual(['agt_3', 'agt_1']);
+    const third = reg.page({ limit: 2, after: second.next! });
+    expect(third.items.map((a) => a.agentId)).toEqual(['agt_5']);
+    expect(third.next).toBeNull();
+    expect(reg.size).toBe(6);
+    expect(reg.page({ limit: 10 }).items[0]?.agentId).toBe('agt_6');
+  });
+});

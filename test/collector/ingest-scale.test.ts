@@ -48,7 +48,7 @@ describe(`ingest on a ${N.toLocaleString('en')}-machine state`, () => {
       vi.spyOn(state, 'machines'),
       vi.spyOn(state, 'kmsHosts'),
       vi.spyOn(state, 'duplicateCmids'),
-      vi.spyOn(agents, 'list'),
+      vi.spyOn(agents, 'page'),
     ];
     const changes: StateChange[] = [];
     state.onChange((c) => changes.push(c));

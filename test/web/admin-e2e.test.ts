@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../dashboard/web/build.js';
-import { ADMIN, startCollector, type Harness } from '../support/collector-harness.js';
+import { ADMIN, enrolAgent, startCollector, type Harness } from '../support/collector-harness.js';
 import { chromiumAvailable, launchChromium, openPage } from '../support/web-browser.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
@@ -91,6 +91,26 @@ describe.skipIf(!chromiumAvailable())('Admin page: API keys and the audit log (r
     expect((await csv.text()).split('\r\n').filter(Boolean)).toHaveLength(2);
 
     await page.screenshot({ path: path.join(ARTIFACTS, 'admin-audit-log.png') });
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('pages the agent tokens, newest enrolment first, without loading every agent', async () => {
+    for (let i = 0; i < 105; i++) {
+      await enrolAgent(h, `page-m-${i}`, `page-ws-${String(i).padStart(3, '0')}`);
+      h.clock.advanceBy(1000);
+    }
+    const w = await openPage(browser, `${h.url}/#/admin/agents`, { as: ADMIN });
+    const { page } = w;
+    await page.getByText('1–100 of 105').waitFor();
+    expect(await page.locator('table.grid tbody tr').count()).toBe(100);
+    expect(await page.locator('table.grid tbody tr').first().textContent()).toContain('page-ws-104');
+    await page.getByTestId('agents-older').click();
+    await page.getByText('101–105 of 105').waitFor();
+    expect(await page.locator('table.grid tbody tr').first().textContent()).toContain('page-ws-004');
+    expect(await page.getByTestId('agents-older').isDisabled()).toBe(true);
+    await page.getByTestId('agents-newer').click();
+    await page.getByText('1–100 of 105').waitFor();
     expect(w.errors).toEqual([]);
     await w.context.close();
   });

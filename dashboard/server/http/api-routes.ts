@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import { z } from 'zod';
 import {
+  AgentListQuery,
   CreateUserRequest,
   EventListQuery,
   KmsHostListQuery,
@@ -135,9 +136,12 @@ export function apiRoutes(deps: ApiRouteDeps): { open: Router; authed: Router } 
     res.status(204).end();
   });
 
-  authed.get('/agents', admin, (_req, res) => {
-    const items = deps.agents.list();
-    res.json({ items, total: items.length });
+  authed.get('/agents', admin, (req, res) => {
+    const q = parseOr400(AgentListQuery, req.query, 'query');
+    const cut = q.after?.indexOf('_') ?? -1;
+    const after = q.after && cut > 0 ? { enrolledAt: Number(q.after.slice(0, cut)), agentId: q.after.slice(cut + 1) } : undefined;
+    const page = deps.agents.page({ limit: q.limit, ...(after ? { after } : {}) });
+    res.json({ items: page.items, total: deps.agents.size, next: page.next && `${page.next.enrolledAt}_${page.next.agentId}` });
   });
   authed.post('/agents/:id/revoke', audited('agent.revoke'), admin, (req, res) => {
     revokeAgent(deps.admin, String(req.params.id), sessionOf(req).username);

@@ -37,6 +37,12 @@ export class SeqMarks {
   }
 }
 
+/** Where a page of the agent list ends: the last agent it showed. */
+export interface AgentCursor {
+  readonly enrolledAt: number;
+  readonly agentId: string;
+}
+
 /** A row of `agents` as read at start: agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at. */
 type AgentRow = [string, string, string, string, number, number | null, number | null];
 /** A row of `agent_seqs`: agent_id, epoch, last_seq. */
@@ -58,6 +64,8 @@ export class AgentRegistry {
   // and retirement only), which spares a third million-entry map at start.
   #enrolledSinceStart = new Map<string, AgentRecord>();
   #newestOfMachine: Database.Statement;
+  #firstPage: Database.Statement;
+  #pageAfter: Database.Statement;
   #secretHash: string | null;
   #putSeq: Database.Statement;
   #putLastReport: Database.Statement;
@@ -69,6 +77,13 @@ export class AgentRegistry {
     );
     this.#putLastReport = db.prepare('UPDATE agents SET last_report_at = ? WHERE agent_id = ?');
     this.#newestOfMachine = db.prepare('SELECT agent_id FROM agents WHERE machine_id = ? ORDER BY enrolled_at DESC LIMIT 1');
+    this.#firstPage = db.prepare('SELECT agent_id FROM agents ORDER BY enrolled_at DESC, agent_id DESC LIMIT ?').pluck();
+    this.#pageAfter = db
+      .prepare(
+        `SELECT agent_id FROM agents WHERE enrolled_at < ? OR (enrolled_at = ? AND agent_id < ?)
+         ORDER BY enrolled_at DESC, agent_id DESC LIMIT ?`,
+      )
+      .pluck();
     // One pass over both tables at once, rows as arrays, no sort: at a million agents this is on the start-up's
     // critical path. Both are keyed by agent_id, so their rows come in the same order and a seq row is matched to its
     // agent without a lookup; one that is not (another collation order, an orphan) is applied by id at the end.
@@ -152,8 +167,29 @@ export class AgentRegistry {
     const row = this.#newestOfMachine.get(machineId) as { agent_id: string } | undefined;
     return row ? this.#agents.get(row.agent_id) : undefined;
   }
-  list(): AgentInfo[] {
-    return [...this.#agents.values()].sort((a, b) => b.enrolledAt - a.enrolledAt).map(agentInfo);
+  /** How many agents have enrolled (revoked ones included). */
+  get size(): number {
+    return this.#agents.size;
+  }
+  /**
+   * One page of agents, newest enrolment first, from the `agents_by_enrolment` index: `limit` rows after the cursor
+   * (the last row of the previous page), never a sort of every agent. `next` is the cursor of the page after, or null.
+   */
+  page(opts: { limit: number; after?: AgentCursor }): { items: AgentInfo[]; next: AgentCursor | null } {
+    const rows = (
+      opts.after
+        ? this.#pageAfter.all(opts.after.enrolledAt, opts.after.enrolledAt, opts.after.agentId, opts.limit + 1)
+        : this.#firstPage.all(opts.limit + 1)
+    ) as string[];
+    const items: AgentInfo[] = [];
+    let next: AgentCursor | null = null;
+    for (const id of rows.slice(0, opts.limit)) {
+      const a = this.#agents.get(id);
+      if (a) items.push(agentInfo(a));
+    }
+    const last = rows.length > opts.limit ? this.#agents.get(rows[opts.limit - 1]!) : undefined;
+    if (last) next = { enrolledAt: last.enrolledAt, agentId: last.agentId };
+    return { items, next };
   }
   /** One agent as the API shows it (O(1), unlike finding it in `list()`). */
   info(agentId: string): AgentInfo | undefined {

@@ -86,4 +86,9 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_by_action ON audit_log (action, id);
     `,
   },
+  {
+    version: 5,
+    description: 'agents newest enrolment first, for the paged agent list',
+    up: 'CREATE INDEX agents_by_enrolment ON agents (enrolled_at, agent_id)',
+  },
 ];

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import {
   AgentInfo,
+  AgentPage,
   ApiKeyInfo,
   AuditPage,
   CreateApiKeyRequest,
@@ -28,6 +29,9 @@ import { Disposer, type View, type ViewContext, type ViewFactory } from './view.
 function listOf<T extends z.ZodType>(item: T) {
   return z.union([z.array(item), z.object({ items: z.array(item) }).transform((p) => p.items)]);
 }
+
+/** Agents per page of the Agent tokens tab. */
+const AGENT_PAGE = 100;
 
 const TABS: Array<[string, string]> = [
   ['users', 'Users and roles'],
@@ -183,6 +187,12 @@ function usersTab(ctx: ViewContext): HTMLElement {
 function agentsTab(ctx: ViewContext): HTMLElement {
   const listEl = h('div');
   const msg = h('div', { class: 'form-msg' });
+  const newer = h('button', { class: 'btn small', data: { testid: 'agents-newer' } }, '← Newer');
+  const older = h('button', { class: 'btn small', data: { testid: 'agents-older' } }, 'Older →');
+  const where = h('span');
+  // A million agents are paged by the collector, newest enrolment first: cursors of the pages shown so far.
+  const cursors: Array<string | undefined> = [undefined];
+  let next: string | null = null;
   const grid = new DataGrid<AgentInfo>({
     now: () => ctx.clock.now(),
     static: true,
@@ -222,15 +232,30 @@ function agentsTab(ctx: ViewContext): HTMLElement {
   });
   async function load(): Promise<void> {
     try {
-      const agents = await ctx.api.get('/api/v1/agents', listOf(AgentInfo));
+      const page = await ctx.api.get('/api/v1/agents', AgentPage, { limit: AGENT_PAGE, after: cursors[cursors.length - 1] });
+      const agents = page.items;
+      next = page.next;
       grid.setItems(agents);
+      newer.disabled = cursors.length === 1;
+      older.disabled = next === null;
+      const first = (cursors.length - 1) * AGENT_PAGE;
+      where.textContent = agents.length ? `${first + 1}–${first + agents.length} of ${page.total}` : '';
       replaceChildren(listEl, agents.length ? h('div', { class: 'scroll-box tall' }, grid.el) : emptyState('No agent has enrolled yet', 'Agents enrol with the enrolment secret and receive their own token.', undefined, true));
     } catch (err) {
       replaceChildren(listEl, errorState(err));
     }
   }
+  newer.addEventListener('click', () => {
+    if (cursors.length > 1) cursors.pop();
+    void load();
+  });
+  older.addEventListener('click', () => {
+    if (next === null) return;
+    cursors.push(next);
+    void load();
+  });
   void load();
-  return panel('Enrolled agents', [listEl, msg], { tight: true, hint: 'tokens are stored hashed and never shown again' });
+  return panel('Enrolled agents', [listEl, h('div', { class: 'pager' }, where, h('span', { class: 'spacer' }), newer, older), msg], { tight: true, hint: 'tokens are stored hashed and never shown again' });
 }
 
 function enrolmentTab(ctx: ViewContext): HTMLElement {
