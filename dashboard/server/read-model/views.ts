@@ -15,7 +15,7 @@ import type { HealthProvider } from '../plugin.js';
 import { MachineListIndex } from './machine-list-index.js';
 import type { FleetState } from '../state/fleet-state.js';
 import { applicationOfEntry, cmidOfEntry, type KmsClientEntry, type KmsHostState } from '../state/kms-host-state.js';
-import type { MachineState } from '../state/machine-state.js';
+import { officeNameOf, type MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
 import type { EventRow, FleetStore } from '../store/fleet-store.js';
 
@@ -61,6 +61,7 @@ export class Views {
       graceExpiresAt: p?.graceExpiresAt ?? null,
       kmsHost: m.kmsHostId,
       isKmsHost: Boolean(m.snapshot?.kmsService),
+      office: officeNameOf(m.snapshot),
       productCount: m.snapshot?.products.length ?? 0,
       lastReportAt: iso(m.lastReportAt),
       lastReceivedAt: iso(m.lastReceivedAt),
@@ -273,6 +274,7 @@ export class Views {
       },
       byStatus,
       byChannel,
+      byProduct: { windows: topCounts(this.#state.osCaptionCounts()), office: topCounts(this.#state.officeCounts()) },
       byGroup,
       kmsHosts,
       health: { fleet: this.health.fleet() },
@@ -284,4 +286,9 @@ export class Views {
   #staleCount(): number {
     return this.#state.activeReportedBefore(this.#clock.now() - this.#staleMs);
   }
+}
+
+/** The most common names first (at most 12), each with its count: what the fleet runs, at a glance. */
+function topCounts(counts: ReadonlyMap<string, number>): Array<{ name: string; count: number }> {
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 12).map(([name, count]) => ({ name, count }));
 }

@@ -2,7 +2,7 @@ import { addOne, addTo, removeFrom, removeOne, type SingleIndex } from './single
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import { ApplicationByActivation } from './kms-application.js';
 import { applicationOfEntry, type KmsClientEntry, type KmsHostState } from './kms-host-state.js';
-import { channelKeyOf, statusKeyOf, type MachineState } from './machine-state.js';
+import { channelKeyOf, officeNameOf, statusKeyOf, type MachineState } from './machine-state.js';
 import type { StateChange, StateChangeListener } from './state-change.js';
 import { TimeTally } from './time-tally.js';
 
@@ -29,6 +29,9 @@ export class FleetState {
   #clientOsByKmsHost = new Map<string, number>();
   #statusCounts = new Map<string, number>();
   #channelCounts = new Map<string, number>();
+  /** Active machines per OS caption and per volume Office product name (what the fleet runs). */
+  #osCounts = new Map<string, number>();
+  #officeCounts = new Map<string, number>();
   #groupCounts = new Map<string, Map<string, number>>();
   /** Every machine (retired ones too) by group: the events list filters by group through it. */
   #byGroup = new Map<string, Set<string>>();
@@ -98,6 +101,14 @@ export class FleetState {
   /** Active machines per channel of the primary product (`none` without one). */
   channelCounts(): ReadonlyMap<string, number> {
     return this.#channelCounts;
+  }
+  /** Active machines per OS caption (`Microsoft Windows 11 Enterprise`…), those with a snapshot. */
+  osCaptionCounts(): ReadonlyMap<string, number> {
+    return this.#osCounts;
+  }
+  /** Active machines per volume Office product name. */
+  officeCounts(): ReadonlyMap<string, number> {
+    return this.#officeCounts;
   }
   /** Active machines per group, per status key. */
   groupStatusCounts(): ReadonlyMap<string, ReadonlyMap<string, number>> {
@@ -225,6 +236,9 @@ export class FleetState {
     const status = statusKeyOf(m);
     bump(this.#statusCounts, status, 1);
     bump(this.#channelCounts, channelKeyOf(m), 1);
+    if (m.snapshot) bump(this.#osCounts, m.snapshot.os.caption, 1);
+    const office = officeNameOf(m.snapshot);
+    if (office !== null) bump(this.#officeCounts, office, 1);
     let g = this.#groupCounts.get(m.group);
     if (!g) this.#groupCounts.set(m.group, (g = new Map()));
     bump(g, status, 1);
@@ -246,6 +260,9 @@ export class FleetState {
     const status = statusKeyOf(m);
     bump(this.#statusCounts, status, -1);
     bump(this.#channelCounts, channelKeyOf(m), -1);
+    if (m.snapshot) bump(this.#osCounts, m.snapshot.os.caption, -1);
+    const office = officeNameOf(m.snapshot);
+    if (office !== null) bump(this.#officeCounts, office, -1);
     const g = this.#groupCounts.get(m.group);
     if (g) {
       bump(g, status, -1);
@@ -264,7 +281,8 @@ function sameIndexKeys(a: MachineState, b: MachineState): boolean {
     a.snapshot?.cmid === b.snapshot?.cmid &&
     a.snapshot?.os.kind === b.snapshot?.os.kind &&
     statusKeyOf(a) === statusKeyOf(b) &&
-    channelKeyOf(a) === channelKeyOf(b)
+    channelKeyOf(a) === channelKeyOf(b) &&
+    (a.snapshot === b.snapshot || (a.snapshot?.os.caption === b.snapshot?.os.caption && officeNameOf(a.snapshot) === officeNameOf(b.snapshot)))
   );
 }
 

@@ -1,3 +1,4 @@
+import { applicationOf, officeKmsClientSku } from '../../../shared/kms-rules.js';
 import type { MachineSnapshot, ProductState } from '../../../shared/protocol.js';
 import { internSnapshot } from './interned.js';
 
@@ -61,6 +62,17 @@ export function kmsHostIdOf(name: string): string {
 /** The status key a machine is counted under: LicenseStatus of its primary product, or `none`. */
 export function statusKeyOf(m: MachineState): string {
   return m.primary ? String(m.primary.licenseStatus) : 'none';
+}
+
+/**
+ * The machine's volume Office product by name: the SKU's public name when vawatch knows its activation ID (e.g.
+ * `Office LTSC Professional Plus 2021`), else the name Windows gives it; null without Office.
+ */
+export function officeNameOf(snapshot: MachineSnapshot | null): string | null {
+  for (const p of snapshot?.products ?? []) {
+    if (applicationOf(p.applicationId) === 'office') return officeKmsClientSku(p.activationId)?.name ?? p.name;
+  }
+  return null;
 }
 
 /** The channel key a machine is counted under. */

@@ -1,6 +1,6 @@
 // A KMS host as a tile: health, current count against the 25 (client OS) and 5 (server OS) thresholds, and who
 // depends on it. The gauge marks both thresholds so "23 of 25" reads at a glance.
-import type { KmsHostListItem } from '../../../../shared/api.js';
+import type { KmsApplicationCountItem, KmsHostListItem } from '../../../../shared/api.js';
 import { KMS_CLIENT_THRESHOLD, KMS_COUNT_CAP, KMS_SERVER_THRESHOLD } from '../../../../shared/kms-rules.js';
 import { h } from '../lib/dom.js';
 import { num, plural } from '../lib/format.js';
@@ -11,6 +11,17 @@ import { timeAgo } from './page.js';
 /** The threshold a host is judged against: 25 while client-OS machines depend on it, else 5. */
 export function thresholdOf(host: KmsHostListItem): number {
   return host.clientOsUsing > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD;
+}
+
+/** The Office count against its own threshold (5), when the host has one or Office clients were seen asking it. */
+export function officeOf(host: KmsHostListItem): KmsApplicationCountItem | undefined {
+  return host.applications?.find((a) => a.application === 'office');
+}
+
+/** The marker of a host nobody runs an agent on: its figures are inferred from its clients. */
+export function inferredMarker(host: KmsHostListItem): HTMLElement | null {
+  if (host.basis !== 'clients') return null;
+  return h('span', { class: 'pill inferred', attrs: { 'data-testid': 'inferred-marker', title: 'No agent runs on this host: its count and window are what its clients with agents saw (12288 / 12289), a lower bound.' } }, 'inferred from clients');
 }
 
 /** The count to show: the host's own figure when its agent reports, else the collector's view of its window. */
@@ -70,12 +81,21 @@ export function countGauge(host: KmsHostListItem): HTMLElement {
 export function kmsTile(host: KmsHostListItem, now: number, opts: { shortName?: boolean; iconSize?: number } = {}): HTMLAnchorElement {
   const count = countOf(host);
   const need = thresholdOf(host);
+  const office = officeOf(host);
   return h(
     'a',
-    { class: `tile ${host.health}`, attrs: { href: href(['kms-hosts', host.id]), 'data-kms-host': host.id } },
-    h('div', { class: 't-name' }, healthIcon(host.health, opts.iconSize ?? 16), h('span', { title: host.hostname }, opts.shortName ? host.hostname.split('.')[0] || host.hostname : host.hostname)),
-    h('div', { class: 't-count' }, count === null ? '—' : num(count), h('small', null, `count · needs ${need}`)),
+    { class: `tile ${host.health}`, attrs: { href: href(['kms-hosts', host.id]), 'data-kms-host': host.id, 'data-basis': host.basis } },
+    h('div', { class: 't-name' }, healthIcon(host.health, opts.iconSize ?? 16), h('span', { title: host.hostname }, opts.shortName ? host.hostname.split('.')[0] || host.hostname : host.hostname), inferredMarker(host)),
+    h('div', { class: 't-count' }, count === null ? '—' : num(count), h('small', null, `Windows count · needs ${need}`)),
     countGauge(host),
+    office
+      ? h(
+          'div',
+          { class: 't-office', attrs: { 'data-testid': 'office-count' } },
+          h('small', null, `Office count ${office.currentCount === null ? '—' : num(office.currentCount)} · needs ${office.threshold}`),
+          countBar(office.currentCount, office.threshold, { max: 10, what: 'Office count' }),
+        )
+      : null,
     h(
       'div',
       { class: 't-meta' },

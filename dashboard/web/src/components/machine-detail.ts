@@ -103,7 +103,10 @@ export class MachineDetailPane {
           ['Status', h('span', { class: 'status', attrs: { 'data-testid': 'detail-status' } }, healthIcon(statusHealth(m.status), 14), statusLabel(m.status))],
           ['Time left', m.status === null ? '—' : m.status === 1 && !m.graceExpiresAt ? 'permanent' : timeAgo(m.graceExpiresAt, now, 'left')],
           ['Channel', m.channel ? channelLabel(m.channel) : '—'],
-          ['KMS host', m.kmsHost ? h('a', { attrs: { href: href(['kms-hosts', m.kmsHost]) } }, m.kmsHost) : '—'],
+          m.channel === 'ad-based'
+            ? ['Activated by', h('span', { attrs: { 'data-testid': 'detail-ad-object' }, title: adObjectOf(m)?.objectDn ?? '' }, adObjectOf(m) ? `AD activation object ${adObjectOf(m)!.objectName}` : 'an AD activation object')]
+            : ['KMS host', m.kmsHost ? h('a', { attrs: { href: href(['kms-hosts', m.kmsHost]) } }, m.kmsHost) : '—'],
+          m.office ? ['Office', m.office] : null,
           ['CMID', m.cmid ? h('span', { class: 'mono' }, m.cmid) : '—'],
           ['Machine id', h('span', { class: 'mono' }, m.machineId)],
           ['Last report', m.lastReceivedAt ? h('span', null, timeAgo(m.lastReceivedAt, now), h('span', { class: 'muted' }, ' · ', timeText(m.lastReceivedAt))) : 'never'],
@@ -183,12 +186,20 @@ export function productCard(p: ProductState, now: number): HTMLElement {
       ['Time left', p.graceExpiresAt ? h('span', null, timeAgo(p.graceExpiresAt, now, 'left'), h('span', { class: 'muted' }, ' · until ', timeText(p.graceExpiresAt))) : p.licenseStatus === 1 ? 'permanent' : '—'],
       ['Channel', channelLabel(p.channel)],
       ['Key', p.partialProductKey ? h('span', { class: 'mono' }, `XXXXX-XXXXX-XXXXX-XXXXX-${p.partialProductKey}`) : 'no key'],
-      ['KMS host', p.kmsHost ? `${p.kmsHost.name}:${p.kmsHost.port} (${p.kmsHost.source === 'dns' ? 'found in DNS' : 'set with /skms'})` : '—'],
+      p.channel === 'ad-based'
+        ? ['Activation object', p.adActivation ? h('span', { title: p.adActivation.objectDn ?? '' }, p.adActivation.objectName) : '—']
+        : ['KMS host', p.kmsHost ? `${p.kmsHost.name}:${p.kmsHost.port} (${p.kmsHost.source === 'dns' ? 'found in DNS' : 'set with /skms'})` : '—'],
+      p.adActivation?.objectDn && p.channel === 'ad-based' ? ['Object DN', h('span', { class: 'mono' }, p.adActivation.objectDn)] : null,
       ['Rearms left', p.rearmsRemaining === null ? '—' : String(p.rearmsRemaining)],
       p.renewalIntervalMinutes ? ['Renewal', `every ${duration(p.renewalIntervalMinutes * 60_000)}`] : null,
       reason ? ['Reason', h('span', { title: reason.meaning }, `${hresult(p.licenseStatusReason)} ${reason.known ? reason.name : ''}`)] : null,
     ]),
   );
+}
+
+/** The Active Directory activation object of the machine's primary product (AD-based activation), if reported. */
+function adObjectOf(m: MachineDetail): { objectName: string; objectDn: string | null } | null {
+  return m.products.find((p) => p.primary)?.adActivation ?? m.products.find((p) => p.adActivation)?.adActivation ?? null;
 }
 
 /** The primary product's status over time as a coloured strip, then every change as a list (newest first). */

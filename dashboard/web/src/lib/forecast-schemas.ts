@@ -38,7 +38,11 @@ export const ExpiryWave = z.looseObject({
 });
 export type ExpiryWave = z.infer<typeof ExpiryWave>;
 
-export const KmsCountForecast = z.looseObject({
+const KmsCountForecastOne = z.looseObject({
+  /** `windows` or `office`: each has its own count and threshold on the host. */
+  application: z.string().optional().default('windows'),
+  /** `clients`: no agent runs on the host; the forecast is built from what its clients showed (a lower bound). */
+  basis: z.string().optional().default('host'),
   modelledCount: z.number().optional(),
   reportedCount: z.number().nullable().optional(),
   days: z.array(z.looseObject({ at: Instant, count: z.number() })),
@@ -70,6 +74,10 @@ export const KmsCountForecast = z.looseObject({
     .optional()
     .default([]),
 });
+export type KmsCountForecastOne = z.infer<typeof KmsCountForecastOne>;
+
+/** GET /api/v1/kms-hosts/:id/forecast: Windows' forecast at the top level, and one per application in `applications`. */
+export const KmsCountForecast = KmsCountForecastOne.extend({ applications: z.array(KmsCountForecastOne).optional().default([]) });
 export type KmsCountForecast = z.infer<typeof KmsCountForecast>;
 
 const BlastMachine = z.looseObject({

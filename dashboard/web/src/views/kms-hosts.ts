@@ -8,14 +8,14 @@ import { licenseStatusInfo } from '../../../../shared/license-status.js';
 import { countChart } from '../components/charts.js';
 import { DataGrid } from '../components/data-grid.js';
 import { healthIcon, HEALTH_RANK } from '../components/health-icon.js';
-import { countGauge, countLevel, countOf, thresholdOf } from '../components/kms-tile.js';
+import { countGauge, countLevel, countOf, inferredMarker, officeOf, thresholdOf } from '../components/kms-tile.js';
 import { timeText } from '../components/time-text.js';
 import { emptyState, errorState, pageHead, panel, tickTimes, timeAgo } from '../components/page.js';
 import { ApiError } from '../lib/api-client.js';
 import { h, replaceChildren, setText, type Child } from '../lib/dom.js';
 import { eventHealth, eventText } from '../lib/event-text.js';
 import { date, dateTime, hresult, num, plural, relative } from '../lib/format.js';
-import { BlastRadius, KmsCountForecast } from '../lib/forecast-schemas.js';
+import { BlastRadius, KmsCountForecast, type KmsCountForecastOne } from '../lib/forecast-schemas.js';
 import { href, type Route } from '../lib/router.js';
 import { Disposer, type View, type ViewContext, type ViewFactory } from './view.js';
 
@@ -31,15 +31,23 @@ function kmsHostList(ctx: ViewContext): View {
     onSelect: (k) => ctx.navigate(href(['kms-hosts', k.id])),
     columns: [
       { label: '', class: 'icon', cell: (k) => healthIcon(k.health, 15) },
-      { label: 'KMS host', class: 'strong', cell: (k) => k.hostname },
-      { label: 'Count', class: 'num', cell: (k) => num(countOf(k)) },
+      { label: 'KMS host', class: 'strong', cell: (k) => h('span', null, k.hostname, inferredMarker(k)) },
+      { label: 'Windows count', class: 'num', cell: (k) => num(countOf(k)) },
       { label: 'Needs', class: 'num', cell: (k) => String(thresholdOf(k)) },
       { label: 'Against 5 and 25', cell: (k) => h('div', { style: { width: '180px' } }, countGauge(k)) },
+      {
+        label: 'Office count',
+        class: 'num',
+        cell: (k) => {
+          const o = officeOf(k);
+          return o ? h('span', { class: o.belowThreshold ? 'sev critical' : '', title: `Office needs ${o.threshold}` }, `${num(o.currentCount)} / ${o.threshold}`) : '—';
+        },
+      },
       { label: 'Machines using it', class: 'num', cell: (k) => `${num(k.clientsUsing)} (${num(k.clientOsUsing)} client OS)` },
       { label: 'Clients in window', class: 'num', cell: (k) => num(k.windowCount) },
       { label: 'Last request', cell: (k, now) => (k.lastRequestAt ? timeAgo(k.lastRequestAt, now) : 'none seen') },
       { label: 'DNS', cell: (k) => (k.dnsPublishFailedAt ? h('span', { class: 'sev warning' }, `failed ${hresult(k.dnsPublishFailedHresult)}`) : k.dnsPublishing === false ? 'not publishing' : k.dnsPublishing ? 'publishing' : '—') },
-      { label: 'Reported by', cell: (k) => (k.machineId ? 'its own agent' : 'clients only') },
+      { label: 'Reported by', cell: (k) => (k.basis === 'host' ? 'its own agent' : h('span', { class: 'muted' }, 'inferred from clients')) },
       { label: 'Group', cell: (k) => k.group ?? '—' },
     ],
   });
@@ -109,9 +117,10 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
   const windowGrid = new DataGrid<KmsClientWindowEntry>({
     now,
     static: true,
-    key: (c) => c.cmid,
+    key: (c) => `${c.application}:${c.cmid}`,
     columns: [
       { label: 'Client', class: 'strong', cell: (c) => h('span', { class: 'status' }, healthIcon(c.hresult === 0 ? 'healthy' : 'warning', 14), c.clientFqdn) },
+      { label: 'For', cell: (c) => (c.application === 'office' ? 'Office' : 'Windows') },
       { label: 'Last request', cell: (c, t) => timeAgo(c.lastRequestAt, t) },
       { label: 'Ages out', cell: (c, t) => h('span', { class: Date.parse(c.agesOutAt) - t < 7 * 86_400_000 ? 'soon' : '' }, timeText(c.agesOutAt, 'date'), h('span', { class: 'muted' }, ` (${relative(c.agesOutAt, t)})`)) },
       { label: 'Status', cell: (c) => h('span', { title: `N-policy ${c.nPolicy}${c.isVm ? ' · virtual machine' : ''}` }, licenseStatusInfo(c.licenseStatus)?.label ?? String(c.licenseStatus)) },
@@ -124,27 +133,46 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     setText(title, k.hostname);
     const need = thresholdOf(k);
     const count = countOf(k);
+    const inferred = k.basis === 'clients';
     replaceChildren(
       sub,
       `${k.group ?? 'no group'} · `,
-      k.machineId ? h('a', { attrs: { href: href(['machines', k.machineId]) } }, 'host machine') : 'known from its clients only',
-      ` · judged against ${need} (${k.clientOsUsing > 0 ? 'client OS machines depend on it' : 'only servers use it'})`,
+      k.machineId ? h('a', { attrs: { href: href(['machines', k.machineId]) } }, 'host machine') : 'no agent runs on this host',
+      ` · Windows judged against ${need} (${k.clientOsUsing > 0 ? 'client OS machines depend on it' : 'only servers use it'})`,
+      inferred ? h('span', { attrs: { 'data-testid': 'inferred-note' } }, ' · ', inferredMarker(k), ' its count is the one it last answered a client with, its window the clients seen asking it (a lower bound)') : null,
     );
+    const office = officeOf(k);
     replaceChildren(
       kpis,
       // The count's own colour (against the threshold it is judged by); the head icon carries the host's rollup.
-      kpi('Current count', count === null ? '—' : num(count), `needs ${need}`, countLevel(count, need, { falling: fallsBelow(need) }), 'kms-count'),
+      kpi(
+        inferred ? 'Windows count (last answered)' : 'Windows count',
+        count === null ? '—' : num(count),
+        inferred && k.countAt ? `needs ${need} · told ${k.countSeenBy?.hostname ?? 'a client'} ${relative(k.countAt, now())}` : `needs ${need}`,
+        countLevel(count, need, { falling: fallsBelow(need) }),
+        'kms-count',
+      ),
+      office
+        ? kpi(
+            inferred ? 'Office count (last answered)' : 'Office count',
+            office.currentCount === null ? '—' : num(office.currentCount),
+            `needs ${office.threshold} · ${plural(office.windowCount, 'Office client')} in window`,
+            countLevel(office.currentCount, office.threshold, { falling: fallsBelow(office.threshold, 'office') }),
+            'kms-office-count',
+          )
+        : null,
       kpi('Machines using it', num(k.clientsUsing), `${num(k.clientOsUsing)} client OS`, 'unknown', 'kms-clients'),
-      kpi('Clients in window', num(k.windowCount), '30-day window, from 12290 events', 'unknown', 'kms-window'),
+      kpi('Clients in window', num(k.windowCount), inferred ? "30-day window, from its clients' 12288 (lower bound)" : '30-day window, from 12290 events', 'unknown', 'kms-window'),
       kpi('Last request', k.lastRequestAt ? relative(k.lastRequestAt, now()) : 'none seen', k.lastRequestAt ? dateTime(k.lastRequestAt) : 'no 12290 yet', k.lastRequestAt ? 'healthy' : 'warning', 'kms-last'),
       kpi('DNS publishing', k.dnsPublishFailedAt ? 'failing' : k.dnsPublishing === false ? 'off' : k.dnsPublishing ? 'on' : '—', k.dnsPublishFailedAt ? `${hresult(k.dnsPublishFailedHresult)} since ${dateTime(k.dnsPublishFailedAt)}` : '_vlmcs._tcp SRV record', k.dnsPublishFailedAt ? 'warning' : 'healthy', 'kms-dns'),
       kpi('Last report', k.lastReportAt ? relative(k.lastReportAt, now()) : 'never', k.machineId ? 'from its agent' : 'no agent on this host', k.lastReportAt ? 'healthy' : 'unknown', 'kms-report'),
     );
   }
 
-  /** The forecast sees the count dropping below `threshold` within its horizon. */
-  function fallsBelow(threshold: number): boolean {
-    return forecast?.crossings.some((c) => c.threshold === threshold && !c.alreadyBelow && c.at !== null) ?? false;
+  /** The forecast sees the application's count dropping below `threshold` within its horizon. */
+  function fallsBelow(threshold: number, application: 'windows' | 'office' = 'windows'): boolean {
+    const f = application === 'windows' ? forecast : forecast?.applications.find((a) => a.application === application);
+    return f?.crossings.some((c) => c.threshold === threshold && !c.alreadyBelow && c.at !== null) ?? false;
   }
 
   function renderChart(): void {
@@ -169,7 +197,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
   function renderWindow(): void {
     const entries = [...windowMap.values()].sort((a, b) => Date.parse(a.agesOutAt) - Date.parse(b.agesOutAt));
     setText(windowHint, `${plural(entries.length, 'client')} · soonest to age out first`);
-    if (!entries.length) return replaceChildren(windowBody, emptyState('No clients seen', 'Clients appear as the host logs activation requests (event 12290).', undefined, true));
+    if (!entries.length) return replaceChildren(windowBody, emptyState('No clients seen', detail?.basis === 'clients' ? 'Clients appear as clients with an agent report their requests to this host (12288) and its answers (12289).' : 'Clients appear as the host logs activation requests (event 12290).', undefined, true));
     windowGrid.setItems(entries.slice(0, 200));
     replaceChildren(windowBody, h('div', { class: 'scroll-box' }, windowGrid.el));
   }
@@ -231,16 +259,28 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     if (!forecast) return;
     const t = now();
     const parts: Child[] = [];
-    const crossings = forecast.crossings.filter((c) => c.threshold === KMS_CLIENT_THRESHOLD || c.threshold === KMS_SERVER_THRESHOLD);
-    if (!crossings.length) parts.push(h('p', null, 'No threshold crossing is forecast.'));
+    if (forecast.basis === 'clients') {
+      parts.push(h('p', { class: 'muted', attrs: { 'data-testid': 'forecast-basis' } }, 'Inferred from clients: no agent runs on this host, so this is the window its clients with agents showed; clients without an agent are not seen, and the real count is at least this.'));
+    }
+    const office = forecast.applications.find((a) => a.application === 'office');
+    parts.push(...crossingLines(forecast, t, office ? 'Windows: ' : ''));
+    if (office) parts.push(...crossingLines(office, t, 'Office: '));
+    renderForecastTail(parts);
+  }
+
+  /** One line per threshold the forecast judges the application's count by, with the clients whose ageing-out crosses it. */
+  function crossingLines(f: KmsCountForecastOne, t: number, prefix: string): Child[] {
+    const parts: Child[] = [];
+    const crossings = f.crossings.filter((c) => c.threshold === KMS_CLIENT_THRESHOLD || c.threshold === KMS_SERVER_THRESHOLD);
+    if (!crossings.length) parts.push(h('p', null, `${prefix}No threshold crossing is forecast.`));
     for (const c of crossings) {
       const level = c.threshold === KMS_SERVER_THRESHOLD ? 'critical' : 'warning';
       const line = c.alreadyBelow
-        ? `Already below ${c.threshold}.`
+        ? `${prefix}Already below ${c.threshold}.`
         : c.at !== null
-          ? `Falls below ${c.threshold} on ${date(c.at)} (${relative(c.at, t)}) unless new clients ask.`
-          : `Stays at or above ${c.threshold} for the next 60 days while its clients keep renewing.`;
-      parts.push(h('div', { class: 'fc-line' }, healthIcon(c.alreadyBelow || c.at !== null ? level : 'healthy', 16), h('span', null, line)));
+          ? `${prefix}Falls below ${c.threshold} on ${date(c.at)} (${relative(c.at, t)}) unless new clients ask.`
+          : `${prefix}Stays at or above ${c.threshold} for the next 60 days while its clients keep renewing.`;
+      parts.push(h('div', { class: 'fc-line', attrs: { 'data-application': f.application } }, healthIcon(c.alreadyBelow || c.at !== null ? level : 'healthy', 16), h('span', null, line)));
       if (!c.alreadyBelow && c.at !== null && (c.causedBy.length || c.unnamedCausing)) {
         parts.push(
           h(
@@ -253,6 +293,11 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
         );
       }
     }
+    return parts;
+  }
+
+  function renderForecastTail(parts: Child[]): void {
+    if (!forecast) return;
     const stopped = forecast.clients.filter((c) => c.status !== 'renewing').sort((a, b) => (a.agesOutAt ?? Infinity) - (b.agesOutAt ?? Infinity));
     parts.push(h('p', { class: 'muted' }, `Modelled count now ${num(forecast.modelledCount ?? null)}; ${plural(stopped.length, 'client')} no longer renewing.`));
     if (stopped.length) {
@@ -282,8 +327,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
       renderForecast();
       renderChart();
     } else if (f.reason instanceof ApiError && f.reason.status === 404 && !/no such API path/i.test(f.reason.message)) {
-      // The alert engine forecasts only hosts whose own agent reports their 12290 requests.
-      replaceChildren(forecastText, emptyState('No forecast for this host', 'The forecast is built from the activation requests (12290) the host’s own agent reports; no agent reports this host’s KMS service.', undefined, true));
+      replaceChildren(forecastText, emptyState('No forecast for this host', 'The collector does not know this host (any more).', undefined, true));
     } else replaceChildren(forecastText, errorState(f.reason));
     if (b.status === 'fulfilled') renderBlast(b.value);
     else replaceChildren(blast, errorState(b.reason));
@@ -330,7 +374,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
   function setDetail(k: KmsHostDetail): void {
     detail = k;
     windowMap.clear();
-    for (const c of k.clientWindow) windowMap.set(c.cmid, c);
+    for (const c of k.clientWindow) windowMap.set(`${c.application}:${c.cmid}`, c);
     renderHost(k);
     renderChart();
     renderWindow();
@@ -354,7 +398,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
             renderHost(detail);
             touched = true;
           } else if (c.type === 'kms-client' && c.kmsHost === id) {
-            windowMap.set(c.client.cmid, c.client);
+            windowMap.set(`${c.client.application}:${c.client.cmid}`, c.client);
             touched = true;
           } else if (c.type === 'event') {
             detail = { ...detail, events: [c.event, ...detail.events].slice(0, 100) };

@@ -96,6 +96,7 @@ export const machinesView: ViewFactory = (ctx, route) => {
       { label: 'Time left', sort: 'graceExpiresAt', cell: (m, now) => (m.status === null ? '—' : m.graceExpiresAt ? timeAgo(m.graceExpiresAt, now, 'left') : m.status === 1 ? 'permanent' : '—') },
       { label: 'KMS host', sort: 'kmsHost', cell: (m) => m.kmsHost ?? '—' },
       { label: 'OS', cell: (m) => m.osCaption ?? '—' },
+      { label: 'Office', cell: (m) => m.office ?? '—' },
       { label: 'Last report', sort: 'lastReportAt', cell: (m, now) => timeAgo(m.lastReceivedAt ?? m.lastReportAt, now) },
     ],
   });

@@ -32,6 +32,8 @@ export const overviewView: ViewFactory = (ctx) => {
   const tiles = h('div', { class: 'tiles', attrs: { 'data-testid': 'kms-tiles' } });
   const groups = h('div');
   const channels = h('div', { class: 'legend' });
+  const windowsProducts = h('div', { class: 'legend', attrs: { 'data-testid': 'windows-products' } });
+  const officeProducts = h('div', { class: 'legend', attrs: { 'data-testid': 'office-products' } });
   const waveEl = h('div', { class: 'fill' });
   const waveHint = h('span');
   let waveDays: ExpiryWave['days'] = [];
@@ -49,7 +51,7 @@ export const overviewView: ViewFactory = (ctx) => {
       'div',
       { class: 'ov-grid' },
       // Three columns stacked independently, the last panel of each stretching, so no column leaves a hole.
-      h('div', { class: 'ov-col' }, panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }), panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels])),
+      h('div', { class: 'ov-col' }, panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }), panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels]), panel('What the fleet runs', [h('div', { class: 'subhead' }, 'Windows'), windowsProducts, h('div', { class: 'subhead' }, 'Volume Office'), officeProducts])),
       h('div', { class: 'ov-col' }, panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)' }), panel('Expiry wave', waveEl, { hint: waveHint })),
       h('div', { class: 'ov-col' }, panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true })),
     ),
@@ -132,6 +134,10 @@ export const overviewView: ViewFactory = (ctx) => {
         .filter((c) => (s.byChannel[c] ?? 0) > 0)
         .map((c) => [h('span', null, c === 'none' ? 'No Windows product' : channelLabel(c)), h('span', { class: 'n' }, num(s.byChannel[c] ?? 0))]),
     );
+    const products = (list: Array<{ name: string; count: number }> | undefined, none: string) =>
+      list?.length ? list.map((p) => [h('span', null, p.name.replace(/^Microsoft /, '')), h('span', { class: 'n' }, num(p.count))]) : h('span', { class: 'muted' }, none);
+    replaceChildren(windowsProducts, products(s.byProduct?.windows, 'No snapshot yet'));
+    replaceChildren(officeProducts, products(s.byProduct?.office, 'No volume Office seen'));
     scheduleWave();
   }
 
