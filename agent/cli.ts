@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pkg from '../package.json' with { type: 'json' };
 import { createCronScheduler } from '../platform/cron-scheduler.js';
+import { formatHresult } from '../shared/hresult.js';
 import { systemClock, type Scheduler } from '../shared/scheduling.js';
 import { Agent } from './agent.js';
 import { ConfigError, helpText, loadConfig, type AgentConfig } from './config.js';
@@ -90,7 +91,13 @@ async function snapshot(config: AgentConfig): Promise<void> {
     const read = await source.readEvents(log, 0);
     if (read.logExists) events.push(...normaliseEvents(read.records));
   }
-  process.stdout.write(`${JSON.stringify({ snapshot: snap, events }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ snapshot: snap, events }, config.hresults === 'hex' ? hresultsAsHex : undefined, 2)}\n`);
+}
+
+/** The report's HRESULT fields (uint32 on the wire) as a person reads them: `0xC004F038`. */
+const HRESULT_FIELDS = new Set(['licenseStatusReason', 'hresult']);
+function hresultsAsHex(key: string, value: unknown): unknown {
+  return HRESULT_FIELDS.has(key) && typeof value === 'number' ? formatHresult(value) : value;
 }
 
 async function run(config: AgentConfig): Promise<void> {

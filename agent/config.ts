@@ -50,6 +50,7 @@ export const OPTIONS = {
   simStart: { flag: '--sim-start', env: 'VAWATCH_SIM_START', schema: isoInstant, help: 'sim: the simulated instant the scenario starts at (kept in the state folder after the first run)', defaultText: '7 days before now', commands: BOTH },
   speed: { flag: '--speed', env: 'VAWATCH_SIM_SPEED', schema: positive('a positive number'), default: 1, help: 'sim: simulated seconds per real second', commands: BOTH },
   at: { flag: '--at', env: 'VAWATCH_SNAPSHOT_AT', schema: isoInstant, help: 'snapshot: the collection instant GracePeriodRemaining is counted from', defaultText: 'now', commands: ['snapshot'] },
+  hresults: { flag: '--hresults', env: 'VAWATCH_SNAPSHOT_HRESULTS', schema: z.enum(['hex', 'number'], { error: (i) => `expected hex or number, got ${JSON.stringify(i.input)}` }), default: 'hex', help: 'snapshot: HRESULTs as Windows prints them (hex: 0xC004F038) or as the numbers the agent sends (number: 3221549112)', commands: ['snapshot'] },
   collector: { flag: '--collector', env: 'VAWATCH_COLLECTOR', schema: url, help: "the collector's base URL, e.g. http://collector:8080", defaultText: 'none (required for run)', commands: RUN },
   enrolmentSecret: { flag: '--secret', env: 'VAWATCH_ENROLMENT_SECRET', schema: nonEmpty, help: "the collector's enrolment secret; needed once (and again if the collector revokes the token)", defaultText: 'none', commands: RUN },
   state: { flag: '--state', env: 'VAWATCH_STATE', schema: nonEmpty, help: 'the state folder (token, sequence, event bookmarks, outbox, dead letters); created with mode 0700', defaultText: '%ProgramData%\\vawatch\\agent on Windows, ~/.vawatch/agent elsewhere', commands: RUN },
@@ -78,6 +79,7 @@ export interface AgentConfig {
   simStart?: string;
   speed: number;
   at?: string;
+  hresults: 'hex' | 'number';
   collector?: string;
   enrolmentSecret?: string;
   state?: string;

@@ -61,11 +61,25 @@ describe.concurrent('agent command line', { timeout: 90_000 }, () => {
     expect(output).toContain('default: 60');
   });
 
-  it('snapshot prints what the agent would report, without contacting anyone', async () => {
+  it('snapshot --hresults number prints exactly what the agent would report, without contacting anyone', async () => {
     const set = 'kms-host-counters';
-    const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', fixturePath(set), '--at', '2026-11-29T10:00:00Z']);
+    const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', fixturePath(set), '--at', '2026-11-29T10:00:00Z', '--hresults', 'number']);
     expect(code).toBe(0);
     expect(JSON.parse(output)).toEqual(await replaySnapshot(set, '2026-11-29T10:00:00Z'));
+  });
+
+  it('snapshot prints HRESULTs as Windows does (0xC004F00F), everything else as the agent would report it', async () => {
+    const set = 'server2019-notification';
+    const { code, output } = await runAgentCli(['snapshot', '--source', 'replay', '--path', fixturePath(set), '--at', '2026-11-29T10:00:00Z']);
+    expect(code).toBe(0);
+    expect(output).not.toMatch(/"(hresult|licenseStatusReason)": \d/);
+    const shown = JSON.parse(output);
+    const wire = await replaySnapshot(set, '2026-11-29T10:00:00Z');
+    expect(shown.snapshot.products[0].licenseStatusReason).toBe('0xC004F00F');
+    expect(wire.snapshot.products[0].licenseStatusReason).toBe(0xc004f00f);
+    expect(shown.events.map((e: any) => e.payload.hresult).filter(Boolean)).toContain('0xC004F074');
+    const asNumbers = JSON.parse(output, (key, v) => (['hresult', 'licenseStatusReason'].includes(key) && typeof v === 'string' ? Number.parseInt(v.slice(2), 16) : v));
+    expect(asNumbers).toEqual(wire);
   });
 
   it('snapshot --source sim shows a simulated machine at a simulated instant, in the same shapes', async () => {

@@ -55,7 +55,7 @@ describe.skipIf(skip)(`vawatch-agent.exe under Wine${skip ? ` (skipped: ${skip})
     help: ['--help'],
     snapshotHelp: ['snapshot', '--help'],
     badSource: ['snapshot', '--source', 'registry'],
-    ...Object.fromEntries(SETS.map((set) => [`snapshot-${set}`, ['snapshot', '--source', 'replay', '--path', winPath(join(REPLAY_FIXTURES, set)), '--at', AT]])),
+    ...Object.fromEntries(SETS.map((set) => [`snapshot-${set}`, ['snapshot', '--source', 'replay', '--path', winPath(join(REPLAY_FIXTURES, set)), '--at', AT, '--hresults', 'number']])),
   };
   const results: Record<string, Result> = {};
   const linux: Record<string, Result> = {};
