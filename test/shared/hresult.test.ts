@@ -10,6 +10,7 @@ import {
   describeHresult,
   findHresultIn,
   formatHresult,
+  hresultHex,
   isFailureHresult,
   parseHresult,
   type HresultSide,
@@ -128,6 +129,15 @@ describe('formatHresult', () => {
   ])('%s → %s', (n, hex) => {
     expect(formatHresult(n)).toBe(hex);
   });
+});
+
+describe('hresultHex (the read API\'s …Hex fields)', () => {
+  it.each([
+    [3221549112, '0xC004F038'],
+    [0, '0x00000000'],
+    [null, null],
+    [undefined, null],
+  ])('%s → %s', (n, hex) => expect(hresultHex(n)).toBe(hex));
 });
 
 describe('parseHresult', () => {
