@@ -58,7 +58,7 @@ async function ackingCollector(): Promise<{ url: string; close: () => Promise<vo
 }
 
 async function cpuPerPoll(collectorUrl: string, hostname: string, polls: number): Promise<{ ms: number; events: number; reports: number }> {
-  const sim = createScenario('enterprise', { startMs: START, seed: 1 });
+  const sim = createScenario('vista-era', { startMs: START, seed: 1 });
   const machine = sim.machines.find((m) => m.hostname === hostname)!;
   const dir = await mkdtemp(join(tmpdir(), 'vawatch-bench-agent-'));
   try {

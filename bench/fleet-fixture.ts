@@ -1,6 +1,6 @@
 /**
  * The bench fixture fleet: N synthetic machines cloned from the simulator's shapes (one snapshot per kind of machine,
- * taken from the `enterprise` scenario after a few simulated days), each with a unique machine id, host name, CMID,
+ * taken from the `vista-era` scenario after a few simulated days), each with a unique machine id, host name, CMID,
  * agent id and agent token, spread over sites (groups) and KMS hosts. Everything about machine i is a pure function
  * of (i, the shape, the templates), so the store builder and the load generator (another process) agree on ids,
  * tokens and snapshots without sharing anything but the templates and the shape. Not a real fleet: a bench fixture.
@@ -70,12 +70,13 @@ export function hostnameOf(i: number, shape: FleetShape): string {
 }
 
 /**
- * One snapshot per kind, from the simulator: the `enterprise` scenario run for 3 days ending at `anchorMs`, each
+ * One snapshot per kind, from the simulator: the `vista-era` scenario (the fleet the recorded figures were measured
+ * with; `enterprise` became today's fleet in issue 12) run for 3 days ending at `anchorMs`, each
  * machine read and normalised exactly as the agent's `sim` source does.
  */
 export function simulatorTemplates(anchorMs: number): FleetTemplates {
   const days = 3;
-  const sim = createScenario('enterprise', { startMs: anchorMs - days * 86_400_000 });
+  const sim = createScenario('vista-era', { startMs: anchorMs - days * 86_400_000 });
   sim.runDays(days);
   const now = sim.clock.now();
   const found: Partial<FleetTemplates> = {};
@@ -97,7 +98,7 @@ export function simulatorTemplates(anchorMs: number): FleetTemplates {
     if (kind && !found[kind]) found[kind] = s;
   }
   const missing = (['kms-host', 'workstation', 'workstation-business', 'server', 'mak-laptop', 'in-grace'] as const).filter((k) => !found[k]);
-  if (missing.length) throw new Error(`the enterprise scenario gave no ${missing.join(', ')} machine to clone`);
+  if (missing.length) throw new Error(`the vista-era scenario gave no ${missing.join(', ')} machine to clone`);
   return found as FleetTemplates;
 }
 
