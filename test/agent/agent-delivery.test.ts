@@ -104,13 +104,12 @@ describe('agent delivery', () => {
     await agent.poll();
     await agent.deliver();
     expect(agent.waitingToRetry).toBe(true);
-    const requests = collector.batchRequests;
     collector.mode = { kind: 'ack' };
-    clock.advanceTo(T0 + 29_000);
-    await new Promise((r) => setTimeout(r, 50));
-    expect(collector.batchRequests).toBe(requests); // not before the 30 s the collector asked for
+    // The retry is the one task on the virtual clock, due exactly at the 30 s the collector asked for (not before).
+    expect(clock.pending).toBe(1);
+    expect(clock.nextDue()).toBe(T0 + 30_000);
     clock.advanceTo(T0 + 30_000);
-    await waitFor(() => collector.stored.length === 1, 5_000, 'the retried batch');
+    await waitFor(() => collector.stored.length === 1, 30_000, 'the retried batch');
     expect(storedSeqs(collector)).toEqual([1]);
   });
 
@@ -124,20 +123,20 @@ describe('agent delivery', () => {
     const times: number[] = [];
     for (const delay of [750, 1_500, 3_000]) {
       const before = collector.batchRequests;
-      clock.advanceBy(delay - 1);
-      await new Promise((r) => setTimeout(r, 30));
-      expect(collector.batchRequests).toBe(before);
-      clock.advanceBy(1);
-      await waitFor(() => collector.batchRequests === before + 1 && agent.waitingToRetry, 5_000, 'the next attempt');
+      // The next attempt is the one task on the virtual clock, due exactly `delay` from the last failure.
+      expect(clock.pending).toBe(1);
+      expect(clock.nextDue()).toBe(clock.now() + delay);
+      clock.advanceBy(delay);
+      await waitFor(() => collector.batchRequests === before + 1 && agent.waitingToRetry, 30_000, 'the next attempt');
       times.push(clock.now() - T0);
     }
     expect(times).toEqual([750, 2_250, 5_250]);
     collector.mode = { kind: 'down' };
     clock.advanceBy(6_000);
-    await waitFor(() => agent.waitingToRetry, 5_000, 'a retry after the network error');
+    await waitFor(() => agent.waitingToRetry, 30_000, 'a retry after the network error');
     collector.mode = { kind: 'ack' };
     clock.advanceBy(12_000);
-    await waitFor(() => collector.stored.length === 1, 5_000, 'delivery once the collector is back');
+    await waitFor(() => collector.stored.length === 1, 30_000, 'delivery once the collector is back');
   });
 
   it('sets a report the collector refuses (400) aside in the dead-letter file and carries on', async () => {
@@ -175,7 +174,7 @@ describe('agent delivery', () => {
     collector.mode = { kind: 'ack' };
     collector.bodyLimitBytes = 12_000; // a report of 10 events is a few KB: 30 of them in one request are too many
     clock.advanceBy(1_000);
-    await waitFor(() => collector.stored.length === 30, 10_000, 'all 30 reports');
+    await waitFor(() => collector.stored.length === 30, 30_000, 'all 30 reports');
     expect(storedSeqs(collector)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     expect(collector.eventsOf(collector.stored[0]!.agentId).map((e) => e.recordId)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     await expect(readFile(join(state.dir, DEAD_LETTER_FILE), 'utf8')).rejects.toThrow(/ENOENT/);
@@ -211,11 +210,11 @@ describe('agent delivery', () => {
     expect(agent.waitingToRetry).toBe(true);
     expect(logs.some((l) => l.includes('401') && l.includes('no enrolment secret'))).toBe(true);
     const requests = collector.batchRequests;
-    clock.advanceBy(599_000);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(collector.batchRequests).toBe(requests);
-    clock.advanceBy(1_000);
-    await waitFor(() => collector.batchRequests === requests + 1, 5_000, 'the slow retry');
+    // The slow retry is the one task on the virtual clock, due exactly 10 minutes on.
+    expect(clock.pending).toBe(1);
+    expect(clock.nextDue()).toBe(clock.now() + 600_000);
+    clock.advanceBy(600_000);
+    await waitFor(() => collector.batchRequests === requests + 1, 30_000, 'the slow retry');
     expect(outbox.size).toBe(1);
   });
 
