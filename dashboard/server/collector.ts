@@ -14,6 +14,7 @@ import { parseCollectorConfig, type CollectorConfig, type CollectorConfigInput }
 import { agentRoutes, type AgentRoutes } from './http/agent-routes.js';
 import { apiRoutes } from './http/api-routes.js';
 import { requireRole, sessionOf } from './http/auth.js';
+import { guardConnections, type ConnectionGuard } from './http/connection-guard.js';
 import { apiNotFound, errorMapper } from './http/error-mapper.js';
 import { staticWeb } from './http/static-web.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -156,14 +157,26 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   });
   // The agents' reports take a fast path when they are ordinary (see agent-routes.ts); everything else is express.
   let fastReports: AgentRoutes['fastReports'] = () => false;
+  let guard: ConnectionGuard | undefined;
   const dispatch = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    if (guard?.refused(req.socket)) return; // over the per-address cap: answered 503 and closed already
     if (!fastReports(req, res)) app(req, res);
+  };
+  // Slow clients are cut off (headers, then the whole request), Node checks four times per headers timeout.
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    maxHeaderSize: config.maxHeaderBytes,
+    connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(config.headersTimeoutMs / 4))),
   };
   const httpServer =
     config.tlsCert && config.tlsKey
-      ? https.createServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, dispatch)
-      : http.createServer(dispatch);
-  const io = createSocketServer(httpServer as http.Server, users);
+      ? https.createServer({ ...serverOptions, cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, dispatch)
+      : http.createServer(serverOptions, dispatch);
+  httpServer.keepAliveTimeout = config.keepAliveTimeoutMs;
+  guard = guardConnections(httpServer, config.maxConnectionsPerAddress, { plainHttp: !config.tlsCert });
+  const io = createSocketServer(httpServer as http.Server, users, { maxMessageBytes: config.liveMaxMessageBytes, maxQueuedBytes: config.liveMaxQueuedBytes, log });
   const live = new LiveHub({ io, views, state, store, clock, log });
   handleRooms(io, live, clock, startedAt, config.deltaIntervalMs, log);
   endExpiredSessions(io, users, scheduler);

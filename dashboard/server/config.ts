@@ -37,6 +37,20 @@ const CollectorConfigFields = z.object({
   ingestCommitMs: z.coerce.number().int().min(0).max(1000).default(3),
   /** Largest request body accepted, in bytes (413 above). */
   bodyLimitBytes: z.coerce.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /** A client must send a request's headers within this many ms (slowloris); Node checks about every quarter of it. */
+  headersTimeoutMs: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** …and the whole request, body included, within this many ms (a trickled body is cut off); ≥ headersTimeoutMs. */
+  requestTimeoutMs: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  /** An idle keep-alive connection is closed after this many ms (above a load balancer's idle timeout if one is in front). */
+  keepAliveTimeoutMs: z.coerce.number().int().min(0).max(600_000).default(5_000),
+  /** Largest request head (request line and headers) in bytes; 431 above. */
+  maxHeaderBytes: z.coerce.number().int().min(1024).max(1024 * 1024).default(16 * 1024),
+  /** Open connections one address may hold (0: no cap); the next is answered 503 and closed. Behind a proxy: 0. */
+  maxConnectionsPerAddress: z.coerce.number().int().min(0).default(256),
+  /** Largest message a dashboard socket may send, in bytes (socket.io's maxHttpBufferSize). */
+  liveMaxMessageBytes: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /** A dashboard socket with more than this many bytes queued unsent (a browser that stopped reading) is dropped. */
+  liveMaxQueuedBytes: z.coerce.number().int().min(64 * 1024).max(1024 * 1024 * 1024).default(16 * 1024 * 1024),
   /** Per-agent report rate: a bucket of this many requests… */
   agentBurst: z.coerce.number().int().min(1).default(120),
   /** …refilled at this many requests per second; beyond it, 429 with Retry-After. */
@@ -97,6 +111,9 @@ export function parseCollectorConfig(input: CollectorConfigInput): CollectorConf
   if (!r.success) {
     const i = r.error.issues[0]!;
     throw new Error(`${i.path.join('.') || 'config'}: ${i.message}`);
+  }
+  if (r.data.requestTimeoutMs < r.data.headersTimeoutMs) {
+    throw new Error(`requestTimeoutMs: expected at least headersTimeoutMs (${r.data.headersTimeoutMs}), got ${r.data.requestTimeoutMs}`);
   }
   if ((r.data.tlsCert === undefined) !== (r.data.tlsKey === undefined)) {
     throw new Error('tlsCert and tlsKey: give both or neither');

@@ -17,7 +17,8 @@ describe('collector: a session that expires while its socket is connected', () =
   const answers = (socket: LiveSocket) =>
     new Promise<boolean>((resolve) => {
       if (!socket.connected) return resolve(false);
-      socket.timeout(2000).emit('join', { room: 'overview' }, (err: unknown, ack: { ok: boolean } | undefined) => resolve(!err && ack?.ok === true));
+      socket.once('disconnect', () => resolve(false));
+      socket.emit('join', { room: 'overview' }, (ack) => resolve(ack.ok));
     });
 
   const watch = (socket: LiveSocket) => {

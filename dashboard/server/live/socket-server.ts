@@ -11,14 +11,23 @@ import type { CollectorIo, LiveHub } from './live-hub.js';
 /** A socket may watch this many rooms at once (a screen needs a handful). */
 const MAX_ROOMS_PER_SOCKET = 32;
 
+export interface SocketLimits {
+  /** Largest message a browser may send (socket.io's maxHttpBufferSize). */
+  maxMessageBytes: number;
+  /** Unsent bytes a socket may have queued (engine.io's buffer plus the websocket's) before it is dropped. */
+  maxQueuedBytes: number;
+  log: Logger;
+}
+
 /** socket.io on the collector's HTTP server, signed in by the same session cookie as the REST API. */
-export function createSocketServer(httpServer: HttpServer, users: UserService): CollectorIo {
+export function createSocketServer(httpServer: HttpServer, users: UserService, limits: SocketLimits): CollectorIo {
   const io: CollectorIo = new Server(httpServer, {
     serveClient: false,
     // The dashboard is served by this same origin; no cross-origin sockets.
     cors: { origin: false },
-    maxHttpBufferSize: 64 * 1024,
+    maxHttpBufferSize: limits.maxMessageBytes,
   });
+  dropSlowReaders(io, limits);
   io.use((socket, next) => {
     const cookie = readCookie(socket.request.headers.cookie, SESSION_COOKIE);
     const session = cookie ? users.session(cookie) : undefined;
@@ -38,6 +47,40 @@ export function createSocketServer(httpServer: HttpServer, users: UserService): 
     }
   });
   return io;
+}
+
+/** engine.io's connection, as far as the queue bound reads it. */
+interface EngineConnection {
+  on(event: 'packetCreate', l: (packet: { data?: unknown }) => void): void;
+  on(event: 'flush', l: () => void): void;
+  transport: { name: string; socket?: { bufferedAmount?: number; terminate?: () => void } };
+  close(): void;
+}
+
+/**
+ * A browser that stops reading (a frozen tab, a dead network path with the TCP connection still up) would have every
+ * delta queued for it until the ping timeout: the bytes waiting in engine.io's buffer and in the websocket are counted
+ * at each packet (O(1)), and past `maxQueuedBytes` the connection is cut at once (not closed politely, which waits for
+ * the peer to read), so the queue is freed.
+ */
+function dropSlowReaders(io: CollectorIo, limits: SocketLimits): void {
+  io.on('connection', (socket) => {
+    const conn = socket.conn as unknown as EngineConnection;
+    let engineQueued = 0;
+    let dropped = false;
+    conn.on('flush', () => void (engineQueued = 0));
+    conn.on('packetCreate', (packet) => {
+      const d = packet.data;
+      engineQueued += typeof d === 'string' ? d.length : d instanceof Uint8Array ? d.byteLength : 16;
+      const queued = engineQueued + (conn.transport.socket?.bufferedAmount ?? 0);
+      if (queued <= limits.maxQueuedBytes || dropped) return;
+      dropped = true;
+      limits.log.warn('live socket dropped: it stopped reading', { user: socket.data.session.username, queuedBytes: queued, address: socket.handshake.address });
+      const ws = conn.transport.socket;
+      if (conn.transport.name === 'websocket' && ws?.terminate) ws.terminate();
+      else conn.close();
+    });
+  });
 }
 
 /**
