@@ -12,6 +12,7 @@ export const SCENARIO_NAMES = [
   'enterprise',
   'vista-era',
   'office-threshold',
+  'kms-service-failure',
   'branch-below-threshold',
   'kms-outage',
   'golden-image',
@@ -46,6 +47,12 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
     description:
       "two sites whose Windows is activated through Active Directory and whose volume Office asks a site KMS host with only the Office host product: site A has 4 Office clients (count 4 < 5, never activated, Notification after Office's 30-day grace), site B has 5 (activated)",
     days: 40,
+  },
+  {
+    name: 'kms-service-failure',
+    description:
+      'one Server 2022 KMS host (Windows and Office LTSC 2024 host products), 30 Windows 11 clients and 5 Server 2025 machines with Office on 10 of them; day 2 its renewal timer fails (12292); day 6 the KMS fails to initialize (12291) and stops listening, the day-7 renewals refused with 0x800706BA and retried every 2 h; restarted on day 8; on day 12 the licensing service stops for good and the day-14 renewals fail',
+    days: 16,
   },
   {
     name: 'branch-below-threshold',
@@ -103,6 +110,9 @@ export function createScenario(name: ScenarioName, opts: ScenarioOptions = {}): 
       break;
     case 'office-threshold':
       officeThreshold(sim);
+      break;
+    case 'kms-service-failure':
+      kmsServiceFailure(sim);
       break;
     case 'branch-below-threshold':
       branchBelowThreshold(sim);
@@ -295,6 +305,28 @@ function officeThreshold(sim: Simulation): void {
       office: 'office-2024-proplus',
     }));
   }
+}
+
+/** A KMS host whose own service fails in the ways 12291 / 12292 and a stopped service show (KmsServiceFailing). */
+function kmsServiceFailure(sim: Simulation): void {
+  const host = sim.addKmsHost({ hostname: 'kms01.contoso.com', group: 'datacenter', profile: 'server-2022-datacenter', officeKmsHost: 2024 });
+  sim.addMachines(30, (i) => ({
+    hostname: `ws-${pad(i + 1, 4)}.contoso.com`,
+    group: 'hq',
+    profile: 'win11-24h2-enterprise',
+    office: i % 3 === 0 ? 'office-2024-proplus' : null,
+  }));
+  sim.addMachines(5, (i) => ({ hostname: `srv-${pad(i + 1, 3)}.contoso.com`, group: 'datacenter', kind: 'server', profile: 'server-2025-standard' }));
+  sim.at(sim.dayStart(2) + 10 * MS.HOUR, () => sim.failKmsRenewalTimer(host.hostname));
+  // Clients renew every 7 days from their install on day 0: the faults cover the day-7 and day-14 renewals.
+  sim.at(sim.dayStart(6) + 9 * MS.HOUR, () => sim.setKmsServiceFault(host.hostname, 'not-listening'));
+  sim.at(sim.dayStart(8) + 9 * MS.HOUR, () => sim.setKmsServiceFault(host.hostname, 'none'));
+  sim.at(sim.dayStart(12) + 9 * MS.HOUR, () => sim.setKmsServiceFault(host.hostname, 'stopped'));
+  sim.plant({
+    machineId: host.machineId,
+    kind: 'kms-service-failing',
+    note: `${host.hostname}: renewal timer failure (12292) on day 2, KMS initialization failure (12291, not listening) on day 6, restarted on day 8, licensing service stopped from day 12`,
+  });
 }
 
 /** The Volume Activation 2.0 fleet the project started from (the `enterprise` scenario before issue 12). */

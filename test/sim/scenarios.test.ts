@@ -202,6 +202,29 @@ describe('scenarios', () => {
     expect(sim.machines.every((m) => m.licenseStatus() === 1)).toBe(true);
   });
 
+  it('kms-service-failure: 12292 on day 2; 12291 on day 6 and the day-7 renewals refused; answers again on day 8; stopped on day 12', () => {
+    const sim = createScenario('kms-service-failure');
+    const host = sim.machineNamed('kms01.contoso.com')!;
+    const ws = sim.machineNamed('ws-0001.contoso.com')!;
+    const requests = () => payloadsOf(ws, LOG_APPLICATION, 'activation-request').filter((r) => r.activationId === ws.activationId);
+    sim.runUntil(sim.dayStart(3));
+    expect(payloadsOf(host, LOG_APPLICATION, 'kms-renewal-timer-failure')).toHaveLength(1);
+    expect(host.serviceFault).toBe('none');
+    sim.runUntil(sim.dayStart(8));
+    expect(payloadsOf(host, LOG_APPLICATION, 'kms-init-failure')).toHaveLength(1);
+    expect(host.readService()).toMatchObject({ VawatchServiceRunning: true, VawatchKmsListening: false });
+    expect(requests().at(-1)).toMatchObject({ hresult: 0x800706ba });
+    sim.runUntil(sim.dayStart(9));
+    expect(host.readService()).toMatchObject({ VawatchServiceRunning: true, VawatchKmsListening: true });
+    expect(requests().at(-1)).toMatchObject({ hresult: 0 });
+    sim.runUntil(sim.dayStart(16));
+    expect(host.readService()).toMatchObject({ VawatchServiceRunning: false, VawatchKmsListening: false });
+    expect(requests().at(-1)).toMatchObject({ hresult: 0x800706ba });
+    // Clients keep their 180 days meanwhile.
+    expect(ws.licenseStatus()).toBe(1);
+    expect(sim.plantedProblems().map((p) => p.kind)).toEqual(['kms-service-failing']);
+  });
+
   it('every record every scenario writes parses with the shared event parsers', () => {
     for (const name of SCENARIO_NAMES) {
       if (name === 'scale') continue;
