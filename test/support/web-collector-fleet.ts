@@ -29,6 +29,12 @@ export interface FleetMachine {
   status: number;
   /** For KMS hosts: the count history to report, oldest first, as [days ago, count]. */
   kmsCounts?: Array<[number, number]>;
+  /** For KMS hosts: the Office host product's count (volume Office has its own count and threshold, 5). */
+  officeCount?: number;
+  /** Volume Office installed (Office LTSC Professional Plus 2021, a KMS client of the same host). */
+  office?: boolean;
+  /** The OS caption, when not the default of its kind. */
+  caption?: string;
 }
 
 export interface WebCollector {
@@ -45,6 +51,11 @@ export interface WebCollector {
 }
 
 const WINDOWS_APP = '55c92734-d682-4d71-983e-d6ec3f16059f';
+const OFFICE_APP = '0ff1ce15-a989-479d-af46-f275c6370663';
+/** Office LTSC Professional Plus 2021's KMS client activation ID (shared/kms-rules.ts). */
+const OFFICE_2021_PROPLUS = 'fbdb3e18-a8ef-4fb3-9183-dffd60bd0984';
+/** A KMS host nobody runs an agent on: known only through its clients' requests (12288) and its answers (12289). */
+export const AGENTLESS_KMS_HOST = 'kms-paris.contoso.com';
 
 function product(m: FleetMachine, status: number, now: number, i: number): ProductState {
   const grace =
@@ -70,8 +81,8 @@ function product(m: FleetMachine, status: number, now: number, i: number): Produ
 /** A mid-sized fleet: two KMS hosts (HQ healthy, the Lyon branch below 25), clients and servers, a few in trouble. */
 export function webFleet(): FleetMachine[] {
   const out: FleetMachine[] = [
-    { machineId: 'kms01', hostname: 'kms01.contoso.com', group: 'HQ', kind: 'server', kmsHost: null, status: 1, kmsCounts: [[28, 44], [21, 47], [14, 50], [7, 50], [1, 50]] },
-    { machineId: 'kms-lyon', hostname: 'kms-lyon.contoso.com', group: 'branch-lyon', kind: 'server', kmsHost: null, status: 1, kmsCounts: [[28, 31], [21, 28], [14, 25], [9, 23], [4, 21], [1, 19]] },
+    { machineId: 'kms01', hostname: 'kms01.contoso.com', group: 'HQ', kind: 'server', kmsHost: null, status: 1, kmsCounts: [[28, 44], [21, 47], [14, 50], [7, 50], [1, 50]], officeCount: 10 },
+    { machineId: 'kms-lyon', hostname: 'kms-lyon.contoso.com', group: 'branch-lyon', kind: 'server', kmsHost: null, status: 1, kmsCounts: [[28, 31], [21, 28], [14, 25], [9, 23], [4, 21], [1, 19]], officeCount: 3 },
   ];
   const add = (n: number, group: string, kind: 'client' | 'server', kmsHost: string, prefix: string) => {
     for (let i = 0; i < n; i++) {
@@ -83,8 +94,58 @@ export function webFleet(): FleetMachine[] {
   add(34, 'HQ', 'client', 'kms01.contoso.com', 'ws-hq');
   add(14, 'branch-lyon', 'client', 'kms-lyon.contoso.com', 'ws-lyon');
   add(10, 'datacenter', 'server', 'kms01.contoso.com', 'srv-dc');
+  add(6, 'branch-paris', 'client', AGENTLESS_KMS_HOST, 'ws-paris');
+  // Today's fleet: Windows 10 beside 11 and Server 2025 beside 2022, volume Office on part of it.
+  for (const [i, m] of out.entries()) {
+    if (m.kmsCounts) continue;
+    if (m.kind === 'client' && i % 4 === 1) m.caption = 'Microsoft Windows 10 Enterprise';
+    if (m.kind === 'server' && i % 3 === 0) m.caption = 'Microsoft Windows Server 2025 Datacenter';
+    if (m.kind === 'client' && i % 3 === 0) m.office = true;
+  }
   out.push({ machineId: 'hostile-01', hostname: HOSTILE_HOSTNAME, group: 'HQ', kind: 'client', kmsHost: 'kms01.contoso.com', status: 1 });
   return out;
+}
+
+function officeProduct(m: FleetMachine, now: number): ProductState {
+  return {
+    activationId: OFFICE_2021_PROPLUS,
+    applicationId: OFFICE_APP,
+    name: 'Office 21, Office21ProPlus2021VL_KMS_Client_AE edition',
+    description: 'Office 21, VOLUME_KMSCLIENT channel',
+    channel: 'kms-client',
+    primary: false,
+    licenseStatus: 1,
+    licenseStatusReason: 0,
+    graceExpiresAt: new Date(now + 170 * DAY).toISOString(),
+    partialProductKey: '6F7TH',
+    kmsHost: m.kmsHost ? { name: m.kmsHost, port: 1688, source: 'dns' } : null,
+    rearmsRemaining: 1,
+    renewalIntervalMinutes: 10080,
+    activationIntervalMinutes: 120,
+  };
+}
+
+/** A client's request to its KMS host (12288) and the host's answer carrying its count (12289). */
+function askedAndAnswered(m: FleetMachine, t: number, count: number): EventRecord[] {
+  const when = new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+  return [
+    {
+      log: 'Application',
+      provider: 'Microsoft-Windows-Security-SPP',
+      id: 12288,
+      recordId: 1,
+      time: new Date(t).toISOString(),
+      payload: { kind: 'activation-request', hresult: 0, statusFlags: 0, kmsHost: m.kmsHost, kmsPort: 1688, cmid: `cmid-${m.machineId}`, clientTime: when, vmFlag: 0, licenseStatus: 1, minutesToExpiry: 250_000, activationId: '73111121-5638-40f6-bc11-f1d7b0d64300', nPolicy: 25 },
+    },
+    {
+      log: 'Application',
+      provider: 'Microsoft-Windows-Security-SPP',
+      id: 12289,
+      recordId: 2,
+      time: new Date(t + 1000).toISOString(),
+      payload: { kind: 'activation-response', hresult: 0, statusFlags: 0, activated: true, currentCount: count, activationIntervalMinutes: 120, renewalIntervalMinutes: 10080, clientTime: when, notEnoughCount: false },
+    },
+  ];
 }
 
 function kmsRequestEvents(host: FleetMachine, clients: FleetMachine[], now: number, firstRecord: number): EventRecord[] {
@@ -156,7 +217,10 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
     machineId: m.machineId,
     hostname: m.hostname,
     group: m.group,
-    os: m.kind === 'server' ? { caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', kind: 'server' } : { caption: 'Microsoft Windows 11 Enterprise', version: '10.0.22631', kind: 'client' },
+    os:
+      m.kind === 'server'
+        ? { caption: m.caption ?? 'Microsoft Windows Server 2022 Standard', version: m.caption?.includes('2025') ? '10.0.26100' : '10.0.20348', kind: 'server' }
+        : { caption: m.caption ?? 'Microsoft Windows 11 Enterprise', version: m.caption?.includes('10') ? '10.0.19045' : '10.0.22631', kind: 'client' },
     cmid: `cmid-${m.machineId}`,
     products: m.kmsCounts
       ? [
@@ -169,7 +233,7 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
             kmsHost: null,
           },
         ]
-      : [product(m, status, at, i)],
+      : [product(m, status, at, i), ...(m.office ? [officeProduct(m, at)] : [])],
     ...(m.kmsCounts
       ? {
           kmsService: {
@@ -179,6 +243,12 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
             dnsPublishing: true,
             lowPriority: false,
             requests: { total: 900 + i, failed: 12, unlicensed: 3, licensed: 820, oobGrace: 40, ootGrace: 20, nonGenuineGrace: 0, notification: 5 },
+            serviceRunning: true,
+            listening: true,
+            applications: [
+              { applicationId: WINDOWS_APP, name: 'Windows(R), ServerStandard edition', currentCount: count ?? null, requiredClientCount: 25 },
+              ...(m.officeCount !== undefined ? [{ applicationId: OFFICE_APP, name: 'Office 21, Office21KMSHostVL_KMS_Host edition', currentCount: m.officeCount, requiredClientCount: 5 }] : []),
+            ],
           },
         }
       : {}),
@@ -207,7 +277,16 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
   await Promise.all(
     machines
       .filter((m) => !m.kmsCounts)
-      .map((m, i) => send(m, [{ sentAt: new Date(now - 2 * MINUTE).toISOString(), snapshot: snapshotOf(m, m.status, now - 2 * MINUTE, i) }])),
+      .map((m, i) =>
+        send(m, [
+          {
+            sentAt: new Date(now - 2 * MINUTE).toISOString(),
+            snapshot: snapshotOf(m, m.status, now - 2 * MINUTE, i),
+            // Clients of the host nobody runs an agent on: their requests and its answers are all there is to know of it.
+            ...(m.kmsHost === AGENTLESS_KMS_HOST ? { events: askedAndAnswered(m, now - (3 + i % 20) * DAY, 31) } : {}),
+          },
+        ]),
+      ),
   );
   for (const [i, host] of machines.filter((m) => m.kmsCounts).entries()) {
     const clients = machines.filter((m) => m.kmsHost === host.hostname);

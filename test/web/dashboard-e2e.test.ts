@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertListItem, Page as ApiPage, Summary } from '../../shared/api.js';
 import { buildWeb } from '../../dashboard/web/build.js';
 import { chromiumAvailable, launchChromium, openPage, waitLive } from '../support/web-browser.js';
-import { HOSTILE_HOSTNAME, startWebCollector, WEB_USERS, type WebCollector } from '../support/web-collector-fleet.js';
+import { AGENTLESS_KMS_HOST, HOSTILE_HOSTNAME, startWebCollector, WEB_USERS, type WebCollector } from '../support/web-collector-fleet.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
@@ -155,7 +155,8 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     const levels = async (bar: (host: string) => string) =>
       Object.fromEntries(await Promise.all(Object.keys(expected).map(async (host) => [host, await w.page.locator(bar(host)).getAttribute('data-level')])));
     await w.page.locator('[data-kms-host] .gauge').first().waitFor();
-    expect(await levels((host) => `[data-testid="kms-tiles"] [data-kms-host="${host}"] .gauge`)).toEqual(expected);
+    // The tile's own bar is Windows' (a direct child); an Office bar sits beside it in its own row.
+    expect(await levels((host) => `[data-testid="kms-tiles"] [data-kms-host="${host}"] > .gauge`)).toEqual(expected);
     // The tile's border and icon are the host's rollup, which a client's problem can make worse than its count.
     expect(await w.page.locator('[data-kms-host="kms01.contoso.com"]').getAttribute('class')).toContain(byName.get('kms01.contoso.com')!.health);
     await w.page.goto(`${c.url}/#/kms-hosts`);
@@ -163,7 +164,7 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     expect(await levels((host) => `tr[data-id="${host}"] .gauge`)).toEqual(expected);
     await w.page.goto(`${c.url}/#/noc`);
     await w.page.locator('.noc [data-kms-host] .gauge').first().waitFor();
-    expect(await levels((host) => `.noc [data-kms-host="${host}"] .gauge`)).toEqual(expected);
+    expect(await levels((host) => `.noc [data-kms-host="${host}"] > .gauge`)).toEqual(expected);
     expect(w.errors).toEqual([]);
     await w.context.close();
   });
@@ -209,6 +210,54 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     expect(Number((await w.page.getByTestId('noc-machines').textContent())!.replace(/,/g, ''))).toBe(c.machines.length);
     await w.page.waitForTimeout(600);
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-noc.png') });
+    expect(w.errors).toEqual([]);
+    await w.context.close();
+  });
+
+  it('names today\'s Windows and Office on Overview, KMS host and Machines pages, and marks the host known only through its clients', async () => {
+    const w = await openPage(browser, `${c.url}/#/overview`, { as: WEB_USERS.viewer, timezoneId: 'Europe/Paris' });
+    const windows = w.page.getByTestId('windows-products');
+    await windows.filter({ hasText: 'Windows 11 Enterprise' }).waitFor();
+    for (const name of ['Windows 11 Enterprise', 'Windows 10 Enterprise', 'Windows Server 2022 Standard', 'Windows Server 2025 Datacenter']) expect(await windows.textContent()).toContain(name);
+    expect(await w.page.getByTestId('office-products').textContent()).toContain('Office LTSC Professional Plus 2021');
+    // The Lyon host's Office count (3) is judged against Office's 5, apart from its Windows count.
+    const lyonOffice = w.page.locator('[data-testid="kms-tiles"] [data-kms-host="kms-lyon.contoso.com"] [data-testid="office-count"]');
+    expect(await lyonOffice.textContent()).toContain('Office count 3 · needs 5');
+    expect(await lyonOffice.locator('.gauge').getAttribute('data-level')).toBe('critical');
+    const paris = w.page.locator(`[data-testid="kms-tiles"] [data-kms-host="${AGENTLESS_KMS_HOST}"]`);
+    expect(await paris.getAttribute('data-basis')).toBe('clients');
+    expect(await paris.getByTestId('inferred-marker').textContent()).toBe('inferred from clients');
+    await w.page.waitForTimeout(800);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-overview-2026.png'), fullPage: true });
+
+    await w.page.goto(`${c.url}/#/kms-hosts`);
+    const row = w.page.locator(`tr[data-id="${AGENTLESS_KMS_HOST}"]`);
+    await row.waitFor();
+    expect(await row.getByTestId('inferred-marker').count()).toBe(1);
+    expect(await w.page.locator('tr[data-id="kms01.contoso.com"]').getByTestId('inferred-marker').count()).toBe(0);
+
+    // The agentless host's page: its count is the one it last answered a client with, its window and forecast from them.
+    await w.page.goto(`${c.url}/#/kms-hosts/${AGENTLESS_KMS_HOST}`);
+    await w.page.getByTestId('inferred-note').waitFor();
+    expect(await w.page.getByTestId('kms-count').textContent()).toBe('31');
+    expect(await w.page.getByTestId('kms-window').textContent()).toBe('6');
+    await w.page.getByTestId('forecast-basis').waitFor();
+    const forecast = await c.api<{ basis: string }>(`/api/v1/kms-hosts/${AGENTLESS_KMS_HOST}/forecast`, 'viewer');
+    expect(forecast.basis).toBe('clients');
+    await w.page.waitForTimeout(800);
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-kms-host-inferred.png') });
+
+    await w.page.goto(`${c.url}/#/kms-hosts/kms-lyon.contoso.com`);
+    await w.page.getByTestId('kms-office-count').waitFor();
+    expect(await w.page.getByTestId('kms-office-count').textContent()).toBe('3');
+
+    await w.page.goto(`${c.url}/#/machines?group=HQ`);
+    await w.page.locator('tr[data-id]').first().waitFor();
+    const grid = (await w.page.locator('table.grid').first().textContent()) ?? '';
+    expect(grid).toContain('Office LTSC Professional Plus 2021');
+    expect(grid).toContain('Windows 10 Enterprise');
+    expect(grid).toContain('Windows 11 Enterprise');
+    await w.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-machines.png') });
     expect(w.errors).toEqual([]);
     await w.context.close();
   });

@@ -275,11 +275,14 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     if (!crossings.length) parts.push(h('p', null, `${prefix}No threshold crossing is forecast.`));
     for (const c of crossings) {
       const level = c.threshold === KMS_SERVER_THRESHOLD ? 'critical' : 'warning';
+      // Inferred from clients, the window is a lower bound: say what is known, not more.
+      const what = f.basis === 'clients' ? `${prefix}The known window` : `${prefix}The count`;
+      const said = f.basis === 'clients' && f.reportedCount !== null && f.reportedCount !== undefined ? ` (the host last answered ${num(f.reportedCount)})` : '';
       const line = c.alreadyBelow
-        ? `${prefix}Already below ${c.threshold}.`
+        ? `${what} is already below ${c.threshold}${said}.`
         : c.at !== null
-          ? `${prefix}Falls below ${c.threshold} on ${date(c.at)} (${relative(c.at, t)}) unless new clients ask.`
-          : `${prefix}Stays at or above ${c.threshold} for the next 60 days while its clients keep renewing.`;
+          ? `${what} falls below ${c.threshold} on ${date(c.at)} (${relative(c.at, t)}) unless new clients ask.`
+          : `${what} stays at or above ${c.threshold} for the next 60 days while its clients keep renewing.`;
       parts.push(h('div', { class: 'fc-line', attrs: { 'data-application': f.application } }, healthIcon(c.alreadyBelow || c.at !== null ? level : 'healthy', 16), h('span', null, line)));
       if (!c.alreadyBelow && c.at !== null && (c.causedBy.length || c.unnamedCausing)) {
         parts.push(
