@@ -15,7 +15,7 @@ import { FileCredentialStore } from '../../agent/state/credentials.js';
 import { VirtualClock } from '../../shared/scheduling.js';
 import { startFakeCollector } from '../support/agent-fake-collector.js';
 import { FAKE_MACHINE_GUID } from '../support/fake-powershell-answers.js';
-import { fakePowerShellSpawn } from '../support/fake-powershell-spawn.js';
+import { childExit, fakePowerShellSpawn } from '../support/fake-powershell-spawn.js';
 import { tempDir } from '../support/agent-temp-dir.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/replay/win7-kms-client-licensed', import.meta.url));
@@ -105,7 +105,6 @@ describe('agent on one persistent PowerShell', () => {
 
     const last = fake.started.at(-1)!.child;
     await agent.stop();
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(last.exitCode).toBe(0); // stdin closed: the host script ended by itself
+    expect(await childExit(last)).toEqual({ code: 0, signal: null }); // stdin closed: the host script ended by itself
   }, 90_000);
 });

@@ -76,7 +76,7 @@ describe.concurrent('agent command line', { timeout: 90_000 }, () => {
     const shown = JSON.parse(output);
     const wire = await replaySnapshot(set, '2026-11-29T10:00:00Z');
     expect(shown.snapshot.products[0].licenseStatusReason).toBe('0xC004F00F');
-    expect(wire.snapshot.products[0].licenseStatusReason).toBe(0xc004f00f);
+    expect(wire.snapshot.products[0]!.licenseStatusReason).toBe(0xc004f00f);
     expect(shown.events.map((e: any) => e.payload.hresult).filter(Boolean)).toContain('0xC004F074');
     const asNumbers = JSON.parse(output, (key, v) => (['hresult', 'licenseStatusReason'].includes(key) && typeof v === 'string' ? Number.parseInt(v.slice(2), 16) : v));
     expect(asNumbers).toEqual(wire);

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PersistentPowerShell, hostScript, requestLine } from '../../agent/sources/powershell-session.js';
 import { eventsCommand, machineIdCommand, newestRecordCommand, osCommand, productsCommand, serviceCommand } from '../../agent/sources/powershell-commands.js';
 import { answerCommand } from '../support/fake-powershell-answers.js';
-import { fakePowerShellSpawn } from '../support/fake-powershell-spawn.js';
+import { childExit, fakePowerShellSpawn } from '../support/fake-powershell-spawn.js';
 import { tempDir } from '../support/agent-temp-dir.js';
 
 const KMS_HOST = fileURLToPath(new URL('../fixtures/replay/kms-host-counters', import.meta.url));
@@ -40,6 +40,15 @@ async function session(opts: { control?: object; missing?: string[]; powershell?
     for (const s of fake.started) s.child.kill('SIGKILL');
   });
   return { ps, fake, setControl, logs };
+}
+
+/** Polls `check` (real time, 30 s at most): for what another process does, never for a clock. */
+async function waitUntil(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 const COMMANDS = [
@@ -83,8 +92,8 @@ describe('persistent PowerShell', () => {
     expect(hung.ok).toBe(false);
     expect(hung.stderr).toMatch(/did not answer within 2 s; it was stopped/);
     expect(logs.join('\n')).toMatch(/did not answer/);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(fake.started[0]!.child.exitCode ?? fake.started[0]!.child.signalCode).not.toBeNull();
+    // The hung process was killed: it ends (awaited, not assumed after a fixed sleep).
+    expect((await childExit(fake.started[0]!.child)).signal).toBe('SIGKILL');
     await setControl({});
     const next = await ps.run(serviceCommand());
     expect(next).toEqual({ ...(await answerCommand(serviceCommand(), KMS_HOST)) });
@@ -95,7 +104,8 @@ describe('persistent PowerShell', () => {
     const { ps, fake } = await session({ control: { hang: 'SoftwareLicensingService' }, commandTimeoutMs: 60_000 });
     expect((await ps.run(osCommand())).ok).toBe(true);
     const hung = ps.run(serviceCommand());
-    await new Promise((r) => setTimeout(r, 300));
+    // Closed once the command is on its way to the process (counted as it is written), not after a guessed sleep.
+    await waitUntil(() => ps.stats.commands === 2);
     const t0 = Date.now();
     await ps.close();
     expect(Date.now() - t0).toBeLessThan(15_000);

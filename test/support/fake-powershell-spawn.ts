@@ -23,6 +23,18 @@ function fakeBundle(): string {
   return out;
 }
 
+/** Resolves with how `child` ended, once it has (at once if it already has); fails after `timeoutMs` of real time. */
+export function childExit(child: ChildProcess, timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`process ${child.pid} still running after ${timeoutMs} ms`)), timeoutMs);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal });
+    });
+  });
+}
+
 export interface FakePowerShellSpawn {
   spawn: SpawnPowerShell;
   /** Every process started, in order, with the executable name it was asked for. */
