@@ -109,6 +109,27 @@ describe('current Windows profiles, read through the agent', () => {
     });
   });
 
+  it.each(['win11-24h2-education', 'server-2025-datacenter'] as const)('%s at an AD-activated site: channel ad-based, the object named, no KMS host, 180 days', async (profile) => {
+    const sim = new Simulation();
+    sim.addActivationObject('eu.contoso.com', 'windows', 'VA-Win-2025');
+    const m = sim.addMachine({ hostname: 'eu-1.eu.contoso.com', profile, kind: OS_PROFILES[profile].kind });
+    sim.runDays(1);
+    const { snapshot, events } = await throughReplay(m, sim.clock.now());
+    const win = snapshot.products[0]!;
+    expect(win).toMatchObject({
+      channel: 'ad-based',
+      licenseStatus: 1,
+      kmsHost: null,
+      vlActivationType: 1,
+      adActivation: { objectName: 'VA-Win-2025', objectDn: 'CN=VA-Win-2025,CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=eu,DC=contoso,DC=com' },
+      rearmsRemaining: 1001,
+    });
+    expect(Math.abs(Date.parse(win.graceExpiresAt!) - (m.lastActivationAtMs! + KMS_ACTIVATION_VALIDITY_DAYS * MS.DAY))).toBeLessThan(MS.MINUTE);
+    expect(events.map((e) => e.payload)).toEqual([
+      { kind: 'ad-activation', activationId: OS_PROFILES[profile].gvlkActivationId, objectName: 'VA-Win-2025', objectDn: win.adActivation!.objectDn },
+    ]);
+  });
+
   it('starts in the initial grace: 30 days, LicenseStatus 2, with no host to ask', async () => {
     const sim = new Simulation();
     const m = sim.addMachine({ hostname: 'alone.contoso.com', profile: 'win11-24h2-enterprise' });
