@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertsPlugin } from '../../dashboard/alerts/alerts-plugin.js';
 import { OFFICE_APPLICATION_ID } from '../../shared/kms-rules.js';
@@ -102,13 +103,13 @@ describe('a KMS host nobody runs an agent on, seen through its clients', () => {
     const o = await enrolAgent(h, 'm-office', 'office1.contoso.com');
     const snap = snapshot('m-office', 'office1.contoso.com', T0 - DAY, {
       os: serverOs,
-      cmid: 'cmid-s6',
+      cmid: 'cmid-office1',
       products: [
         product({ activationId: WINDOWS_SERVER_SKU, kmsHost: { name: HOST, port: 1688, source: 'dns' } }),
         product({ activationId: OFFICE_2021_PROPLUS, applicationId: OFFICE_APPLICATION_ID, name: 'Office 21, Office21ProPlus2021VL_KMS_Client_AE edition', primary: false, kmsHost: { name: HOST, port: 1688, source: 'dns' } }),
       ],
     });
-    const events = askedAndAnswered(1, T0 - DAY + 3_600_000, 'cmid-s6', 3, { activationId: OFFICE_2021_PROPLUS });
+    const events = askedAndAnswered(1, T0 - DAY + 3_600_000, 'cmid-office1', 3, { activationId: OFFICE_2021_PROPLUS });
     expect((await sendBatch(h, o, [report(o, 1, T0 - DAY + 3_700_000, { snapshot: snap, events })])).status).toBe(200);
   }
 
@@ -141,7 +142,7 @@ describe('a KMS host nobody runs an agent on, seen through its clients', () => {
       'windows:cmid-s4:s4.contoso.com',
       'windows:cmid-s5:s5.contoso.com',
       'windows:cmid-s6:s6.contoso.com',
-      'office:cmid-s6:office1.contoso.com',
+      'office:cmid-office1:office1.contoso.com',
     ]);
     expect(detail.body.countHistory.map((p: { currentCount: number }) => p.currentCount).at(-1)).toBe(9);
   });
@@ -172,6 +173,24 @@ describe('a KMS host nobody runs an agent on, seen through its clients', () => {
       expect(f.status, item.id).toBe(200);
       expect(f.body.basis).toBe(item.basis);
     }
+  });
+
+  it('keeps what its clients showed across a restart', async () => {
+    await fleet();
+    const before = (await get('/kms-hosts')).body.items.find((x: { id: string }) => x.id === HOST);
+    await h.collector.close();
+    const again = await startCollector({ dataDir: h.dataDir, clock: h.clock, plugins: [alertsPlugin()] });
+    try {
+      const c2 = await signIn(again);
+      const after = (await getJson(`${again.url}/api/v1/kms-hosts`, c2)).body.items.find((x: { id: string }) => x.id === HOST);
+      expect(after).toEqual(before);
+      expect((await getJson(`${again.url}/api/v1/kms-hosts/${HOST}/forecast`, c2)).body).toMatchObject({ basis: 'clients', modelledCount: 6, reportedCount: 9 });
+    } finally {
+      await again.close();
+    }
+    // afterEach closes `h`: hand it a fresh collector, and remove the data this one kept.
+    rmSync(h.dataDir, { recursive: true, force: true });
+    h = await startCollector({ plugins: [alertsPlugin()] });
   });
 
   it('takes the host’s own report over its clients’ once an agent runs on it', async () => {

@@ -8,6 +8,8 @@ import type { UnitOfWork } from './unit-of-work.js';
 
 /** A change of the expiry instant smaller than this is the agent's minute counter ticking, not a new period. */
 const GRACE_JITTER_MS = 60 * 60_000;
+/** What clients heard of a host without an agent is rewritten at most this often while its count stays the same. */
+const SEEN_COUNT_REFRESH_MS = 60 * 60_000;
 
 /**
  * Applies one validated, authorised, not-yet-seen report inside a unit of work: the machine's snapshot and times,
@@ -182,7 +184,8 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
 function seenCount(h: KmsHostState, c: ClientSeenCount): KmsHostState {
   const list = h.seenByClients ?? [];
   const old = list.find((x) => x.application === c.application);
-  if (old && old.at > c.at) return h;
+  // Every client's renewal carries the count: the same count within the hour is not worth a write of the host's row.
+  if (old && (old.at > c.at || (old.count === c.count && c.at - old.at < SEEN_COUNT_REFRESH_MS))) return h;
   return { ...h, seenByClients: [...list.filter((x) => x.application !== c.application), c] };
 }
 
