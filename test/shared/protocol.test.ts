@@ -67,6 +67,46 @@ describe('MachineSnapshot', () => {
   });
 });
 
+describe('issue 12 additions: optional, so older agents keep working', () => {
+  it('takes a product activated through AD, a host with Windows and Office counts, and its service health', () => {
+    const s = validSnapshot({
+      products: [validProduct({ channel: 'ad-based', kmsHost: null, vlActivationType: 1, adActivation: { objectName: 'VA-Win-2025', objectDn: null } })],
+      kmsService: {
+        ...validKmsService(),
+        applications: [
+          { applicationId: '55c92734-d682-4d71-983e-d6ec3f16059f', name: 'Windows(R), ServerDatacenter edition', currentCount: 31, requiredClientCount: 25 },
+          { applicationId: '0ff1ce15-a989-479d-af46-f275c6370663', name: 'Office 24, Office24KMSHostVL_KMS_Host edition', currentCount: null, requiredClientCount: 5 },
+        ],
+        listening: false,
+        serviceRunning: true,
+      },
+    });
+    expect(MachineSnapshot.safeParse(s).success).toBe(true);
+  });
+
+  it('still takes a snapshot without any of them (an agent from before)', () => {
+    const s = validSnapshot({ kmsService: validKmsService() });
+    expect('vlActivationType' in s.products[0]!).toBe(false);
+    expect(MachineSnapshot.safeParse(s).success).toBe(true);
+  });
+
+  it.each([
+    ['a negative activation type', { products: [validProduct({ vlActivationType: -1 })] }, /^products\[0\]\.vlActivationType: expected 0\.\./],
+    ['an AD object without a name', { products: [validProduct({ adActivation: { objectDn: 'CN=x' } as never })] }, /^products\[0\]\.adActivation\.objectName: expected a string/],
+    ['an application count that is text', { kmsService: { ...validKmsService(), applications: [{ applicationId: 'a', name: 'n', currentCount: '4', requiredClientCount: 5 }] as never } }, /^kmsService\.applications\[0\]\.currentCount: expected a number/],
+  ])('refuses %s, naming the field', (_what, over, message) => {
+    expect(summaryOf(MachineSnapshot.safeParse(validSnapshot(over as never)))).toMatch(message);
+  });
+
+  it.each([
+    { kind: 'kms-init-failure', hresult: 0xc004f015 },
+    { kind: 'kms-renewal-timer-failure', hresult: 0x80070005 },
+    { kind: 'ad-activation', activationId: '73111121-5638-40f6-bc11-f1d7b0d64300', objectName: 'VA-Win-2025', objectDn: null },
+  ])('carries the $kind event payload', (payload) => {
+    expect(EventRecord.safeParse({ log: 'Application', provider: 'Microsoft-Windows-Security-SPP', id: 12291, recordId: 1, time: T0_ISO, payload }).success).toBe(true);
+  });
+});
+
 describe('Report', () => {
   it.each<[string, Partial<Report>]>([
     ['a snapshot', {}],
