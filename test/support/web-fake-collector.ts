@@ -38,8 +38,13 @@ export interface FakeCollector {
   alerts: AlertListItem[];
   /** Changes a machine and pushes the deltas a real collector would. */
   setMachineStatus(machineId: string, status: number): void;
-  /** Cuts every socket and refuses new ones for `refuseMs` (the page should show the banner, then recover by itself). */
+  /**
+   * Cuts every socket and refuses new ones for `refuseMs` of real time, or until `allowConnections()` with Infinity
+   * (the page should show the banner, then recover by itself).
+   */
   dropConnections(refuseMs?: number): void;
+  /** Ends a refusal started by `dropConnections`. */
+  allowConnections(): void;
   close(): Promise<void>;
 }
 
@@ -443,6 +448,9 @@ export async function startFakeCollector(opts: { distDir: string; now: () => num
     dropConnections(refuseMs = 0) {
       refuseUntil = Date.now() + refuseMs;
       io.disconnectSockets(true);
+    },
+    allowConnections() {
+      refuseUntil = 0;
     },
     async close() {
       io.close();
