@@ -170,8 +170,11 @@ export async function connectLive(h: Harness, cookie: string): Promise<{ socket:
   return { socket, snapshots, deltas, hello };
 }
 
-/** Waits (real time, bounded) until `check` holds; for network round trips only, never for the collector's clock. */
-export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 5000): Promise<T> {
+/**
+ * Waits (real time, bounded) until `check` holds; for network round trips only, never for the collector's clock. The
+ * deadline is generous (a loaded 2-core machine runs several test files at once): it bounds a hang, it is no SLA.
+ */
+export async function until<T>(check: () => T | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
   const start = Date.now();
   for (;;) {
     const v = check();

@@ -139,8 +139,8 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     const op = await openPage(browser, `${c.url}/#/alerts/${encodeURIComponent(alert.id)}`, { as: WEB_USERS.operator });
     await op.page.getByTestId('ack-comment').fill('Checking the KMS host, ticket 4711');
     await op.page.getByTestId('ack-button').click();
-    await expect.poll(() => row.getByTestId('acked-pill').count(), { timeout: 3000, interval: 50 }).toBe(1);
-    await expect.poll(() => op.page.getByTestId('alert-state').textContent(), { timeout: 3000 }).toContain('acknowledged');
+    await expect.poll(() => row.getByTestId('acked-pill').count(), { timeout: 15_000, interval: 50 }).toBe(1);
+    await expect.poll(() => op.page.getByTestId('alert-state').textContent(), { timeout: 15_000 }).toContain('acknowledged');
     await watcher.context.close();
     await op.context.close();
   });
