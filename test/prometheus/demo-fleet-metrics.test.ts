@@ -55,7 +55,7 @@ describe.skipIf(!binaries.promtool)(needs('promtool', 'the demo fleet\'s /metric
       // Wait for a background refresh that has seen every machine.
       const s = parseExposition(t);
       return value(s, 'vawatch_metrics_machine_series') > 0 && samples(s, 'vawatch_agent_last_report_timestamp_seconds').length === fleet!.stats().machines ? t : undefined;
-    }, 'a refresh covering the whole fleet', 15_000);
+    }, 'a refresh covering the whole fleet', 60_000);
     const s = parseExposition(text);
     const machines = samples(s, 'vawatch_machines').reduce((n, x) => n + x.value, 0);
     expect(machines).toBe(fleet!.stats().machines);
@@ -64,5 +64,5 @@ describe.skipIf(!binaries.promtool)(needs('promtool', 'the demo fleet\'s /metric
     const r = run(binaries.promtool!, ['check', 'metrics'], { input: text });
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
-  });
+  }, 90_000);
 });

@@ -64,7 +64,7 @@ describe.skipIf(!binaries.promtool || !binaries.prometheus)(needs('prometheus', 
     const text = await eventually(async () => {
       const t = await (await fetch(`${url}/metrics`)).text();
       return t.includes(`vawatch_kms_host_current_clients{kms_host="${BRANCH_HOST}",application="windows"}`) ? t : undefined;
-    }, 'the branch host in /metrics', 10_000);
+    }, 'the branch host in /metrics', 60_000);
     const s = parseExposition(text);
     expect(value(s, 'vawatch_kms_host_current_clients', { kms_host: BRANCH_HOST, application: 'windows' })).toBe(20);
     expect(value(s, 'vawatch_kms_host_required_clients', { kms_host: BRANCH_HOST, application: 'windows' })).toBe(25);
@@ -73,7 +73,7 @@ describe.skipIf(!binaries.promtool || !binaries.prometheus)(needs('prometheus', 
     const r = run(binaries.promtool!, ['check', 'metrics'], { input: text });
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
-  });
+  }, 90_000);
 
   it('Prometheus, with the shipped rules, fires KmsCountBelowThreshold for the branch host only', async () => {
     const target = new URL(url).host;
