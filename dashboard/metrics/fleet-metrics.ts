@@ -1,5 +1,5 @@
 import { Gauge, type Registry } from 'prom-client';
-import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD } from '../../shared/kms-rules.js';
+import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD, OFFICE_KMS_THRESHOLD } from '../../shared/kms-rules.js';
 import type { FleetAggregates } from './fleet-aggregates.js';
 import type { FleetTimeAggregates } from './fleet-time-aggregates.js';
 import type { FleetSweep } from './fleet-sweep.js';
@@ -110,16 +110,17 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
 
   new Gauge({
     name: 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds',
-    help: 'When each KMS host\'s count is forecast to fall below the threshold if no new client arrives (Unix timestamp); exported for 25 only while client OS machines depend on the host, and only within the forecast horizon.',
-    labelNames: ['kms_host', 'threshold'] as const,
+    help: 'When each KMS host\'s count per application is forecast to fall below a threshold if no new client arrives (Unix timestamp); windows: 25 only while client OS machines depend on the host, and 5; office: 5 (its own count); only within the forecast horizon.',
+    labelNames: ['kms_host', 'application', 'threshold'] as const,
     registers: [registry],
     collect() {
       this.reset();
       for (const h of d.source.kmsHosts()) {
         if (h.forecastBelow25At !== null && h.clientOsDependents > 0) {
-          this.set({ kms_host: h.id, threshold: String(KMS_CLIENT_THRESHOLD) }, h.forecastBelow25At / 1000);
+          this.set({ kms_host: h.id, application: 'windows', threshold: String(KMS_CLIENT_THRESHOLD) }, h.forecastBelow25At / 1000);
         }
-        if (h.forecastBelow5At !== null) this.set({ kms_host: h.id, threshold: String(KMS_SERVER_THRESHOLD) }, h.forecastBelow5At / 1000);
+        if (h.forecastBelow5At !== null) this.set({ kms_host: h.id, application: 'windows', threshold: String(KMS_SERVER_THRESHOLD) }, h.forecastBelow5At / 1000);
+        if (h.officeForecastBelow5At != null) this.set({ kms_host: h.id, application: 'office', threshold: String(OFFICE_KMS_THRESHOLD) }, h.officeForecastBelow5At / 1000);
       }
     },
   });

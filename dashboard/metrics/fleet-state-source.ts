@@ -10,7 +10,7 @@ import type { AlertTally, KmsApplicationFacts, KmsHostFacts, MachineFacts, Metri
 export interface AlertEngineView {
   alertTallies(): Iterable<AlertTally>;
   /** When the host's count falls below 25 / 5 if no new client arrives (ms), or null; undefined when unknown. */
-  kmsForecast(kmsHostId: string): { below25At: number | null; below5At: number | null } | undefined;
+  kmsForecast(kmsHostId: string): { below25At: number | null; below5At: number | null; officeBelow5At?: number | null } | undefined;
   /** Recomputes the forecasts (background refresh). */
   refresh?(now: number): void;
 }
@@ -107,6 +107,7 @@ export class FleetStateSource implements MetricsSource {
       serverOsDependents: Math.max(users - clientOs, w?.server ?? 0),
       forecastBelow25At: forecast?.below25At ?? null,
       forecastBelow5At: forecast?.below5At ?? null,
+      officeForecastBelow5At: forecast?.officeBelow5At ?? null,
       lastRequestAt: h.lastRequestAt,
       applications: applicationsOf(h, Math.max(clientOs, w?.client ?? 0) > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD),
       basis: h.kmsService ? 'host' : 'clients',

@@ -42,6 +42,8 @@ export interface KmsHostFacts {
   /** When the count is forecast to fall below 25 / 5 if no new client arrives; null when not within the horizon. */
   readonly forecastBelow25At: number | null;
   readonly forecastBelow5At: number | null;
+  /** When the host's Office count is forecast to fall below Office's 5 (null: not within the horizon, or no Office). */
+  readonly officeForecastBelow5At?: number | null;
   /** Time of the newest activation request (12290) the host logged, or null. */
   readonly lastRequestAt: number | null;
   /**

@@ -115,6 +115,35 @@ describe('KMS host alerts of issue 12 through the real collector', () => {
     expect(resolved).toBe(1);
   });
 
+  it('forecasts the Office count apart from Windows\' and warns when it will fall below 5 within 7 days', async () => {
+    const DAY = 86_400_000;
+    const office = (recordId: number, daysAgo: number, client: string): EventRecord => ({
+      log: 'Key Management Service',
+      provider: 'Microsoft-Windows-Security-SPP',
+      id: 12290,
+      recordId,
+      time: new Date(h.clock.now() - daysAgo * DAY).toISOString(),
+      payload: { kind: 'kms-request', hresult: 0, nPolicy: 5, clientFqdn: client, cmid: `cmid-${client}`, clientTime: '', isVm: false, licenseStatus: 1, minutesToExpiry: 259200, activationId: 'fbdb3e18-a8ef-4fb3-9183-dffd60bd0984' },
+    });
+    // Six Office clients: four renewed yesterday, two stopped 25 and 24 days ago (they leave in 5 and 6 days).
+    const events = [office(1, 25, 'o1.contoso.com'), office(2, 24, 'o2.contoso.com'), ...[3, 4, 5, 6].map((i) => office(i, 1, `o${i}.contoso.com`))];
+    const apps = service().applications!;
+    await send({ snapshot: hostSnapshot(h.clock.now(), service({ applications: [apps[0]!, { ...apps[1]!, currentCount: 6 }] })), events });
+
+    const f = (await get(`/kms-hosts/${HOST}/forecast`)).body;
+    const o = f.applications.find((a: { application: string }) => a.application === 'office');
+    expect(o).toMatchObject({ application: 'office', basis: 'host', modelledCount: 6, reportedCount: 6, cap: 10 });
+    expect(o.crossings).toEqual([
+      expect.objectContaining({ threshold: 5, alreadyBelow: false, at: new Date(h.clock.now() - 1000 - 24 * DAY + 30 * DAY).toISOString() }),
+    ]);
+    expect(o.crossings[0].causedBy.map((c: { clientFqdn: string }) => c.clientFqdn)).toEqual(['o1.contoso.com', 'o2.contoso.com']);
+    // Windows' forecast does not count the Office requests.
+    expect(f.clients).toEqual([]);
+
+    const alerts = await active('KmsCountForecast');
+    expect(alerts.map((a) => a.title)).toEqual([expect.stringContaining('Office count will fall below 5')]);
+  });
+
   it('raises the count alert for Office alone when the Office count is below 5', async () => {
     await send({ snapshot: hostSnapshot(h.clock.now(), service()) });
     expect(await active('KmsCountBelowThreshold')).toEqual([]);

@@ -221,6 +221,7 @@ describe('KMS hosts and alerts', () => {
       }),
       kmsHost({ id: 'kms-other.contoso.com', currentCount: null, basis: 'clients', clientSeenCounts: [{ application: 'windows', count: 31, at: NOW - DAY_MS }] }),
     ];
+    fleet.hosts[0] = { ...fleet.hosts[0]!, forecastBelow5At: NOW + 20 * DAY_MS, officeForecastBelow5At: NOW + 2 * DAY_MS };
     const { exporter, scrape } = setup(fleet);
     await exporter.start();
     const s = await scrape();
@@ -231,6 +232,8 @@ describe('KMS hosts and alerts', () => {
     expect(samples(s, 'vawatch_kms_host_current_clients', { kms_host: 'kms-other.contoso.com' })).toHaveLength(0);
     expect(value(s, 'vawatch_kms_host_client_seen_clients', { kms_host: 'kms-other.contoso.com', application: 'windows' })).toBe(31);
     expect(value(s, 'vawatch_kms_host_client_seen_timestamp_seconds', { kms_host: 'kms-other.contoso.com', application: 'windows' })).toBe((NOW - DAY_MS) / 1000);
+    expect(value(s, 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds', { kms_host: 'kms-hq.contoso.com', application: 'office', threshold: '5' })).toBe((NOW + 2 * DAY_MS) / 1000);
+    expect(value(s, 'vawatch_kms_host_count_forecast_below_threshold_timestamp_seconds', { kms_host: 'kms-hq.contoso.com', application: 'windows', threshold: '5' })).toBe((NOW + 20 * DAY_MS) / 1000);
     // Bounded: no other application value ever appears.
     const apps = new Set(samples(s, 'vawatch_kms_host_required_clients').map((x) => x.labels.application));
     expect([...apps].sort()).toEqual(['office', 'windows']);
