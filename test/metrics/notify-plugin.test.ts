@@ -43,9 +43,9 @@ describe('notify plug-in', () => {
     const bad = product({ licenseStatus: 5, graceExpiresAt: null, kmsHost: null });
     await sendBatch(h, agent, [report(agent, 1, T0, { snapshot: snapshot('m-1', 'ws-0001.contoso.com', T0, { products: [bad] }) })]);
 
-    const raised = await eventually(async () => events().find((e) => e.event === 'raised' && e.alert.rule === 'ClientInNotification'), 'the raised webhook', 5_000);
+    const raised = await eventually(async () => events().find((e) => e.event === 'raised' && e.alert.rule === 'ClientInNotification'), 'the raised webhook', 20_000);
     expect(raised.alert.subject).toEqual({ kind: 'machine', id: 'm-1', name: 'ws-0001.contoso.com' });
-    const pushed = await eventually(async () => pushes().find((p) => p.labels.alertname === 'ClientInNotification'), 'the Alertmanager push', 5_000);
+    const pushed = await eventually(async () => pushes().find((p) => p.labels.alertname === 'ClientInNotification'), 'the Alertmanager push', 20_000);
     expect(pushed.labels.machine_id).toBe('m-1');
     expect(pushed.generatorURL).toBe(`http://noc.example/#/alerts/${raised.alert.id}`);
     expect(Date.parse(pushed.endsAt)).toBeGreaterThan(T0);
@@ -53,23 +53,23 @@ describe('notify plug-in', () => {
     const cookie = await signIn(h);
     const ack = await postJson(`${h.url}/api/v1/alerts/${raised.alert.id}/ack`, { comment: 'reimaging tonight' }, { cookie });
     expect(ack.status).toBe(200);
-    const silence = await eventually(async () => am.requests.find((r) => r.path === '/api/v2/silences')?.body as PostableSilence | undefined, 'the silence', 5_000);
+    const silence = await eventually(async () => am.requests.find((r) => r.path === '/api/v2/silences')?.body as PostableSilence | undefined, 'the silence', 20_000);
     expect(silence.matchers.map((m) => `${m.name}=${m.value}`)).toEqual(['alertname=ClientInNotification', 'machine_id=m-1']);
     expect(Date.parse(silence.endsAt) - Date.parse(silence.startsAt)).toBe(4 * 3_600_000);
     expect(silence.createdBy).toBe('admin (vawatch)');
-    const acked = await eventually(async () => events().find((e) => e.event === 'acknowledged'), 'the acknowledged webhook', 5_000);
+    const acked = await eventually(async () => events().find((e) => e.event === 'acknowledged'), 'the acknowledged webhook', 20_000);
     expect(acked.by).toEqual({ username: 'admin', comment: 'reimaging tonight' });
 
     const t1 = T0 + 10 * 60_000; // within the 15 minutes (3 heartbeats) after which the agent would count as stale
     h.clock.advanceTo(t1);
     await sendBatch(h, agent, [report(agent, 2, t1, { snapshot: snapshot('m-1', 'ws-0001.contoso.com', t1, { products: [product({ kmsHost: null })] }) })]);
-    const resolved = await eventually(async () => events().find((e) => e.event === 'resolved'), 'the resolved webhook', 5_000);
+    const resolved = await eventually(async () => events().find((e) => e.event === 'resolved'), 'the resolved webhook', 20_000);
     expect(resolved.alert.resolvedAt).toBe(new Date(t1).toISOString());
-    const end = await eventually(async () => pushes().find((p) => p.labels.alertname === 'ClientInNotification' && p.endsAt === new Date(t1).toISOString()), 'endsAt pushed', 5_000);
+    const end = await eventually(async () => pushes().find((p) => p.labels.alertname === 'ClientInNotification' && p.endsAt === new Date(t1).toISOString()), 'endsAt pushed', 20_000);
     expect(end.labels.machine_id).toBe('m-1');
     // One event of each kind: nothing announced twice.
     expect(events().map((e) => e.event)).toEqual(['raised', 'acknowledged', 'resolved']);
-  });
+  }, 60_000);
 
   it('does nothing at all when neither Alertmanager nor webhooks are configured', async () => {
     const alerts = alertsPlugin();
