@@ -21,10 +21,11 @@ export const ROUTES = [
   'update-user',
   'patch-machine',
   'retire',
+  'api-key',
 ] as const;
 export type Route = (typeof ROUTES)[number];
 
-export type Auth = 'agent' | 'other-agent' | 'bad-token' | 'bad-scheme' | 'none' | 'admin' | 'operator' | 'viewer' | 'bad-cookie' | 'huge-cookie';
+export type Auth = 'agent' | 'other-agent' | 'bad-token' | 'bad-scheme' | 'none' | 'admin' | 'operator' | 'viewer' | 'bad-cookie' | 'huge-cookie' | 'bad-api-key';
 export type Transport = 'length' | 'chunked' | 'gzip' | 'bad-gzip' | 'unknown-encoding';
 
 export type Mutation =
@@ -56,52 +57,50 @@ export const OTHER_MACHINE_ID = '@@otherMachineId@@';
 const CHARS = ['a', 'é', 'Ω', '😀', '\u0000', '\u202e', '<', '"', '\\', '\ud800', '\n', ' '];
 
 /** Strings of length 0, 1, max-1, max (mostly valid), max+1 (one over), arbitrary unicode and lone surrogates. */
+/** Weight of a value past a limit among ~40 valid ones: a report of ~40 fields is then valid about a third of the time. */
+const RARE = 1;
+
 function strEdge(max: number): fc.Arbitrary<string> {
   const ofLength = (lengths: number[]) =>
     fc.tuple(fc.constantFrom(...lengths), fc.constantFrom(...CHARS)).map(([n, c]) => c.repeat(n).slice(0, Math.max(0, n)));
   return fc.oneof(
-    { weight: 6, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) },
-    { weight: 3, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }) },
-    { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 8 }) },
-    { weight: 3, arbitrary: ofLength([1, max - 1, max]) },
-    { weight: 1, arbitrary: ofLength([0, max + 1]) },
+    // Lengths in UTF-16 units as zod counts them: a grapheme or code point may take two.
+    { weight: 12, arbitrary: fc.string({ minLength: 1, maxLength: Math.min(12, max) }) },
+    { weight: 8, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: Math.min(8, Math.floor(max / 4)) }).filter((x) => x.length <= max) },
+    { weight: 8, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: Math.min(8, Math.floor(max / 2)) }) },
+    { weight: 12, arbitrary: ofLength([1, max - 1, max]) },
+    { weight: RARE, arbitrary: ofLength([0, max + 1]) },
   );
 }
 
 /** Integers in range and at the bounds (mostly), just outside, and numbers that are not integers or not safe. */
 function intEdge(lo: number, hi: number): fc.Arbitrary<number> {
   return fc.oneof(
-    { weight: 5, arbitrary: fc.integer({ min: Math.max(lo, Number.MIN_SAFE_INTEGER), max: Math.min(hi, Number.MAX_SAFE_INTEGER) }) },
-    { weight: 3, arbitrary: fc.constantFrom(lo, hi) },
-    { weight: 1, arbitrary: fc.constantFrom(lo - 1, hi + 1, -0, 0.5, -1, 1e21, Number.MAX_SAFE_INTEGER + 2, Number.MAX_VALUE, 4294967296) },
+    { weight: 25, arbitrary: fc.integer({ min: Math.max(lo, Number.MIN_SAFE_INTEGER), max: Math.min(hi, Number.MAX_SAFE_INTEGER) }) },
+    { weight: 15, arbitrary: fc.constantFrom(lo, hi) },
+    { weight: RARE, arbitrary: fc.constantFrom(lo - 1, hi + 1, 0.5, -1, 1e21, Number.MAX_SAFE_INTEGER + 2, Number.MAX_VALUE, 4294967296) },
   );
 }
 
 const isoEdge: fc.Arbitrary<string> = fc.oneof(
-  { weight: 8, arbitrary: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
+  { weight: 30, arbitrary: fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2100-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()) },
   {
-    weight: 2,
-    arbitrary: fc.constantFrom(
-      '2026-11-01T00:00:00Z',
-      '2026-11-01T00:00Z',
-      '2026-11-01T00:00:00.123456789+14:00',
-      '2028-02-29T12:00:00-12:00',
-      '2026-02-29T00:00:00Z',
-      '2026-02-31T00:00:00Z',
-      '2026-13-01T00:00:00Z',
-      '2026-11-01T24:00:00Z',
-      '0000-01-01T00:00:00Z',
-      '9999-12-31T23:59:59.999Z',
-      '2026-11-01',
-      '2026-11-01T00:00:00',
-      '',
+    weight: 10,
+    arbitrary: fc.constantFrom('2026-11-01T00:00:00Z', '2026-11-01T00:00Z', '2026-11-01T00:00:00.123456789+14:00', '2028-02-29T12:00:00-12:00', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z'),
+  },
+  {
+    weight: RARE,
+    arbitrary: fc.oneof(
+      fc.constantFrom('2026-02-29T00:00:00Z', '2026-02-31T00:00:00Z', '2026-13-01T00:00:00Z', '2026-11-01T24:00:00Z', '2026-11-01', '2026-11-01T00:00:00', ''),
+      fc.string({ maxLength: 30 }),
     ),
   },
-  { weight: 1, arbitrary: fc.string({ maxLength: 30 }) },
 );
 
 const guidEdge = fc.oneof(fc.uuid(), strEdge(64));
-const bool = fc.oneof({ weight: 5, arbitrary: fc.boolean() }, { weight: 1, arbitrary: fc.constantFrom<unknown>('true', 0, 1, null) });
+const bool = fc.oneof({ weight: 40, arbitrary: fc.boolean() }, { weight: RARE, arbitrary: fc.constantFrom<unknown>('true', 0, 1, null) });
+/** One of the allowed values, or rarely one that is not. */
+const oneOfOr = <T>(allowed: readonly T[], wrong: unknown[]) => fc.oneof({ weight: 40, arbitrary: fc.constantFrom(...allowed) }, { weight: RARE, arbitrary: fc.constantFrom(...wrong) });
 const uint32 = intEdge(0, 4294967295);
 const count = intEdge(0, Number.MAX_SAFE_INTEGER);
 const nullable = <T>(a: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: a }, { weight: 1, arbitrary: fc.constant(null) });
@@ -190,13 +189,13 @@ const product = fc.record(
     applicationId: strEdge(64),
     name: strEdge(300),
     description: strEdge(500),
-    channel: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...CHANNELS) }, { weight: 1, arbitrary: fc.string({ maxLength: 10 }) }),
+    channel: oneOfOr(CHANNELS, ['KMS-CLIENT', '', 'volume']),
     primary: bool,
     licenseStatus: intEdge(0, 6),
     licenseStatusReason: nullable(uint32),
     graceExpiresAt: nullable(isoEdge),
     partialProductKey: nullable(strEdge(5)),
-    kmsHost: nullable(fc.record({ name: strEdge(255), port: intEdge(0, 65535), source: fc.constantFrom('registry', 'dns', 'wins') })),
+    kmsHost: nullable(fc.record({ name: strEdge(255), port: intEdge(0, 65535), source: oneOfOr(['registry', 'dns'], ['wins', 'DNS']) })),
     rearmsRemaining: nullable(count),
     renewalIntervalMinutes: nullable(count),
     activationIntervalMinutes: nullable(count),
@@ -226,10 +225,10 @@ const kmsService = fc.record({
 
 const snapshot = fc.record(
   {
-    machineId: fc.oneof({ weight: 8, arbitrary: fc.constant(MACHINE_ID) }, { weight: 1, arbitrary: fc.constant(OTHER_MACHINE_ID) }, { weight: 1, arbitrary: strEdge(128) }),
+    machineId: fc.oneof({ weight: 40, arbitrary: fc.constant(MACHINE_ID) }, { weight: RARE, arbitrary: fc.constant(OTHER_MACHINE_ID) }, { weight: RARE, arbitrary: strEdge(128) }),
     hostname: strEdge(255),
     group: strEdge(100),
-    os: fc.record({ caption: strEdge(200), version: strEdge(50), kind: fc.constantFrom('client', 'server', 'CLIENT') }),
+    os: fc.record({ caption: strEdge(200), version: strEdge(50), kind: oneOfOr(['client', 'server'], ['CLIENT', 'workstation']) }),
     cmid: nullable(strEdge(64)),
     products: fc.oneof(
       { weight: 40, arbitrary: fc.array(product, { maxLength: 3 }) },
@@ -287,7 +286,7 @@ const payload = fc.oneof(
     applicationId: guidEdge,
     products: fc.array(fc.record({ activationId: guidEdge, licenseStatus: nullable(count), raw: strEdge(500) }), { maxLength: 3 }),
   }),
-  fc.record({ kind: fc.constantFrom('unparsed', 'nonsense'), reason: strEdge(500), values: fc.array(strEdge(2000), { maxLength: 3 }) }),
+  fc.record({ kind: oneOfOr(['unparsed'], ['nonsense']), reason: strEdge(500), values: fc.array(strEdge(2000), { maxLength: 3 }) }),
 );
 
 const eventRecord = fc.record({
@@ -301,8 +300,8 @@ const eventRecord = fc.record({
 
 const report = fc.record(
   {
-    protocol: fc.oneof({ weight: 9, arbitrary: fc.constant<unknown>(1) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(0, 2, '1', 1.0000001) }),
-    agentId: fc.oneof({ weight: 9, arbitrary: fc.constant(AGENT_ID) }, { weight: 1, arbitrary: strEdge(128) }),
+    protocol: oneOfOr<unknown>([1], [0, 2, '1', 1.0000001]),
+    agentId: fc.oneof({ weight: 40, arbitrary: fc.constant(AGENT_ID) }, { weight: RARE, arbitrary: strEdge(128) }),
     epoch: intEdge(1, Number.MAX_SAFE_INTEGER),
     seq: intEdge(1, Number.MAX_SAFE_INTEGER),
     sentAt: isoEdge,
@@ -318,7 +317,7 @@ const report = fc.record(
 );
 
 const reportBatch = fc.record({
-  protocol: fc.oneof({ weight: 9, arbitrary: fc.constant<unknown>(1) }, { weight: 1, arbitrary: fc.constantFrom<unknown>(2, '1', null) }),
+  protocol: oneOfOr<unknown>([1], [2, '1', null]),
   reports: fc.oneof(
     { weight: 40, arbitrary: fc.array(report, { minLength: 1, maxLength: 3 }) },
     { weight: 1, arbitrary: fc.constant([]) },
@@ -337,51 +336,56 @@ const enrolBody = fc.record(
   { requiredKeys: ['secret', 'machineId', 'hostname'] },
 );
 
-const signInBody = fc.record(
-  {
-    username: fc.oneof(fc.constantFrom('admin', 'ADMIN', 'victim-1', 'nobody'), strEdge(64)),
-    password: fc.oneof(fc.constant('@@adminPassword@@'), strEdge(200)),
-  },
-  { requiredKeys: [] },
-);
+/** A body with every field (mostly) or any subset of them (missing required fields). */
+function shape<T extends Record<string, fc.Arbitrary<unknown>>>(fields: T): fc.Arbitrary<Record<string, unknown>> {
+  return fc.oneof({ weight: 4, arbitrary: fc.record(fields) }, { weight: 1, arbitrary: fc.record(fields, { requiredKeys: [] }) });
+}
+
+const signInBody = shape({
+  username: fc.oneof(fc.constantFrom('admin', 'ADMIN', 'victim-1', 'nobody'), strEdge(64)),
+  password: fc.oneof(fc.constant('@@adminPassword@@'), strEdge(200)),
+});
 
 const comment = strEdge(2000);
 const ackBody = fc.record({ comment }, { requiredKeys: [] });
-const commentBody = fc.record({ comment }, { requiredKeys: [] });
-const silenceBody = fc.record({ until: isoEdge, minutes: intEdge(1, 365 * 24 * 60), reason: strEdge(2000) }, { requiredKeys: [] });
+const commentBody = shape({ comment });
+const silenceBody = fc.oneof(
+  { weight: 4, arbitrary: shape({ minutes: intEdge(1, 365 * 24 * 60), reason: strEdge(2000) }) },
+  { weight: 2, arbitrary: shape({ until: fc.oneof(fc.constant('2027-01-01T00:00:00Z'), isoEdge), reason: strEdge(2000) }) },
+  { weight: 1, arbitrary: fc.record({ until: isoEdge, minutes: intEdge(1, 365 * 24 * 60), reason: strEdge(2000) }, { requiredKeys: [] }) },
+);
 
 const RULE_KEYS = ['enabled', 'clientThreshold', 'serverThreshold', 'gapMultiple', 'heartbeatMultiple', 'minFailures', 'minIdleHours', 'responseTimeoutMinutes', 'sampleSize', 'slackDays', 'withinDays', 'severity'];
 const ruleEntry = fc.record(
   {
     rule: fc.oneof(fc.constantFrom(...RULE_NAMES), strEdge(50)),
-    extra: fc.dictionary(fc.constantFrom(...RULE_KEYS), fc.oneof(intEdge(-1, 1000), fc.constantFrom<unknown>(0.5, 1e9, 'critical', 'warning'), bool, fc.constant<unknown>(null))),
+    extra: fc.dictionary(fc.constantFrom(...RULE_KEYS), fc.oneof(intEdge(-1, 1000), fc.constantFrom<unknown>(0.5, 1e9, 'critical', 'warning'), bool, fc.constant<unknown>(null)), { maxKeys: 2 }),
   },
   { requiredKeys: ['rule'] },
 ).map(({ rule, extra }) => ({ rule, ...(extra ?? {}) }));
-const settingsBody = fc.record(
-  {
-    rules: fc.array(ruleEntry, { maxLength: 4 }),
-    groups: fc.dictionary(fc.oneof(fc.constantFrom('HQ', 'site-1', ''), strEdge(100)), fc.array(ruleEntry, { maxLength: 2 }), { maxKeys: 3 }),
-  },
-  { requiredKeys: [] },
-);
+const settingsBody = shape({
+  rules: fc.array(ruleEntry, { maxLength: 4 }),
+  groups: fc.dictionary(fc.oneof(fc.constantFrom('HQ', 'site-1', ''), strEdge(100)), fc.array(ruleEntry, { maxLength: 2 }), { maxKeys: 3 }),
+});
 
-const role = fc.oneof({ weight: 4, arbitrary: fc.constantFrom('viewer', 'operator', 'admin') }, { weight: 1, arbitrary: fc.constantFrom<unknown>('root', '', null, 'Admin') });
-const createUserBody = fc.record(
-  {
-    username: fc.oneof(fc.constantFrom('victim-1', 'fuzz-new', 'a', 'x@y.z', 'a b'), strEdge(64)),
-    // Valid passwords are rare: each one costs an scrypt hash (~50 ms).
-    password: fc.oneof({ weight: 1, arbitrary: fc.constant('long-enough-1') }, { weight: 6, arbitrary: strEdge(8) }, { weight: 2, arbitrary: strEdge(200) }),
-    role,
-  },
-  { requiredKeys: [] },
-);
+const role = oneOfOr<unknown>(['viewer', 'operator', 'admin'], ['root', '', null, 'Admin']);
+const createUserBody = shape({
+  username: fc.oneof(fc.constantFrom('victim-1', 'fuzz-new', 'a', 'x@y.z', 'a b'), strEdge(64)),
+  // Valid passwords are rare: each one costs an scrypt hash (~50 ms).
+  password: fc.oneof({ weight: 1, arbitrary: fc.constant('long-enough-1') }, { weight: 6, arbitrary: strEdge(8) }, { weight: 2, arbitrary: strEdge(200) }),
+  role,
+});
 const updateUserBody = fc.record(
   { role, password: fc.oneof({ weight: 1, arbitrary: fc.constant('long-enough-2') }, { weight: 6, arbitrary: strEdge(8) }) },
   { requiredKeys: [] },
 );
-const patchMachineBody = fc.record({ group: nullable(strEdge(100)) }, { requiredKeys: [] });
+const patchMachineBody = shape({ group: nullable(strEdge(100)) });
 const retireBody = fc.record({ reason: strEdge(500) }, { requiredKeys: [] });
+const apiKeyBody = shape({
+  name: fc.oneof(fc.constantFrom('grafana', 'siem', 'a'), strEdge(64)),
+  role: oneOfOr<unknown>(['viewer', 'operator'], ['admin', 'root', null]),
+  expiresAt: fc.oneof(nullable(isoEdge), fc.constant('2099-01-01T00:00:00Z')),
+});
 
 const VALID_BODY: Record<Route, fc.Arbitrary<unknown>> = {
   enrol: enrolBody,
@@ -395,6 +399,7 @@ const VALID_BODY: Record<Route, fc.Arbitrary<unknown>> = {
   'update-user': updateUserBody,
   'patch-machine': patchMachineBody,
   retire: retireBody,
+  'api-key': apiKeyBody,
 };
 
 /** Routes by how often they are fuzzed: the agent routes face the most clients. */
@@ -410,6 +415,7 @@ const ROUTE_WEIGHTS: Record<Route, number> = {
   'update-user': 5,
   'patch-machine': 8,
   retire: 7,
+  'api-key': 5,
 };
 
 const contentType: fc.Arbitrary<string | null> = fc.oneof(
@@ -460,7 +466,7 @@ function authFor(route: Route): fc.Arbitrary<Auth> {
     { weight: 60, arbitrary: fc.constant<Auth>('admin') },
     { weight: 15, arbitrary: fc.constant<Auth>('operator') },
     { weight: 10, arbitrary: fc.constant<Auth>('viewer') },
-    { weight: 10, arbitrary: fc.constantFrom<Auth>('none', 'bad-cookie', 'huge-cookie') },
+    { weight: 10, arbitrary: fc.constantFrom<Auth>('none', 'bad-cookie', 'huge-cookie', 'bad-api-key') },
   );
 }
 
