@@ -74,6 +74,7 @@ function parseArgs(argv: string[]): z.infer<typeof Options> {
     const i = r.error.issues[0]!;
     fail(`--${String(i.path[0])}: ${i.message}`);
   }
+  if (r.data.quiet && r.data.verbose) fail('--quiet and --verbose contradict each other');
   return r.data;
 }
 
@@ -108,7 +109,6 @@ async function main(): Promise<void> {
   const dataDir = resolve(opts.data);
   const creds = demoCredentials(dataDir);
   const quiet = opts.quiet;
-  if (quiet && opts.verbose) fail('--quiet and --verbose contradict each other');
   const progress = quiet ? null : progressLine({ stream: process.stderr, now: () => Date.now() });
   const log = quiet ? { info() {}, warn() {}, error: consoleLogger().error } : progressLogger(progress!);
 
