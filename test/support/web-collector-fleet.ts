@@ -35,6 +35,8 @@ export interface FleetMachine {
   office?: boolean;
   /** The OS caption, when not the default of its kind. */
   caption?: string;
+  /** Activated by an Active Directory activation object (ADBA): channel `ad-based`, no KMS host. */
+  adba?: boolean;
 }
 
 export interface WebCollector {
@@ -56,6 +58,8 @@ const OFFICE_APP = '0ff1ce15-a989-479d-af46-f275c6370663';
 const OFFICE_2021_PROPLUS = 'fbdb3e18-a8ef-4fb3-9183-dffd60bd0984';
 /** A KMS host nobody runs an agent on: known only through its clients' requests (12288) and its answers (12289). */
 export const AGENTLESS_KMS_HOST = 'kms-paris.contoso.com';
+/** The activation object of the fleet's ADBA site. */
+export const AD_OBJECT = { objectName: 'Windows 11 Enterprise Volume (ADBA)', objectDn: 'CN=Windows 11 Enterprise Volume (ADBA),CN=Activation Objects,CN=Microsoft SPP,CN=Services,CN=Configuration,DC=contoso,DC=com' };
 
 function product(m: FleetMachine, status: number, now: number, i: number): ProductState {
   const grace =
@@ -95,6 +99,8 @@ export function webFleet(): FleetMachine[] {
   add(14, 'branch-lyon', 'client', 'kms-lyon.contoso.com', 'ws-lyon');
   add(10, 'datacenter', 'server', 'kms01.contoso.com', 'srv-dc');
   add(6, 'branch-paris', 'client', AGENTLESS_KMS_HOST, 'ws-paris');
+  // An ADBA site: activated by an AD activation object, no KMS host.
+  for (let i = 1; i <= 3; i++) out.push({ machineId: `ws-oslo-00${i}`, hostname: `ws-oslo-00${i}.contoso.com`, group: 'branch-oslo', kind: 'client', kmsHost: null, status: 1, adba: true });
   // Today's fleet: Windows 10 beside 11 and Server 2025 beside 2022, volume Office on part of it.
   for (const [i, m] of out.entries()) {
     if (m.kmsCounts) continue;
@@ -233,7 +239,9 @@ export async function startWebCollector(webDir: string): Promise<WebCollector> {
             kmsHost: null,
           },
         ]
-      : [product(m, status, at, i), ...(m.office ? [officeProduct(m, at)] : [])],
+      : m.adba
+        ? [{ ...product(m, status, at, i), channel: 'ad-based', kmsHost: null, vlActivationType: 1, adActivation: AD_OBJECT }]
+        : [product(m, status, at, i), ...(m.office ? [officeProduct(m, at)] : [])],
     ...(m.kmsCounts
       ? {
           kmsService: {

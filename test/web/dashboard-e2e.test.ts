@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertListItem, Page as ApiPage, Summary } from '../../shared/api.js';
 import { buildWeb } from '../../dashboard/web/build.js';
 import { chromiumAvailable, launchChromium, openPage, waitLive } from '../support/web-browser.js';
-import { AGENTLESS_KMS_HOST, HOSTILE_HOSTNAME, startWebCollector, WEB_USERS, type WebCollector } from '../support/web-collector-fleet.js';
+import { AD_OBJECT, AGENTLESS_KMS_HOST, HOSTILE_HOSTNAME, startWebCollector, WEB_USERS, type WebCollector } from '../support/web-collector-fleet.js';
 
 const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-artifacts');
 
@@ -258,6 +258,17 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     expect(grid).toContain('Windows 10 Enterprise');
     expect(grid).toContain('Windows 11 Enterprise');
     await w.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-machines.png') });
+
+    // The ADBA site: its own channel, under no KMS host, the activation object named in the detail.
+    await w.page.goto(`${c.url}/#/machines?channel=ad-based`);
+    const adRows = w.page.locator('tr[data-id]');
+    await expect.poll(() => adRows.count()).toBe(3);
+    for (const text of await adRows.allTextContents()) {
+      expect(text).toContain('AD-based');
+      expect(text).not.toContain('kms');
+    }
+    await adRows.first().click();
+    await expect.poll(() => w.page.getByTestId('detail-ad-object').textContent()).toBe(`AD activation object ${AD_OBJECT.objectName}`);
     expect(w.errors).toEqual([]);
     await w.context.close();
   });

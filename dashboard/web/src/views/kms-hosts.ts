@@ -243,7 +243,10 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
 
   function renderEvents(): void {
     if (!detail) return;
-    if (!detail.events.length) return replaceChildren(events, emptyState('No events from this host', undefined, undefined, true));
+    if (!detail.events.length) {
+      const why = detail.basis === 'clients' ? 'No agent runs on this host, so its own logs are not read; its clients’ requests and its answers are in the client window and on each client’s page.' : undefined;
+      return replaceChildren(events, emptyState('No events from this host', why, undefined, true));
+    }
     replaceChildren(
       events,
       h(
