@@ -19,9 +19,10 @@ export function officeOf(host: KmsHostListItem): KmsApplicationCountItem | undef
 }
 
 /** The marker of a host nobody runs an agent on: its figures are inferred from its clients. */
-export function inferredMarker(host: KmsHostListItem): HTMLElement | null {
+export function inferredMarker(host: KmsHostListItem, opts: { short?: boolean } = {}): HTMLElement | null {
   if (host.basis !== 'clients') return null;
-  return h('span', { class: 'pill inferred', attrs: { 'data-testid': 'inferred-marker', title: 'No agent runs on this host: its count and window are what its clients with agents saw (12288 / 12289), a lower bound.' } }, 'inferred from clients');
+  const title = 'Inferred from clients: no agent runs on this host; its count and window are what its clients with agents saw (12288 / 12289), a lower bound.';
+  return h('span', { class: 'pill inferred', attrs: { 'data-testid': 'inferred-marker', title } }, opts.short ? 'inferred' : 'inferred from clients');
 }
 
 /** The count to show: the host's own figure when its agent reports, else the collector's view of its window. */
@@ -85,7 +86,7 @@ export function kmsTile(host: KmsHostListItem, now: number, opts: { shortName?: 
   return h(
     'a',
     { class: `tile ${host.health}`, attrs: { href: href(['kms-hosts', host.id]), 'data-kms-host': host.id, 'data-basis': host.basis } },
-    h('div', { class: 't-name' }, healthIcon(host.health, opts.iconSize ?? 16), h('span', { title: host.hostname }, opts.shortName ? host.hostname.split('.')[0] || host.hostname : host.hostname), inferredMarker(host)),
+    h('div', { class: 't-name' }, healthIcon(host.health, opts.iconSize ?? 16), h('span', { title: host.hostname }, opts.shortName ? host.hostname.split('.')[0] || host.hostname : host.hostname), inferredMarker(host, { short: true })),
     h('div', { class: 't-count' }, count === null ? '—' : num(count), h('small', null, `Windows count · needs ${need}`)),
     countGauge(host),
     office

@@ -51,9 +51,14 @@ export const overviewView: ViewFactory = (ctx) => {
       'div',
       { class: 'ov-grid' },
       // Three columns stacked independently, the last panel of each stretching, so no column leaves a hole.
-      h('div', { class: 'ov-col' }, panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }), panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels]), panel('What the fleet runs', [h('div', { class: 'subhead' }, 'Windows'), windowsProducts, h('div', { class: 'subhead' }, 'Volume Office'), officeProducts])),
+      h('div', { class: 'ov-col' }, panel('Licence states', [donut.el, legend], { hint: 'primary Windows product' }), panel('Groups', [groups, h('div', { class: 'subhead' }, 'Channels'), channels])),
       h('div', { class: 'ov-col' }, panel('KMS hosts', tiles, { hint: 'count against 25 (client OS) and 5 (server OS)' }), panel('Expiry wave', waveEl, { hint: waveHint })),
-      h('div', { class: 'ov-col' }, panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true })),
+      h(
+        'div',
+        { class: 'ov-col' },
+        panel('Newest alerts', alertsList, { hint: h('a', { attrs: { href: '#/alerts' } }, 'All active alerts →'), tight: true }),
+        panel('What the fleet runs', [h('div', { class: 'subhead' }, 'Windows'), windowsProducts, h('div', { class: 'subhead' }, 'Volume Office'), officeProducts]),
+      ),
     ),
   );
   waveEl.appendChild(wave.el);
