@@ -32,7 +32,7 @@ import { FuzzClient, type RawAnswer, type RawRequest } from './http-client.js';
 export interface FuzzOptions {
   cases: number;
   seed: number;
-  /** Requests in flight at once (one keep-alive connection each). */
+  /** Requests in flight at once, one keep-alive connection each: the batch size (64). */
   concurrency?: number;
   /** fast-check replay path of a failing run (printed with a failure). */
   path?: string;
@@ -70,11 +70,12 @@ interface Context {
   victims: string[];
 }
 
-const BATCH = 16;
+/** Requests per batch, sent at once (one connection each) unless `concurrency` says otherwise. */
+const BATCH = 64;
 /** Lanes move to fresh loopback addresses after this many cases, so per-address limits do not refuse everything. */
 const ROTATE_EVERY = 1024;
-/** A full-content digest of every table is compared on the first all-refused batch after this many batches. */
-const FULL_DIGEST_EVERY = 256;
+/** A full-content digest of every table is compared around the refusals of one batch in this many. */
+const FULL_DIGEST_EVERY = 64;
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
   const started = Date.now();
@@ -93,7 +94,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     config: { agentBurst: 1_000_000_000, agentRequestsPerSecond: 1_000_000_000 },
     plugins: [...defaultPlugins(), ...(opts.plugins ?? [])],
   });
-  const client = new FuzzClient(h.url, opts.concurrency ?? BATCH);
+  const batchSize = opts.concurrency ?? BATCH;
+  const client = new FuzzClient(h.url, batchSize);
   try {
     const ctx = await prepare(h);
     const counter = installChangeCounter(h.collector.db);
@@ -102,11 +104,11 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
     let shrinking = false;
     let lastProgress = Date.now();
 
-    const property = fc.asyncProperty(fc.array(fuzzCase, { minLength: BATCH, maxLength: BATCH }), async (batch) => {
+    const property = fc.asyncProperty(fc.array(fuzzCase, { minLength: batchSize, maxLength: batchSize }), async (batch) => {
       const take = shrinking ? batch : batch.slice(0, Math.max(0, opts.cases - stats.sent));
       if (take.length === 0) return;
       const before = digest(h, counter);
-      // Due every FULL_DIGEST_EVERY batches, done on the next batch answered only with refusals.
+      // Due every FULL_DIGEST_EVERY batches, around the next set of requests answered only with refusals.
       const wantFull = !shrinking && stats.batches - stats.lastFull >= FULL_DIGEST_EVERY;
       const fullBefore = wantFull ? fullDigest(h.collector.db) : undefined;
       const requests = take.map((c) => build(ctx, c));
@@ -147,6 +149,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         // A mixed batch says nothing about its refusals: they are sent again on their own, and must change nothing.
         const refused = answers.flatMap((a, i) => (!(a instanceof Error) && a.status >= 400 ? [i] : []));
         const again = digest(h, counter);
+        const fullAgain = wantFull ? fullDigest(h.collector.db) : undefined;
         const second = await Promise.all(refused.map((i, k) => client.send(k, requests[i]!).then((a) => a, (e: unknown) => e as Error)));
         second.forEach((a, k) => {
           const i = refused[k]!;
@@ -158,6 +161,10 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
           const changed = digest(h, counter);
           if (changed !== again) {
             problems.push(`the store changed (${again} → ${changed}) although every request was refused:\n${refused.map((i) => `  ${describe(take[i]!, requests[i]!)} → ${(answers[i] as RawAnswer).status}`).join('\n')}`);
+          } else if (fullAgain !== undefined) {
+            stats.fullDigests++;
+            stats.lastFull = stats.batches;
+            if (fullDigest(h.collector.db) !== fullAgain) problems.push("the tables' content changed although every request was refused");
           }
         }
       }
@@ -180,7 +187,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       }
     });
 
-    const runs = Math.ceil(opts.cases / BATCH);
+    const runs = Math.ceil(opts.cases / batchSize);
     const details = await fc.check(property, {
       numRuns: runs,
       seed: opts.seed,
@@ -204,7 +211,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         // An error of the campaign itself (not a finding) keeps its stack.
         message: err instanceof Error ? (err.message.includes('\n  answer:') || err.message.startsWith('the ') ? err.message : (err.stack ?? err.message)) : String(err),
         counterexample: details.counterexample ? stringifyValue(details.counterexample) : '(none)',
-        replay: `npm run fuzz -- --seed ${opts.seed} --path ${details.counterexamplePath ?? ''} --cases ${opts.cases}`,
+        replay: `npm run fuzz -- --seed ${opts.seed} --path ${details.counterexamplePath ?? ''} --cases ${opts.cases}${batchSize === BATCH ? '' : ` --concurrency ${batchSize}`}`,
       };
     }
     return result;

@@ -14,7 +14,7 @@ answered only with refusals must leave the store unchanged.
 Options:
   --cases N         requests to send (default 100000)
   --seed S          fast-check seed (default: random, printed); the same seed sends the same requests
-  --concurrency C   requests in flight at once, one keep-alive connection each (default 16)
+  --concurrency C   requests in flight at once, one keep-alive connection each (default 64)
   --path P          replay a failing run printed by an earlier campaign (with its --seed)
   --help            this text
 
@@ -22,7 +22,7 @@ The last line reads "fuzz: N cases, X 5xx, Y crashes, seed S"; the exit code is 
 refused request changed the store.`;
 
 function parseArgs(argv: string[]): { cases: number; seed: number; concurrency: number; path?: string } | 'help' {
-  const out: { cases: number; seed: number; concurrency: number; path?: string } = { cases: 100_000, seed: Math.floor(Math.random() * 2 ** 31), concurrency: 16 };
+  const out: { cases: number; seed: number; concurrency: number; path?: string } = { cases: 100_000, seed: Math.floor(Math.random() * 2 ** 31), concurrency: 64 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--help' || a === '-h') return 'help';

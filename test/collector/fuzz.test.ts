@@ -30,13 +30,13 @@ describe('fuzzing the collector with hostile clients (quick mode)', () => {
           if (code === 'invalid-batch') throw new Error('planted bug');
         }),
     };
-    const r = await runFuzz({ cases: 2000, seed: 5, plugins: [bomb] });
+    const r = await runFuzz({ cases: 1000, seed: 5, concurrency: 8, plugins: [bomb] });
     expect(r.serverErrors).toBeGreaterThan(0);
     expect(r.failure?.message).toMatch(/^500 server error on POST \/api\/v1\/reports as agent/);
     // The shrunk batch: only the failing requests are printed, each with its answer.
     const lines = r.failure!.message.split('\n');
     expect(lines.every((l) => l.startsWith('500 server error on POST /api/v1/reports') || l.startsWith('  answer: 500 {"error":{"code":"internal"'))).toBe(true);
-    expect(r.failure?.replay).toMatch(/^npm run fuzz -- --seed 5 --path [\d:]+ --cases 2000$/);
+    expect(r.failure?.replay).toMatch(/^npm run fuzz -- --seed 5 --path [\d:]+ --cases 1000 --concurrency 8$/);
   }, 180_000);
 
   it('finds a refused request that writes to the store', async () => {
@@ -48,7 +48,7 @@ describe('fuzzing the collector with hostile clients (quick mode)', () => {
         ctx.ingest.onRefusal((code) => void (code === 'bad-token' && insert.run(code)));
       },
     };
-    const r = await runFuzz({ cases: 2000, seed: 6, plugins: [leak] });
+    const r = await runFuzz({ cases: 1000, seed: 6, concurrency: 8, plugins: [leak] });
     expect(r.stateChanges).toBe(1);
     expect(r.failure?.message).toMatch(/^the store changed .* although every request was refused/);
     expect(r.failure?.message).toContain('POST /api/v1/reports as bad-token');
