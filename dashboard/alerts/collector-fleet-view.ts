@@ -437,7 +437,10 @@ export class CollectorFleetView implements FleetIndex {
   }
 
   #hostView(h: KmsHostState, now: number): KmsHostView | undefined {
-    if (!h.kmsService || !h.machineId) return undefined;
+    if (!h.machineId) return undefined;
+    // A host whose service failed to start may report no KMS service at all: its failure still needs a view.
+    const kmsService = h.kmsService ?? (h.serviceFailure ? NO_SERVICE_FIGURES : null);
+    if (!kmsService) return undefined;
     const m = this.machine(h.machineId);
     const list = this.#requests.get(h.id) ?? [];
     // Prune in place: the history only needs to reach back one window plus one renewal interval.
@@ -452,7 +455,7 @@ export class CollectorFleetView implements FleetIndex {
       dnsDomain: domainOf(h.hostname),
       group: m?.group ?? '',
       retired: m?.retired ?? false,
-      kmsService: h.kmsService,
+      kmsService,
       observedSince: seed.observedSince,
       seedCount: seed.seedCount,
       requests: this.#requests.get(h.id) ?? [],
@@ -463,6 +466,16 @@ export class CollectorFleetView implements FleetIndex {
     };
   }
 }
+
+/** The KMS service of a host that logged a failure but reports no service: nothing known. */
+const NO_SERVICE_FIGURES: KmsHostView['kmsService'] = {
+  currentCount: null,
+  requiredClientCount: null,
+  listeningPort: KMS_DEFAULT_PORT,
+  dnsPublishing: false,
+  lowPriority: false,
+  requests: { total: null, failed: null, unlicensed: null, licensed: null, oobGrace: null, ootGrace: null, nonGenuineGrace: null, notification: null },
+};
 
 /** The host's newest 12291 / 12292 unless a report from the host arrived after the one that carried it. */
 function openServiceFailure(h: KmsHostState, lastReceivedAt: number | null): KmsHostView['serviceFailure'] {

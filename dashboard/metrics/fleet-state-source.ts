@@ -110,7 +110,7 @@ export class FleetStateSource implements MetricsSource {
       officeForecastBelow5At: forecast?.officeBelow5At ?? null,
       lastRequestAt: h.lastRequestAt,
       applications: applicationsOf(h, Math.max(clientOs, w?.client ?? 0) > 0 ? KMS_CLIENT_THRESHOLD : KMS_SERVER_THRESHOLD),
-      basis: h.kmsService ? 'host' : 'clients',
+      basis: h.kmsService || h.machineId ? 'host' : 'clients',
       clientSeenCounts: h.kmsService ? [] : (h.seenByClients ?? []),
     };
   }

@@ -96,6 +96,17 @@ describe('KMS host alerts of issue 12 through the real collector', () => {
     expect(await active('KmsServiceFailing')).toEqual([]);
   });
 
+  it('raises it for a 12291 from a host whose snapshot carries no KMS service (it failed to start), on the host\'s own page', async () => {
+    const snap = hostSnapshot(h.clock.now(), service());
+    delete (snap as { kmsService?: unknown }).kmsService;
+    await send({ snapshot: snap, events: [hostEvent(1, h.clock.now() - MIN, 12291, 0xc004f015)] });
+    const raised = await active('KmsServiceFailing');
+    expect(raised.map((a) => a.subject.id)).toEqual([HOST]);
+    const item = (await get('/kms-hosts')).body.items.find((x: { id: string }) => x.id === HOST);
+    expect(item).toMatchObject({ basis: 'host', machineId: 'm-kms', currentCount: null });
+    expect((await get(`/kms-hosts/${HOST}/forecast`)).body.basis).toBe('host');
+  });
+
   it('raises it for a 12292, for a stopped service and for a port not listening, and clears with a healthy snapshot', async () => {
     await send({ snapshot: hostSnapshot(h.clock.now(), service()), events: [hostEvent(1, h.clock.now() - MIN, 12292, 0x80070005)] });
     expect((await active('KmsServiceFailing'))[0]!.title).toContain('renewal timer');

@@ -130,6 +130,8 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
         const init = p.kind === 'kms-init-failure';
         hosts.set(ownHostId, {
           ...h,
+          // Only a KMS host logs these: if its snapshot carried no KMS service (it failed to start), this is its agent.
+          machineId: h.machineId ?? m.machineId,
           serviceFailure: { kind: init ? 'init' : 'renewal-timer', eventId: init ? 12291 : 12292, at: time, hresult: p.hresult, receivedAt },
         });
       }

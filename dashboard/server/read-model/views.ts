@@ -104,7 +104,8 @@ export class Views {
 
   kmsHostItem(h: KmsHostState): KmsHostListItem {
     const machine = h.machineId ? this.#state.machine(h.machineId) : undefined;
-    const basis = h.kmsService ? 'host' : 'clients';
+    // A host's own agent reports it (its service, or at least its service's failures); else only clients know it.
+    const basis = h.kmsService || h.machineId ? 'host' : 'clients';
     const windows = this.windowCounts(h.id);
     const seenWindows = basis === 'clients' ? (h.seenByClients ?? []).find((c) => c.application === 'windows') : undefined;
     const seenBy = seenWindows ? this.#state.machine(seenWindows.machineId) : undefined;
