@@ -229,6 +229,15 @@ export const KmsHostListItem = z.object({
   countSeenBy: z.object({ machineId: z.string(), hostname: z.string() }).nullable(),
   /** Each application's count against its own threshold; Windows first. */
   applications: z.array(KmsApplicationCountItem),
+  /**
+   * The KMS service as the host's agent last saw it: `running` (sppsvc) and `listening` (the KMS port), null when not
+   * reported; `failure`: its newest 12291 / 12292 while no later report has come from the host (KmsServiceFailing).
+   */
+  service: z.object({
+    running: z.boolean().nullable(),
+    listening: z.boolean().nullable(),
+    failure: z.object({ eventId: z.number().int(), at: IsoInstant, hresult: z.number().int() }).nullable(),
+  }),
 });
 export type KmsHostListItem = z.infer<typeof KmsHostListItem>;
 

@@ -89,11 +89,14 @@ describe('KMS host alerts of issue 12 through the real collector', () => {
     expect(raised[0]).toMatchObject({ severity: 'critical', subject: { id: HOST } });
     expect(raised[0]!.title).toContain('12291');
     expect(raised[0]!.title).toContain('0xC004F015');
+    const hostItem = async () => (await get('/kms-hosts')).body.items.find((x: { id: string }) => x.id === HOST);
+    expect((await hostItem()).service).toEqual({ running: true, listening: true, failure: { eventId: 12291, at: new Date(h.clock.now() - 1000 - MIN).toISOString(), hresult: 0xc004f015 } });
 
     // A later heartbeat: the service is as the last snapshot says, running and listening; cleared at the next tick.
     await send({ heartbeat: true });
     await h.clock.advanceByAsync(MIN);
     expect(await active('KmsServiceFailing')).toEqual([]);
+    expect((await hostItem()).service.failure).toBeNull();
   });
 
   it('raises it for a 12291 from a host whose snapshot carries no KMS service (it failed to start), on the host\'s own page', async () => {

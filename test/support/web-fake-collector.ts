@@ -127,6 +127,7 @@ export function fakeFleet(opts: FakeFleetOptions): { machines: MachineListItem[]
       basis: k === 2 ? 'clients' : 'host',
       countAt: k === 2 ? null : iso(opts.now - 60_000),
       countSeenBy: null,
+      service: { running: k === 2 ? null : true, listening: k === 2 ? null : true, failure: null },
       applications: [
         { application: 'windows', name: 'Windows', currentCount: k === 2 ? null : count, countAt: k === 2 ? null : iso(opts.now - 60_000), threshold: 25, requiredClientCount: 25, windowCount: count, belowThreshold: k !== 2 && count < 25 },
       ],

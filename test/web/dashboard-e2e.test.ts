@@ -251,6 +251,7 @@ describe.skipIf(!chromiumAvailable())('dashboard end to end (real collector, Chr
     await w.page.goto(`${c.url}/#/kms-hosts/kms-lyon.contoso.com`);
     await w.page.getByTestId('kms-office-count').waitFor();
     expect(await w.page.getByTestId('kms-office-count').textContent()).toBe('3');
+    expect(await w.page.getByTestId('kms-service').textContent()).toBe('running');
 
     await w.page.goto(`${c.url}/#/machines?group=HQ`);
     await w.page.locator('tr[data-id]').first().waitFor();

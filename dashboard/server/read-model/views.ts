@@ -130,6 +130,11 @@ export class Views {
       countAt: iso(h.kmsService ? h.serviceCollectedAt : seenWindows?.at),
       countSeenBy: seenWindows ? { machineId: seenWindows.machineId, hostname: seenBy?.hostname ?? seenWindows.machineId } : null,
       applications: this.applicationCounts(h, windows),
+      service: {
+        running: h.kmsService?.serviceRunning ?? null,
+        listening: h.kmsService?.listening ?? null,
+        failure: openFailure(h, machine?.lastReceivedAt ?? null),
+      },
     };
   }
 
@@ -292,4 +297,11 @@ export class Views {
 /** The most common names first (at most 12), each with its count: what the fleet runs, at a glance. */
 function topCounts(counts: ReadonlyMap<string, number>): Array<{ name: string; count: number }> {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 12).map(([name, count]) => ({ name, count }));
+}
+
+/** The host's newest 12291 / 12292 while no report from the host arrived after the one that carried it. */
+function openFailure(h: KmsHostState, lastReceivedAt: number | null): KmsHostListItem['service']['failure'] {
+  const f = h.serviceFailure;
+  if (!f || (lastReceivedAt !== null && lastReceivedAt > f.receivedAt)) return null;
+  return { eventId: f.eventId, at: new Date(f.at).toISOString(), hresult: f.hresult };
 }

@@ -166,6 +166,7 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
       kpi('Last request', k.lastRequestAt ? relative(k.lastRequestAt, now()) : 'none seen', k.lastRequestAt ? dateTime(k.lastRequestAt) : 'no 12290 yet', k.lastRequestAt ? 'healthy' : 'warning', 'kms-last'),
       kpi('DNS publishing', k.dnsPublishFailedAt ? 'failing' : k.dnsPublishing === false ? 'off' : k.dnsPublishing ? 'on' : '—', k.dnsPublishFailedAt ? `${hresult(k.dnsPublishFailedHresult)} since ${dateTime(k.dnsPublishFailedAt)}` : '_vlmcs._tcp SRV record', k.dnsPublishFailedAt ? 'warning' : 'healthy', 'kms-dns'),
       kpi('Last report', k.lastReportAt ? relative(k.lastReportAt, now()) : 'never', k.machineId ? 'from its agent' : 'no agent on this host', k.lastReportAt ? 'healthy' : 'unknown', 'kms-report'),
+      serviceKpi(k),
     );
   }
 
@@ -438,6 +439,18 @@ function kmsHostPage(ctx: ViewContext, id: string): View {
     tick: (t) => tickTimes(el, t),
     destroy: () => d.dispose(),
   };
+}
+
+/** The KMS service as the host's agent saw it: running and listening, stopped, not listening, or a 12291 / 12292 failure. */
+function serviceKpi(k: KmsHostListItem): HTMLElement | null {
+  if (k.basis === 'clients') return null;
+  const s = k.service;
+  const failure = s.failure ? `${s.failure.eventId === 12291 ? 'failed to initialise' : 'renewal timer failed'} (${s.failure.eventId}, ${hresult(s.failure.hresult)}) ${dateTime(s.failure.at)}` : null;
+  if (s.running === false) return kpi('KMS service', 'stopped', failure ?? 'sppsvc is not running', 'critical', 'kms-service');
+  if (s.listening === false) return kpi('KMS service', 'not listening', failure ?? 'nothing accepts connections on the KMS port', 'critical', 'kms-service');
+  if (failure) return kpi('KMS service', 'failing', failure, 'critical', 'kms-service');
+  if (s.running === null && s.listening === null) return kpi('KMS service', '—', 'not reported by this agent', 'unknown', 'kms-service');
+  return kpi('KMS service', 'running', 'service running, port listening', 'healthy', 'kms-service');
 }
 
 function kpi(label: string, value: string, note: string, level: string, testid: string): HTMLElement {
