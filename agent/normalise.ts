@@ -126,18 +126,22 @@ type KmsCounterSource = Pick<
 function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLicensingService): KmsServiceState | undefined {
   const hostProducts = products.filter((p) => p.IsKeyManagementServiceMachine === 1);
   if (hostProducts.length === 0 && s.IsKeyManagementServiceMachine !== 1) return undefined;
-  // The top-level counters are Windows' (what older agents sent); an Office-only host falls back to the service's.
-  const windowsHost = hostProducts.find((p) => isWindowsProduct(p) && p.KeyManagementServiceCurrentCount != null);
-  const c: KmsCounterSource = windowsHost ?? (hostProducts.length === 1 && hostProducts[0]!.KeyManagementServiceCurrentCount != null && isWindowsOrUnknown(hostProducts[0]!) ? hostProducts[0]! : s);
-  const applications: KmsApplicationCount[] = hostProducts
-    .filter((p) => p.KeyManagementServiceCurrentCount != null)
+  // The top-level counters are Windows' (what older agents sent): the Windows host product's, else a lone host product
+  // of an application vawatch does not know (as before), else the service's (Vista / 2008, or an Office-only host).
+  const withCounts = hostProducts.filter((p) => p.KeyManagementServiceCurrentCount != null);
+  const windowsHost = withCounts.find(isWindowsProduct);
+  const lone = withCounts.length === 1 && applicationOf(withCounts[0]!.ApplicationID) !== 'office' ? withCounts[0] : undefined;
+  const c: KmsCounterSource = windowsHost ?? lone ?? s;
+  const windowsFirst = (a: KmsApplicationCount, b: KmsApplicationCount) =>
+    Number(b.applicationId === WINDOWS_APPLICATION_ID) - Number(a.applicationId === WINDOWS_APPLICATION_ID) || a.name.localeCompare(b.name);
+  const applications: KmsApplicationCount[] = withCounts
     .map((p) => ({
       applicationId: p.ApplicationID.toLowerCase(),
       name: p.Name.slice(0, 300),
       currentCount: counter(p.KeyManagementServiceCurrentCount),
       requiredClientCount: counter(p.RequiredClientCount),
     }))
-    .sort((a, b) => Number(b.applicationId === WINDOWS_APPLICATION_ID) - Number(a.applicationId === WINDOWS_APPLICATION_ID) || a.name.localeCompare(b.name));
+    .sort(windowsFirst);
   const health: Pick<KmsServiceState, 'listening' | 'serviceRunning'> = {};
   if (typeof s.VawatchKmsListening === 'boolean') health.listening = s.VawatchKmsListening;
   if (typeof s.VawatchServiceRunning === 'boolean') health.serviceRunning = s.VawatchServiceRunning;
@@ -161,11 +165,6 @@ function kmsServiceOf(products: RawSoftwareLicensingProduct[], s: RawSoftwareLic
     ...(applications.length > 0 ? { applications } : {}),
     ...health,
   };
-}
-
-/** A host product of Windows or of an application vawatch does not know (kept as before: the first host product). */
-function isWindowsOrUnknown(p: RawSoftwareLicensingProduct): boolean {
-  return applicationOf(p.ApplicationID) !== 'office';
 }
 
 /** Raw state → MachineSnapshot, with GracePeriodRemaining turned into an instant at `collectedAtMs`. */
