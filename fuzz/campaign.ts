@@ -286,6 +286,7 @@ const PATHS: Record<Route, [string, (p: string) => string, 'alerts' | 'machines'
   'patch-machine': ['PATCH', (p) => `/api/v1/machines/${p}`, 'machines'],
   retire: ['POST', (p) => `/api/v1/machines/${p}/retire`, 'machines'],
   'api-key': ['POST', () => '/api/v1/api-keys', null],
+  list: ['GET', (p) => `/api/v1/${p}`, null],
 };
 
 /** Turns a generated case into bytes and headers, with the fuzzing agent's real ids and the sessions' cookies. */

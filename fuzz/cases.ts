@@ -22,6 +22,7 @@ export const ROUTES = [
   'patch-machine',
   'retire',
   'api-key',
+  'list',
 ] as const;
 export type Route = (typeof ROUTES)[number];
 
@@ -400,6 +401,7 @@ const VALID_BODY: Record<Route, fc.Arbitrary<unknown>> = {
   'patch-machine': patchMachineBody,
   retire: retireBody,
   'api-key': apiKeyBody,
+  list: fc.constant(null),
 };
 
 /** Routes by how often they are fuzzed: the agent routes face the most clients. */
@@ -416,6 +418,7 @@ const ROUTE_WEIGHTS: Record<Route, number> = {
   'patch-machine': 8,
   retire: 7,
   'api-key': 5,
+  list: 8,
 };
 
 const contentType: fc.Arbitrary<string | null> = fc.oneof(
@@ -470,7 +473,28 @@ function authFor(route: Route): fc.Arbitrary<Auth> {
   );
 }
 
+/** Lists and reads with odd query strings: repeated keys (arrays), bracket keys, prototype names, edge numbers. */
+const QUERY_KEYS = ['limit', 'offset', 'after', 'before', 'q', 'sort', 'status', 'group', 'kmsHost', 'channel', 'kind', 'since', 'until', 'machineId', 'eventId', 'retired', 'actor', 'action', 'format', 'state', 'severity', 'rule', 'days', '__proto__', 'constructor', 'limit[]', 'q[a]', '__proto__[x]'];
+const queryValue = fc.oneof(
+  fc.constantFrom('0', '1', '-1', '100', '1000', '1001', '100000', '100001', '1e3', 'NaN', 'Infinity', '0x10', '', 'true', 'csv', 'json', 'xml', '-lastReportAt', 'hostname', '2026-11-01T00:00:00Z', 'critical', '1_a'),
+  strEdge(300),
+);
+const listTarget: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('machines', 'events', 'kms-hosts', 'alerts', 'audit', 'agents', 'users', 'api-keys', 'forecast/expiry', 'summary', 'alerts/settings'),
+    fc.array(fc.tuple(fc.constantFrom(...QUERY_KEYS), queryValue), { maxLength: 5 }),
+  )
+  .map(([path, pairs]) => `${path}${pairs.length ? '?' : ''}${pairs.map(([k, v]) => `${encodeURIComponent(k).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(wellFormed(v))}`).join('&')}`);
+
+/** A lone surrogate cannot be percent-encoded: it becomes U+FFFD (they are sent raw in bodies instead). */
+function wellFormed(v: string): string {
+  return v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
 function caseFor(route: Route): fc.Arbitrary<CaseSpec> {
+  if (route === 'list') {
+    return fc.record({ route: fc.constant(route), param: listTarget, body: fc.constant<Body>({ kind: 'none' }), contentType: fc.constant(null), transport: fc.constant('length' as const), auth: authFor(route) });
+  }
   const body: fc.Arbitrary<Body> = fc.oneof(
     { weight: 1700, arbitrary: fc.record({ kind: fc.constant('json' as const), value: VALID_BODY[route], mutation }) },
     { weight: 300, arbitrary: rawText.map(({ text, latin1 }) => ({ kind: 'raw' as const, text, latin1 })) },
