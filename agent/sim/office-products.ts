@@ -40,6 +40,8 @@ export interface OfficeHostProduct {
   activationId: string;
   name: string;
   description: string;
+  /** The last five characters of the Office host key (CSVLK): a stable stand-in. */
+  partialProductKey: string;
 }
 
 /**
@@ -51,9 +53,11 @@ export function officeHostProduct(release: 2019 | 2021 | 2024): OfficeHostProduc
   const short = String(release).slice(2);
   let h = 2166136261;
   for (const ch of `office-kms-host/${release}`) h = Math.imul(h ^ ch.charCodeAt(0), 16777619);
+  const prng = new Prng(h >>> 0);
   return {
     release,
-    activationId: new Prng(h >>> 0).guid(),
+    activationId: prng.guid(),
+    partialProductKey: prng.keyTail(),
     name: `Office ${short}, Office${short}KMSHostVL_KMS_Host edition`,
     description: `Office ${short}, VOLUME_KMS channel`,
   };

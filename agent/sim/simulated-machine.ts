@@ -368,7 +368,7 @@ export class SimulatedMachine {
         Name: this.officeHost.name,
         Description: this.officeHost.description,
         ApplicationID: OFFICE_APPLICATION_ID,
-        PartialProductKey: this.partialProductKey === this.profile.gvlkTail ? 'M7P2C' : this.partialProductKey,
+        PartialProductKey: this.officeHost.partialProductKey,
         LicenseStatus: 1,
         LicenseStatusReason: HR.OK,
         GracePeriodRemaining: 0,
