@@ -213,7 +213,9 @@ export class Simulation {
           ? (this.#makTail ??= this.#ids.keyTail())
           : (this.#csvlkTail ??= this.#ids.keyTail());
     const digits = (n: number) => String(this.#ids.int(10 ** n)).padStart(n, '0');
-    const productKeyId = `89578-00142-${digits(3)}-${digits(6)}-03-1033-6001.0000-${digits(7)}`;
+    // The extended PID carries the OS build (`…-03-1033-<build>.0000-<day><year>`).
+    const build = profile.version.split('.')[2] ?? '6001';
+    const productKeyId = `${profile.generation === 'modern' ? '03612-03800' : '89578-00142'}-${digits(3)}-${digits(6)}-03-1033-${build}.0000-${digits(7)}`;
     const m = new SimulatedMachine(
       {
         machineId,
