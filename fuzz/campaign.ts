@@ -72,6 +72,9 @@ interface Context {
 
 /** Requests per batch, sent at once (one connection each) unless `concurrency` says otherwise. */
 const BATCH = 64;
+
+/** What the campaign found wrong (as opposed to an error of the campaign itself). */
+class Finding extends Error {}
 /** Lanes move to fresh loopback addresses after this many cases, so per-address limits do not refuse everything. */
 const ROTATE_EVERY = 1024;
 /** A full-content digest of every table is compared around the refusals of one batch in this many. */
@@ -134,19 +137,21 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
         stats.sinceRotate += take.length;
         stats.serverErrors += answers.filter((a) => !(a instanceof Error) && a.status >= 500).length;
       }
-      const after = digest(h, counter);
-      if (allRefused && problems.length === 0) {
-        if (!shrinking) stats.refusalsChecked += take.length;
-        if (after !== before) problems.push(`the store changed (${before} → ${after}) although every request was refused:\n${take.map((c, i) => `  ${describe(c, requests[i]!)} → ${(answers[i] as RawAnswer).status}`).join('\n')}`);
-        else if (fullBefore !== undefined) {
+      // Refused requests must have changed nothing. A batch where some were accepted says nothing about its refusals:
+      // those are sent again on their own, and the digests are compared around that second wave.
+      const unchanged = (indices: number[], before: string, fullBefore: string | undefined) => {
+        if (!shrinking) stats.refusalsChecked += indices.length;
+        const after = digest(h, counter);
+        if (after !== before) {
+          problems.push(`the store changed (${before} → ${after}) although every request was refused:\n${indices.map((i) => `  ${describe(take[i]!, requests[i]!)} → ${(answers[i] as RawAnswer).status}`).join('\n')}`);
+        } else if (fullBefore !== undefined) {
           stats.fullDigests++;
           stats.lastFull = stats.batches;
-          const fullAfter = fullDigest(h.collector.db);
-          if (fullAfter !== fullBefore) problems.push('the tables\' content changed although every request was refused');
+          if (fullDigest(h.collector.db) !== fullBefore) problems.push("the tables' content changed although every request was refused");
         }
-      }
-      if (!allRefused && problems.length === 0) {
-        // A mixed batch says nothing about its refusals: they are sent again on their own, and must change nothing.
+      };
+      if (problems.length === 0 && allRefused) unchanged(take.map((_c, i) => i), before, fullBefore);
+      else if (problems.length === 0) {
         const refused = answers.flatMap((a, i) => (!(a instanceof Error) && a.status >= 400 ? [i] : []));
         const again = digest(h, counter);
         const fullAgain = wantFull ? fullDigest(h.collector.db) : undefined;
@@ -156,17 +161,8 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
           if (a instanceof Error) problems.push(`connection failed (${a.message}) on ${describe(take[i]!, requests[i]!)} (sent again)`);
           else if (a.status >= 500) problems.push(`${a.status} server error on ${describe(take[i]!, requests[i]!)} (sent again)\n  answer: ${a.status} ${clip(a.text, 300)}`);
         });
-        if (problems.length === 0 && second.every((a) => !(a instanceof Error) && a.status >= 400)) {
-          if (!shrinking) stats.refusalsChecked += refused.length;
-          const changed = digest(h, counter);
-          if (changed !== again) {
-            problems.push(`the store changed (${again} → ${changed}) although every request was refused:\n${refused.map((i) => `  ${describe(take[i]!, requests[i]!)} → ${(answers[i] as RawAnswer).status}`).join('\n')}`);
-          } else if (fullAgain !== undefined) {
-            stats.fullDigests++;
-            stats.lastFull = stats.batches;
-            if (fullDigest(h.collector.db) !== fullAgain) problems.push("the tables' content changed although every request was refused");
-          }
-        }
+        // One that is accepted the second time (a conflict since resolved) leaves this wave unchecked.
+        if (problems.length === 0 && second.every((a) => !(a instanceof Error) && a.status >= 400)) unchanged(refused, again, fullAgain);
       }
       if (crashes > 0) problems.push(`the collector crashed: ${clip(crashed[0] ?? '', 2000)}`);
       if (stats.sinceRotate >= ROTATE_EVERY) {
@@ -183,7 +179,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
           shrinking = true;
           progress('fuzz: a failing batch; shrinking it to a small counterexample…');
         }
-        throw new Error(problems.join('\n'));
+        throw new Finding(problems.join('\n'));
       }
     });
 
@@ -209,7 +205,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzResult> {
       const err = details.errorInstance;
       result.failure = {
         // An error of the campaign itself (not a finding) keeps its stack.
-        message: err instanceof Error ? (err.message.includes('\n  answer:') || err.message.startsWith('the ') ? err.message : (err.stack ?? err.message)) : String(err),
+        message: err instanceof Finding ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err),
         counterexample: details.counterexample ? stringifyValue(details.counterexample) : '(none)',
         replay: `npm run fuzz -- --seed ${opts.seed} --path ${details.counterexamplePath ?? ''} --cases ${opts.cases}${batchSize === BATCH ? '' : ` --concurrency ${batchSize}`}`,
       };
