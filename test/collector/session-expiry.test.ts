@@ -64,6 +64,24 @@ describe('collector: a session that expires while its socket is connected', () =
     bystander.close();
   });
 
+  it('a long idle limit (60 days) is waited out in steps of a day, not one timer past setTimeout\'s range', async () => {
+    const long = await startCollector({ config: { sessionIdleHours: 60 * 24 } });
+    try {
+      const cookie = await signIn(long);
+      const { socket } = await connectLive(long, cookie);
+      const seen = watch(socket);
+      long.clock.advanceBy(60 * 24 * HOUR - 1);
+      expect(await answers(socket)).toBe(true);
+      expect(long.clock.pending).toBeLessThan(10);
+      long.clock.advanceBy(1);
+      await until(() => seen.length === 2, 'the push-off');
+      expect(seen[0]).toBe('session-ended: the session expired; sign in again');
+      socket.close();
+    } finally {
+      await long.close();
+    }
+  });
+
   it('a socket that disconnects first leaves no timer behind', async () => {
     const cookie = await signIn(h);
     const { socket } = await connectLive(h, cookie);

@@ -8,6 +8,8 @@ import type { UserService } from '../identity/user-service.js';
 import type { Logger } from '../log.js';
 import type { CollectorIo, LiveHub } from './live-hub.js';
 
+/** A socket's session expiry is looked at again at least this often (long idle limits are re-armed in steps). */
+const RECHECK_SESSION_MS = 24 * 3_600_000;
 /** A socket may watch this many rooms at once (a screen needs a handful). */
 const MAX_ROOMS_PER_SOCKET = 32;
 
@@ -99,7 +101,8 @@ export function endExpiredSessions(io: CollectorIo, users: UserService, schedule
         socket.disconnect(true);
         return;
       }
-      cancel = scheduler.at(at, check);
+      // At most a day ahead: a timer further out than ~24.8 days would overflow setTimeout and fire at once.
+      cancel = scheduler.at(Math.min(at, scheduler.now() + RECHECK_SESSION_MS), check);
     };
     check();
     socket.on('disconnect', () => cancel?.());
