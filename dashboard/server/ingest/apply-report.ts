@@ -85,42 +85,14 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
       m = withKmsRequest(m, { hostId: id, at: time, ok: p.hresult === 0 });
       if (!asked || asked.time <= time) asked = { hostId: id, time, p };
     } else if (p.kind === 'activation-response') {
+      // 12289 does not name the host: it answers this report's newest 12288, else the machine's last known request.
       const to = asked ?? (m.lastKmsRequest ? { hostId: m.lastKmsRequest.hostId, time: m.lastKmsRequest.at, p: null } : null);
       if (to && to.time <= time) {
         const h = host(to.hostId, to.hostId);
         if (h.machineId === null) {
-          // No agent reports this host: what its answer says is all we know of it.
-          const application = u.state.applications.of(to.p?.activationId ?? m.primary?.activationId);
-          const next = seenCount(h, { application, count: p.currentCount, at: time, machineId: m.machineId });
-          if (next !== h) {
-            const before = (h.seenByClients ?? []).find((c) => c.application === application);
-            if (application === 'windows' && before?.count !== p.currentCount) u.store.addCountPoint(to.hostId, time, p.currentCount);
-            hosts.set(to.hostId, next);
-          }
-          const cmid = to.p?.cmid ?? m.snapshot?.cmid;
-          if (cmid) {
-            const key = windowKeyOf(cmid, application);
-            let w = seen.get(to.hostId);
-            if (!w) seen.set(to.hostId, (w = new Map()));
-            const old = w.get(key) ?? u.kmsClient(to.hostId, key);
-            // The window holds the request's time (the host counts the CMID from then), not the answer's.
-            if (!old || old.lastRequestAt <= to.time) {
-              w.set(key, {
-                cmid: key,
-                clientFqdn: m.hostname,
-                lastRequestAt: to.time,
-                licenseStatus: to.p?.licenseStatus ?? m.primary?.licenseStatus ?? 1,
-                hresult: p.hresult,
-                nPolicy: to.p?.nPolicy ?? thresholdFor(m.snapshot?.os.kind ?? 'client'),
-                isVm: (to.p?.vmFlag ?? 0) === 1,
-                activationId: to.p?.activationId ?? m.primary?.activationId ?? '',
-                minutesToExpiry: to.p?.minutesToExpiry ?? 0,
-                requests: (old?.requests ?? 0) + 1,
-              });
-            }
-            const hh = hosts.get(to.hostId) ?? h;
-            if (hh.lastRequestAt === null || hh.lastRequestAt < to.time) hosts.set(to.hostId, { ...hh, lastRequestAt: to.time });
-          }
+          let w = seen.get(to.hostId);
+          if (!w) seen.set(to.hostId, (w = new Map()));
+          hosts.set(to.hostId, answeredWithoutAgent(u, h, m, to, { time, hresult: p.hresult, count: p.currentCount }, w));
         }
       }
       asked = null;
@@ -180,6 +152,47 @@ export function applyReport(u: UnitOfWork, agent: AgentRecord, report: Report, r
   for (const [id, h] of hosts) if (h !== u.kmsHost(id)) u.putKmsHost(h);
   for (const c of clients.values()) u.putKmsClient(ownHostId, c);
   for (const [hostId, w] of seen) for (const c of w.values()) u.putKmsClient(hostId, c);
+}
+
+/**
+ * A host no agent reports answered one of this machine's requests: what the answer says is all we know of it. Keeps
+ * the count it answered with (per application, with a count history point for Windows) and the client in its window
+ * (keyed as `windowKeyOf`, at the request's time: the host counts the CMID from then). Returns the host as it is now.
+ */
+function answeredWithoutAgent(
+  u: UnitOfWork,
+  h: KmsHostState,
+  m: MachineState,
+  to: { hostId: string; time: number; p: ActivationRequestPayload | null },
+  answer: { time: number; hresult: number; count: number },
+  window: Map<string, KmsClientEntry>,
+): KmsHostState {
+  const application = u.state.applications.of(to.p?.activationId ?? m.primary?.activationId);
+  let next = seenCount(h, { application, count: answer.count, at: answer.time, machineId: m.machineId });
+  if (next !== h) {
+    const before = (h.seenByClients ?? []).find((c) => c.application === application);
+    if (application === 'windows' && before?.count !== answer.count) u.store.addCountPoint(to.hostId, answer.time, answer.count);
+  }
+  const cmid = to.p?.cmid ?? m.snapshot?.cmid;
+  if (!cmid) return next;
+  const key = windowKeyOf(cmid, application);
+  const old = window.get(key) ?? u.kmsClient(to.hostId, key);
+  if (!old || old.lastRequestAt <= to.time) {
+    window.set(key, {
+      cmid: key,
+      clientFqdn: m.hostname,
+      lastRequestAt: to.time,
+      licenseStatus: to.p?.licenseStatus ?? m.primary?.licenseStatus ?? 1,
+      hresult: answer.hresult,
+      nPolicy: to.p?.nPolicy ?? thresholdFor(m.snapshot?.os.kind ?? 'client'),
+      isVm: (to.p?.vmFlag ?? 0) === 1,
+      activationId: to.p?.activationId ?? m.primary?.activationId ?? '',
+      minutesToExpiry: to.p?.minutesToExpiry ?? 0,
+      requests: (old?.requests ?? 0) + 1,
+    });
+  }
+  if (next.lastRequestAt === null || next.lastRequestAt < to.time) next = { ...next, lastRequestAt: to.time };
+  return next;
 }
 
 /** The host with one application's count as a client heard it, when that is newer than what it holds. */
