@@ -4,6 +4,8 @@ import * as below from '../../dashboard/alerts/rules/kms-count-below-threshold.j
 import * as forecast from '../../dashboard/alerts/rules/kms-count-forecast.js';
 import * as dns from '../../dashboard/alerts/rules/kms-dns-publishing-failed.js';
 import * as idle from '../../dashboard/alerts/rules/kms-idle.js';
+import * as serviceFailing from '../../dashboard/alerts/rules/kms-service-failing.js';
+import { OFFICE_APPLICATION_ID, WINDOWS_APPLICATION_ID } from '../../shared/kms-rules.js';
 import { DAY, HOUR, NOW, fleet, kmsHost, kmsService, machine, request } from '../support/alerts-fleet.js';
 
 describe('KmsCountBelowThreshold', () => {
@@ -113,5 +115,51 @@ describe('KmsDnsPublishingFailed', () => {
     const found = dns.evaluate(fleet([], [host]), NOW, config);
     expect(found.length).toBe(fires ? 1 : 0);
     if (fires) expect(found[0]!.knowledge.hresult?.code).toBe('0x80072338');
+  });
+});
+
+describe('KmsServiceFailing (pure)', () => {
+  const config = sameForAllGroups(serviceFailing.KmsServiceFailingConfig.parse({ rule: 'KmsServiceFailing' }));
+  it.each([
+    { name: 'healthy service', over: {}, failure: null, expected: [] },
+    { name: 'older agent (nothing reported)', over: { serviceRunning: undefined, listening: undefined }, failure: null, expected: [] },
+    { name: '12291 not yet followed by a report', over: {}, failure: { kind: 'init', hresult: 0xc004f015 }, expected: ['12291'] },
+    { name: '12292 not yet followed by a report', over: {}, failure: { kind: 'renewal-timer', hresult: 0x80070005 }, expected: ['renewal timer'] },
+    { name: 'service stopped', over: { serviceRunning: false }, failure: null, expected: ['not running'] },
+    { name: 'port not listening', over: { listening: false }, failure: null, expected: ['port 1688'] },
+    { name: 'stopped after a 12291', over: { serviceRunning: false }, failure: { kind: 'init', hresult: 0xc004f015 }, expected: ['12291', 'not running'] },
+  ] as const)('$name', ({ over, failure, expected }) => {
+    const host = kmsHost({ kmsService: kmsService(over), serviceFailure: failure ? { ...failure, at: NOW - HOUR } : null });
+    const found = serviceFailing.evaluate(fleet([], [host]), NOW, config);
+    expect(found.length).toBe(expected.length ? 1 : 0);
+    for (const text of expected) expect(found[0]!.summary).toContain(text);
+    if (found[0]) {
+      expect(found[0]).toMatchObject({ rule: 'KmsServiceFailing', severity: 'critical', key: `KmsServiceFailing|kms-host:${host.hostId}` });
+      expect(found[0].knowledge.commands.length).toBeGreaterThan(0);
+    }
+  });
+  it('never judges a host known only through its clients, nor a retired one', () => {
+    const inferred = kmsHost({ basis: 'clients', kmsService: kmsService({ serviceRunning: false }) });
+    const retired = kmsHost({ retired: true, kmsService: kmsService({ serviceRunning: false }) });
+    expect(serviceFailing.evaluate(fleet([], [inferred, retired]), NOW, config)).toEqual([]);
+  });
+});
+
+describe('KmsCountBelowThreshold for volume Office (pure)', () => {
+  const config = sameForAllGroups(below.KmsCountBelowThresholdConfig.parse({ rule: 'KmsCountBelowThreshold' }));
+  const apps = (windows: number, office: number | null) => [
+    { applicationId: WINDOWS_APPLICATION_ID, name: 'Windows', currentCount: windows, requiredClientCount: 25 },
+    ...(office === null ? [] : [{ applicationId: OFFICE_APPLICATION_ID, name: 'Office', currentCount: office, requiredClientCount: 5 }]),
+  ];
+  it.each([
+    { windows: 40, office: 4, expected: ['office:warning'] },
+    { windows: 40, office: 5, expected: [] },
+    { windows: 4, office: 9, expected: ['windows:critical'] },
+    { windows: 4, office: 2, expected: ['office:warning', 'windows:critical'] },
+    { windows: 40, office: null, expected: [] },
+  ])('Windows $windows, Office $office → $expected', ({ windows, office, expected }) => {
+    const host = kmsHost({ kmsService: kmsService({ currentCount: windows, applications: apps(windows, office) }) });
+    const found = below.evaluate(fleet([machine({ osKind: 'server' })], [host]), NOW, config);
+    expect(found.map((f) => `${f.key.endsWith('|office') ? 'office' : 'windows'}:${f.severity}`).sort()).toEqual(expected);
   });
 });
