@@ -111,6 +111,15 @@ describe.skipIf(!chromiumAvailable())('Admin page: API keys and the audit log (r
     expect(await page.getByTestId('agents-older').isDisabled()).toBe(true);
     await page.getByTestId('agents-newer').click();
     await page.getByText('1–100 of 105').waitFor();
+
+    // Revoking asks first (answered yes here), then the row says so.
+    await page.evaluate(() => {
+      window.confirm = () => true;
+    });
+    const row = page.locator('table.grid tbody tr', { hasText: 'page-ws-104' });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText(/^revoked /).waitFor();
+    await page.getByText('Revoked the token of page-ws-104.').waitFor();
     expect(w.errors).toEqual([]);
     await w.context.close();
   });

@@ -124,22 +124,10 @@ function usersTab(ctx: ViewContext): HTMLElement {
         cell: (u) =>
           u.username === ctx.session.username
             ? ''
-            : h(
-                'button',
-                {
-                  class: 'btn small danger',
-                  on: {
-                    click: () => {
-                      if (!confirm(`Remove the account ${u.username}?`)) return;
-                      ctx.api.delete(`/api/v1/users/${encodeURIComponent(u.username)}`, z.unknown()).then(
-                        () => load(),
-                        (err: unknown) => message(rowMsg, 'error', errText(err)),
-                      );
-                    },
-                  },
-                },
-                'Remove',
-              ),
+            : dangerButton('Remove', `Remove the account ${u.username}?`, () => ctx.api.delete(`/api/v1/users/${encodeURIComponent(u.username)}`, z.unknown()), {
+                msg: rowMsg,
+                done: () => void load(),
+              }),
       },
     ],
   });
@@ -184,6 +172,15 @@ function usersTab(ctx: ViewContext): HTMLElement {
   );
 }
 
+/** A red button that asks first, then runs `act`; a refusal is shown in `msg`. */
+function dangerButton(label: string, question: string, act: () => Promise<unknown>, opts: { msg: HTMLElement; done: () => void; testid?: string }): HTMLElement {
+  const click = () => {
+    if (!confirm(question)) return;
+    act().then(opts.done, (err: unknown) => message(opts.msg, 'error', errText(err)));
+  };
+  return h('button', { class: 'btn small danger', ...(opts.testid ? { data: { testid: opts.testid } } : {}), on: { click } }, label);
+}
+
 function agentsTab(ctx: ViewContext): HTMLElement {
   const listEl = h('div');
   const msg = h('div', { class: 'form-msg' });
@@ -208,24 +205,11 @@ function agentsTab(ctx: ViewContext): HTMLElement {
         cell: (a) =>
           a.revokedAt
             ? h('span', { class: 'pill' }, `revoked ${dateTime(a.revokedAt)}`)
-            : h(
-                'button',
-                {
-                  class: 'btn small danger',
-                  on: {
-                    click: () => {
-                      if (!confirm(`Revoke the token of ${a.hostname}? Its reports are refused until it enrols again.`)) return;
-                      ctx.api.post(`/api/v1/agents/${encodeURIComponent(a.agentId)}/revoke`, {}, z.unknown()).then(
-                        () => {
-                          message(msg, 'ok', `Revoked the token of ${a.hostname}.`);
-                          void load();
-                        },
-                        (err: unknown) => message(msg, 'error', errText(err)),
-                      );
-                    },
-                  },
-                },
+            : dangerButton(
                 'Revoke',
+                `Revoke the token of ${a.hostname}? Its reports are refused until it enrols again.`,
+                () => ctx.api.post(`/api/v1/agents/${encodeURIComponent(a.agentId)}/revoke`, {}, z.unknown()),
+                { msg, done: () => (message(msg, 'ok', `Revoked the token of ${a.hostname}.`), void load()) },
               ),
       },
     ],
@@ -332,25 +316,11 @@ function apiKeysTab(ctx: ViewContext): HTMLElement {
         cell: (k) =>
           k.revokedAt
             ? h('span', { class: 'pill' }, `revoked ${dateTime(k.revokedAt)}`)
-            : h(
-                'button',
-                {
-                  class: 'btn small danger',
-                  data: { testid: 'api-key-revoke' },
-                  on: {
-                    click: () => {
-                      if (!confirm(`Revoke the API key ${k.name}? Scripts using it are refused from their next request.`)) return;
-                      ctx.api.delete(`/api/v1/api-keys/${encodeURIComponent(k.id)}`, ApiKeyInfo).then(
-                        () => {
-                          message(msg, 'ok', `Revoked ${k.name}.`);
-                          void load();
-                        },
-                        (err: unknown) => message(msg, 'error', errText(err)),
-                      );
-                    },
-                  },
-                },
+            : dangerButton(
                 'Revoke',
+                `Revoke the API key ${k.name}? Scripts using it are refused from their next request.`,
+                () => ctx.api.delete(`/api/v1/api-keys/${encodeURIComponent(k.id)}`, ApiKeyInfo),
+                { msg, done: () => (message(msg, 'ok', `Revoked ${k.name}.`), void load()), testid: 'api-key-revoke' },
               ),
       },
     ],
