@@ -43,3 +43,19 @@ describe('TimeTally: instants before a moving cut-off, without walking them', ()
     expect(t.size).toBe(held.length);
   });
 });
+
+describe('TimeTally: what it holds', () => {
+  it('ignores removing an instant it does not hold, and counts fractional and repeated instants exactly', () => {
+    const t = new TimeTally();
+    t.remove(1234); // never added: nothing changes, nothing goes negative
+    for (const at of [2000.5, 2000.5, 2001, 2999.9]) t.add(at);
+    t.remove(2000.25); // not held either
+    expect(t.size).toBe(4);
+    expect([2000, 2000.5, 2000.6, 2001, 2001.5, 2999.9, 3000].map((cut) => t.countBefore(cut))).toEqual([0, 0, 2, 2, 3, 3, 4]);
+    t.remove(2000.5);
+    t.remove(2000.5);
+    t.remove(2000.5); // only two were held
+    expect(t.size).toBe(2);
+    expect(t.countBefore(3000)).toBe(2);
+  });
+});

@@ -1,13 +1,17 @@
 /**
  * How many instants (ms) lie before a cut-off, for cut-offs that move with the clock ("reported more than 15 minutes
- * ago", "reaching Notification within 7 days"). Instants are counted per millisecond and per second; each cut-off keeps
- * a running count of the whole seconds before it, so an answer costs the seconds the cut-off moved since the previous
- * one (or the number of distinct seconds held, if that is fewer) plus at most 999 look-ups for its own second, never
- * the number of instants. A tally holds several independent cut-offs (`cuts`), e.g. one per horizon.
+ * ago", "reaching Notification within 7 days"). Instants are kept per whole second; each cut-off keeps a running count
+ * of the instants in the seconds before it, so an answer costs the seconds the cut-off moved since the previous one (or
+ * the number of distinct seconds held, if that is fewer) plus the instants of its own second, never the number of
+ * instants. A tally holds several independent cut-offs (`cuts`), e.g. one per horizon.
  */
 export class TimeTally {
-  readonly #exact = new Map<number, number>();
-  readonly #seconds = new Map<number, number>();
+  /**
+   * Per whole second, the millisecond offsets (0–999) of its instants: one instant as the bare offset, several as an
+   * array. Seconds are small integers (until 2038) and so are offsets, so a million instants cost no boxed numbers
+   * and one Map entry per second that holds any.
+   */
+  readonly #bySecond = new Map<number, number | number[]>();
   /** Per cut-off: the second it stands at, and how many instants lie in the seconds before it. */
   readonly #cuts: Array<{ sec: number; below: number }>;
   #size = 0;
@@ -21,11 +25,32 @@ export class TimeTally {
   }
 
   add(t: number): void {
-    this.#bump(t, 1);
+    const sec = Math.floor(t / 1000);
+    const offset = t - sec * 1000;
+    const cur = this.#bySecond.get(sec);
+    if (cur === undefined) this.#bySecond.set(sec, offset);
+    else if (typeof cur === 'number') this.#bySecond.set(sec, [cur, offset]);
+    else cur.push(offset);
+    this.#counted(sec, 1);
   }
 
+  /** Removes one instant equal to `t`; an instant that was never added is ignored. */
   remove(t: number): void {
-    this.#bump(t, -1);
+    const sec = Math.floor(t / 1000);
+    const offset = t - sec * 1000;
+    const cur = this.#bySecond.get(sec);
+    if (cur === undefined) return;
+    if (typeof cur === 'number') {
+      if (cur !== offset) return;
+      this.#bySecond.delete(sec);
+    } else {
+      const i = cur.indexOf(offset);
+      if (i < 0) return;
+      cur[i] = cur[cur.length - 1]!;
+      cur.pop();
+      if (cur.length === 1) this.#bySecond.set(sec, cur[0]!);
+    }
+    this.#counted(sec, -1);
   }
 
   /** Instants strictly before `cut` (ms), judged by cut-off number `i`; cheapest when each cut-off only moves forward. */
@@ -34,34 +59,32 @@ export class TimeTally {
     const sec = Math.floor(cut / 1000);
     if (sec !== c.sec) {
       const gap = Math.abs(sec - c.sec);
-      if (gap <= this.#seconds.size) {
+      if (gap <= this.#bySecond.size) {
         let moved = 0;
         const [from, to] = sec > c.sec ? [c.sec, sec] : [sec, c.sec];
-        for (let s = from; s < to; s++) moved += this.#seconds.get(s) ?? 0;
+        for (let s = from; s < to; s++) moved += countOf(this.#bySecond.get(s));
         c.below += sec > c.sec ? moved : -moved;
       } else {
         let below = 0;
-        for (const [s, n] of this.#seconds) if (s < sec) below += n;
+        for (const [s, v] of this.#bySecond) if (s < sec) below += countOf(v);
         c.below = below;
       }
       c.sec = sec;
     }
+    const within = cut - sec * 1000;
+    const cur = this.#bySecond.get(sec);
     let partial = 0;
-    if (this.#seconds.has(sec)) for (let t = sec * 1000; t < cut; t++) partial += this.#exact.get(t) ?? 0;
+    if (typeof cur === 'number') partial = cur < within ? 1 : 0;
+    else if (cur !== undefined) for (const o of cur) if (o < within) partial++;
     return c.below + partial;
   }
 
-  #bump(t: number, by: number): void {
-    const sec = Math.floor(t / 1000);
-    bump(this.#exact, t, by);
-    bump(this.#seconds, sec, by);
+  #counted(sec: number, by: number): void {
     this.#size += by;
     for (const c of this.#cuts) if (sec < c.sec) c.below += by;
   }
 }
 
-function bump(m: Map<number, number>, k: number, by: number): void {
-  const n = (m.get(k) ?? 0) + by;
-  if (n === 0) m.delete(k);
-  else m.set(k, n);
+function countOf(v: number | number[] | undefined): number {
+  return v === undefined ? 0 : typeof v === 'number' ? 1 : v.length;
 }
