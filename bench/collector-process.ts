@@ -73,7 +73,9 @@ export async function startCollectorProcess(opts: {
   const logFile = join(opts.dataDir, 'collector.log');
   const log = createWriteStream(logFile);
   const started = performance.now();
-  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, file, '--host', '127.0.0.1', '--port', '0', '--data', opts.dataDir], {
+  // BENCH_COLLECTOR_NODE_FLAGS adds node flags to the collector only (e.g. "--cpu-prof --cpu-prof-dir=/somewhere").
+  const extra = (process.env.BENCH_COLLECTOR_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, ...extra, file, '--host', '127.0.0.1', '--port', '0', '--data', opts.dataDir], {
     env: collectorEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
