@@ -73,9 +73,12 @@ export async function startCollectorProcess(opts: {
   const logFile = join(opts.dataDir, 'collector.log');
   const log = createWriteStream(logFile);
   const started = performance.now();
-  // BENCH_COLLECTOR_NODE_FLAGS adds node flags to the collector only (e.g. "--cpu-prof --cpu-prof-dir=/somewhere").
-  const extra = (process.env.BENCH_COLLECTOR_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, ...extra, file, '--host', '127.0.0.1', '--port', '0', '--data', opts.dataDir], {
+  // BENCH_COLLECTOR_NODE_FLAGS adds node flags to the collector only (e.g. "--cpu-prof --cpu-prof-dir=/somewhere"),
+  // BENCH_COLLECTOR_ARGS collector options (e.g. "--ingest-commit-ms 1"), to compare settings on the same bench.
+  const words = (v: string | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+  const node = words(process.env.BENCH_COLLECTOR_NODE_FLAGS);
+  const args = words(process.env.BENCH_COLLECTOR_ARGS);
+  const child = spawn(process.execPath, [...COLLECTOR_NODE_FLAGS, ...node, file, '--host', '127.0.0.1', '--port', '0', '--data', opts.dataDir, ...args], {
     env: collectorEnv(opts),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
