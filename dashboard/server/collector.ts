@@ -98,7 +98,6 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   });
 
   const store = new FleetStore(db);
-  const agents = new AgentRegistry(db);
   const users = new UserService(db, {
     clock,
     sessionIdleMs: config.sessionIdleHours * MS.HOUR,
@@ -107,7 +106,6 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   });
   const apiKeys = new ApiKeyService(db, clock);
   const audit = new AuditLog(db, clock, { retentionMs: config.auditRetentionDays * MS.DAY, maxEntries: config.auditMaxEntries });
-  const generatedSecret = agents.ensureSecret(config.enrolmentSecret);
   const admin = await users.ensureFirstAdmin(config.adminUsername, config.adminPassword);
 
   const state = new FleetState();
@@ -134,6 +132,11 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   flush();
   state.markReady();
   log.info('state loaded', { machines: state.machineCount, kmsHosts, ms: Date.now() - loadStarted });
+  // After the machines: an agent's machine id and host name are then the fleet state's strings, not second copies.
+  const agentsStarted = Date.now();
+  const agents = new AgentRegistry(db, state);
+  const generatedSecret = agents.ensureSecret(config.enrolmentSecret);
+  log.info('agents loaded', { agents: agents.size, ms: Date.now() - agentsStarted });
 
   const onListenerError = (e: unknown) => log.error('state change listener failed', { error: e instanceof Error ? e.stack : String(e) });
   const registry = new Registry();

@@ -1,40 +1,99 @@
 import type Database from 'better-sqlite3';
 import type { AgentInfo } from '../../../shared/api.js';
-import { newSecret, sameSecret, sha256 } from './secrets.js';
+import { newSecret, sameSecret, sha256, sha256Bytes } from './secrets.js';
 
 export interface AgentRecord {
   readonly agentId: string;
   readonly machineId: string;
   readonly hostname: string;
+  /** SHA-256 of the agent's token, hex. */
   readonly tokenHash: string;
   readonly enrolledAt: number;
   readonly revokedAt: number | null;
   lastReportAt: number | null;
   /** Highest seq stored per epoch: the idempotence key is (agent, epoch, seq). */
-  readonly seqs: SeqMarks;
+  readonly seqs: EpochSeqs;
+}
+
+/** The highest stored seq per epoch of one agent. */
+export interface EpochSeqs {
+  get(epoch: number): number | undefined;
+  set(epoch: number, seq: number): void;
+}
+
+// The marks of epochs after an agent's first (rare: an agent whose state was reset), kept off the objects.
+const laterEpochs = new WeakMap<SeqMarks, Map<number, number>>();
+
+/**
+ * The highest stored seq per epoch, standalone (for a record made outside the registry, e.g. at enrolment). Nearly
+ * every agent only ever has one epoch, so that one is two numbers on the object; later ones go to `laterEpochs`.
+ * An unset epoch is 0 (agents count epochs from 1).
+ */
+export class SeqMarks implements EpochSeqs {
+  protected epoch = 0;
+  protected seq = 0;
+
+  get(epoch: number): number | undefined {
+    if (epoch === this.epoch) return this.seq;
+    return laterEpochs.get(this)?.get(epoch);
+  }
+  set(epoch: number, seq: number): void {
+    if (this.epoch === 0 || epoch === this.epoch) {
+      this.epoch = epoch;
+      this.seq = seq;
+      return;
+    }
+    let later = laterEpochs.get(this);
+    if (!later) laterEpochs.set(this, (later = new Map()));
+    later.set(epoch, seq);
+  }
+  /** Takes over the marks of `from` (a record being replaced). */
+  takeSeqsOf(from: SeqMarks): void {
+    this.epoch = from.epoch;
+    this.seq = from.seq;
+    const later = laterEpochs.get(from);
+    if (later) laterEpochs.set(this, later);
+  }
 }
 
 /**
- * The highest stored seq per epoch of one agent. Nearly every agent only ever has one epoch, so that one is two
- * numbers on the object; a Map appears only with a second epoch (a Map per agent is ~175 MB at a million agents).
+ * An agent as the registry holds it, a million times over (~200 bytes each with the maps): one object with the seq
+ * marks folded in (it is its own `seqs`) and the token hash as its 32 bytes in a one-byte string (the key of the
+ * token map: 48 bytes on the heap instead of 80 for the hex). The machine id and host name are the fleet state's own
+ * strings when they match (see the registry's constructor).
  */
-export class SeqMarks {
-  #epoch = 0;
-  #seq = 0;
-  #more: Map<number, number> | null = null;
+class Agent extends SeqMarks implements AgentRecord {
+  constructor(
+    readonly agentId: string,
+    readonly machineId: string,
+    readonly hostname: string,
+    /** The token hash's bytes, latin1: the key of the token map. */
+    readonly tokenKey: string,
+    readonly enrolledAt: number,
+    readonly revokedAt: number | null,
+    public lastReportAt: number | null,
+  ) {
+    super();
+  }
 
-  get(epoch: number): number | undefined {
-    if (epoch === this.#epoch) return this.#seq;
-    return this.#more?.get(epoch);
+  get tokenHash(): string {
+    return Buffer.from(this.tokenKey, 'latin1').toString('hex');
   }
-  set(epoch: number, seq: number): void {
-    if (this.#epoch === 0 || epoch === this.#epoch) {
-      this.#epoch = epoch;
-      this.#seq = seq;
-    } else {
-      (this.#more ??= new Map()).set(epoch, seq);
-    }
+  get seqs(): EpochSeqs {
+    return this;
   }
+
+  /** The same agent, revoked at `at`; it carries the seq marks over. */
+  revoked(at: number): Agent {
+    const next = new Agent(this.agentId, this.machineId, this.hostname, this.tokenKey, this.enrolledAt, at, this.lastReportAt);
+    next.takeSeqsOf(this);
+    return next;
+  }
+}
+
+/** A machine's own id and host name strings, to share instead of holding second copies (FleetState). */
+export interface MachineStrings {
+  machine(machineId: string): { readonly machineId: string; readonly hostname: string } | undefined;
 }
 
 /** Where a page of the agent list ends: the last agent it showed. */
@@ -56,13 +115,14 @@ const SECRET_KEY = 'enrolment_secret_sha256';
  */
 export class AgentRegistry {
   #db: Database.Database;
-  #agents = new Map<string, AgentRecord>();
-  // Records, not ids: one lookup per request. A record is replaced only by applyAgent and applyRevoked, which keep
-  // these maps in step.
-  #byToken = new Map<string, AgentRecord>();
+  #agents = new Map<string, Agent>();
+  // Records, not ids: one lookup per request, keyed by the token hash's bytes (Agent.tokenKey). Only live agents: a
+  // revoked token never authenticates. A record is replaced only by applyAgent and applyRevoked, which keep these
+  // maps in step.
+  #byToken = new Map<string, Agent>();
   // The current agent of machines enrolled since start; older ones come from the agents_by_machine index (enrolment
   // and retirement only), which spares a third million-entry map at start.
-  #enrolledSinceStart = new Map<string, AgentRecord>();
+  #enrolledSinceStart = new Map<string, Agent>();
   #newestOfMachine: Database.Statement;
   #firstPage: Database.Statement;
   #pageAfter: Database.Statement;
@@ -70,7 +130,11 @@ export class AgentRegistry {
   #putSeq: Database.Statement;
   #putLastReport: Database.Statement;
 
-  constructor(db: Database.Database) {
+  /**
+   * Loads every agent. With `machines` (the fleet state, loaded first), an agent's machine id and host name are the
+   * machine's own strings whenever they are equal, not second copies (~80 bytes an agent).
+   */
+  constructor(db: Database.Database, machines?: MachineStrings) {
     this.#db = db;
     this.#putSeq = db.prepare(
       'INSERT INTO agent_seqs (agent_id, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq',
@@ -94,28 +158,28 @@ export class AgentRegistry {
     const unmatched: SeqRow[] = [];
     let s = seqRows.next();
     for (const r of agents.iterate() as IterableIterator<AgentRow>) {
-      const seqs = new SeqMarks();
+      const m = machines?.machine(r[1]);
+      const a = new Agent(
+        r[0],
+        m ? m.machineId : r[1],
+        m && m.hostname === r[2] ? m.hostname : r[2],
+        tokenKeyOf(r[3]),
+        r[4],
+        r[5],
+        r[6],
+      );
       while (!s.done && s.value[0] < r[0]) {
         unmatched.push(s.value);
         s = seqRows.next();
       }
       while (!s.done && s.value[0] === r[0]) {
-        seqs.set(s.value[1], s.value[2]);
+        a.set(s.value[1], s.value[2]);
         s = seqRows.next();
       }
-      this.#remember({
-        agentId: r[0],
-        machineId: r[1],
-        hostname: r[2],
-        tokenHash: r[3],
-        enrolledAt: r[4],
-        revokedAt: r[5],
-        lastReportAt: r[6],
-        seqs,
-      });
+      this.#remember(a);
     }
     for (; !s.done; s = seqRows.next()) unmatched.push(s.value);
-    for (const [agentId, epoch, seq] of unmatched) this.#agents.get(agentId)?.seqs.set(epoch, seq);
+    for (const [agentId, epoch, seq] of unmatched) this.#agents.get(agentId)?.set(epoch, seq);
     const secret = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_KEY) as { value: string } | undefined;
     this.#secretHash = secret?.value ?? null;
   }
@@ -155,7 +219,8 @@ export class AgentRegistry {
   // ---- agents ----
 
   byToken(token: string): AgentRecord | undefined {
-    return this.#byToken.get(sha256(token));
+    // The map compares the token's hash, never the token: which hash is near a stored one tells nothing of a token.
+    return this.#byToken.get(sha256Bytes(token));
   }
   get(agentId: string): AgentRecord | undefined {
     return this.#agents.get(agentId);
@@ -221,8 +286,11 @@ export class AgentRegistry {
   /** After commit: remembers a new or re-tokened agent. */
   applyAgent(a: AgentRecord): void {
     const old = this.#agents.get(a.agentId);
-    if (old) this.#byToken.delete(old.tokenHash);
-    const next = old ? { ...a, seqs: old.seqs, lastReportAt: old.lastReportAt } : a;
+    if (old) this.#byToken.delete(old.tokenKey);
+    // A re-tokened agent keeps its seq marks and last report.
+    const next = new Agent(a.agentId, a.machineId, a.hostname, tokenKeyOf(a.tokenHash), a.enrolledAt, a.revokedAt, old ? old.lastReportAt : a.lastReportAt);
+    const seqs = old ?? a.seqs;
+    if (seqs instanceof SeqMarks) next.takeSeqsOf(seqs);
     this.#remember(next);
     // An enrolment always makes its agent the machine's current one.
     this.#enrolledSinceStart.set(a.machineId, next);
@@ -230,23 +298,30 @@ export class AgentRegistry {
   applyRevoked(agentId: string, at: number): void {
     const a = this.#agents.get(agentId);
     if (!a || a.revokedAt !== null) return;
-    this.#byToken.delete(a.tokenHash);
-    const next = { ...a, revokedAt: at };
+    this.#byToken.delete(a.tokenKey);
+    const next = a.revoked(at);
     this.#agents.set(agentId, next);
     if (this.#enrolledSinceStart.get(a.machineId) === a) this.#enrolledSinceStart.set(a.machineId, next);
   }
   applySeq(agentId: string, epoch: number, seq: number): void {
-    this.#agents.get(agentId)?.seqs.set(epoch, seq);
+    this.#agents.get(agentId)?.set(epoch, seq);
   }
   applyLastReport(agentId: string, at: number): void {
     const a = this.#agents.get(agentId);
     if (a) a.lastReportAt = at;
   }
 
-  #remember(a: AgentRecord): void {
+  #remember(a: Agent): void {
     this.#agents.set(a.agentId, a);
-    if (a.revokedAt === null) this.#byToken.set(a.tokenHash, a);
+    if (a.revokedAt === null) this.#byToken.set(a.tokenKey, a);
   }
+}
+
+const hashBytes = Buffer.alloc(32);
+/** A stored token hash (64 hex digits) as its 32 bytes in a one-byte string, the form `sha256Bytes` gives. */
+function tokenKeyOf(hex: string): string {
+  if (hashBytes.write(hex, 'hex') !== 32 || hex.length !== 64) throw new Error(`not a SHA-256 in hex: ${hex.slice(0, 80)}`);
+  return hashBytes.toString('latin1');
 }
 
 function agentInfo(a: AgentRecord): AgentInfo {
