@@ -1,35 +1,14 @@
 import { Gauge, type Registry } from 'prom-client';
 import { KMS_CLIENT_THRESHOLD, KMS_SERVER_THRESHOLD, OFFICE_KMS_THRESHOLD } from '../../shared/kms-rules.js';
-import type { FleetAggregates } from './fleet-aggregates.js';
-import type { FleetTimeAggregates } from './fleet-time-aggregates.js';
 import type { FleetSweep } from './fleet-sweep.js';
 import {
-  AGENT_STATE_LABELS,
   ALERT_RULE_LABELS,
   ALERT_SEVERITY_LABELS,
   ALERT_STATE_LABELS,
-  EXPIRY_WAVE_DAYS,
 } from './metric-labels.js';
 import type { KmsApplicationFacts, KmsHostFacts, MetricsSource } from './metrics-source.js';
 
-/**
- * `vawatch_machines`: no collect(); FleetAggregates sets it as machines change (the one gauge whose size grows with
- * the groups: statuses × channels × groups).
- */
-export function machinesGauge(registry: Registry): Gauge<'license_status' | 'channel' | 'group'> {
-  return new Gauge({
-    name: 'vawatch_machines',
-    help: 'Live machines by the LicenseStatus and channel of their primary Windows product, and group; every combination is exported, 0 where empty.',
-    labelNames: ['license_status', 'channel', 'group'] as const,
-    registers: [registry],
-  });
-}
-
 export interface FleetMetricsDeps {
-  aggregates: FleetAggregates;
-  /** Agent freshness and the expiry wave per group, answered for `now()`. */
-  time: FleetTimeAggregates;
-  now: () => number;
   source: MetricsSource;
   /** The newest background sweep, or undefined before the first one finished. */
   sweep: () => FleetSweep | undefined;
@@ -37,17 +16,12 @@ export interface FleetMetricsDeps {
 }
 
 /**
- * The fleet aggregates, always exported. Each gauge is filled in `collect()` at scrape time from counts that are
- * already up to date (FleetAggregates, the last sweep) or from sets that are small by nature (KMS hosts, alert
- * tallies), so a scrape costs the same for 100 machines or 100,000.
+ * The fleet aggregates whose size does not grow with the groups, always exported. Each gauge is filled in `collect()`
+ * at scrape time from sets that are small by nature (KMS hosts, alert tallies) or the last sweep. The per-group
+ * families (`vawatch_machines`, `vawatch_agents`, `vawatch_expiry_wave_machines`) are written as text by
+ * GroupSeriesText instead: too many label sets for prom-client's per-scrape bookkeeping.
  */
 export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): void {
-  const groups = () => {
-    const all = new Set<string>(d.aggregates.groups());
-    for (const g of d.source.groups()) all.add(g);
-    return all;
-  };
-
   new Gauge({
     name: 'vawatch_kms_host_current_clients',
     help: 'Each KMS host\'s count per licensing application (windows: KeyManagementServiceCurrentCount, unique client machine ids in the last 30 days, capped at 50, or 10 while only servers asked; office: its Office host product\'s own count, capped at 10), as the host reports it.',
@@ -151,41 +125,11 @@ export function registerFleetMetrics(registry: Registry, d: FleetMetricsDeps): v
   });
 
   new Gauge({
-    name: 'vawatch_agents',
-    help: 'Agents of live machines by group: up (reported within the stale limit) or stale.',
-    labelNames: ['state', 'group'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      const now = d.now();
-      for (const group of groups()) {
-        const a = d.time.agents(group, now, d.source.staleAfterMs);
-        for (const state of AGENT_STATE_LABELS) this.set({ state, group }, a ? a[state] : 0);
-      }
-    },
-  });
-
-  new Gauge({
     name: 'vawatch_agent_stale_after_seconds',
     help: 'How long an agent may stay silent before the collector counts it stale (3 heartbeat intervals).',
     registers: [registry],
     collect() {
       this.set(d.source.staleAfterMs / 1000);
-    },
-  });
-
-  new Gauge({
-    name: 'vawatch_expiry_wave_machines',
-    help: 'Machines whose primary Windows product reaches Notification within the horizon if nothing renews or activates it (grace ending; KMS clients: 180 days plus 30 days of OOT grace), by group; cumulative.',
-    labelNames: ['within_days', 'group'] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      const now = d.now();
-      for (const group of groups()) {
-        const w = d.time.wave(group, now);
-        EXPIRY_WAVE_DAYS.forEach((days, i) => this.set({ within_days: String(days), group }, w?.[i] ?? 0));
-      }
     },
   });
 

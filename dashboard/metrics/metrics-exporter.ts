@@ -3,8 +3,9 @@ import type { Cancel, Clock, Scheduler } from '../../shared/scheduling.js';
 import pkg from '../../package.json' with { type: 'json' };
 import { FleetAggregates } from './fleet-aggregates.js';
 import { FleetTimeAggregates, notificationOf, type TimedFacts } from './fleet-time-aggregates.js';
-import { machinesGauge, registerFleetMetrics } from './fleet-metrics.js';
+import { registerFleetMetrics } from './fleet-metrics.js';
 import { sweepFleet, type FleetSweep } from './fleet-sweep.js';
+import { GroupSeriesText, type GroupSeriesWork } from './group-series-text.js';
 import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
 import { SelfMetrics, type IngestMetrics } from './self-metrics.js';
@@ -34,8 +35,9 @@ export interface MetricsExporterDeps {
  * vawatch's Prometheus exposition. Aggregates follow state changes as they happen (`machineChanged`), the
  * time-dependent ones (agent freshness, expiry wave) in running time tallies read at scrape time; per-machine series
  * (only up to `machineSeriesLimit` machines) are rendered in the background every `refreshSeconds`, in slices, and the
- * scrape serves the last text. So a scrape costs about the same at any fleet
- * size: formatting a few hundred aggregate series plus concatenating a cached string.
+ * scrape serves the last text. The per-group families are text too, re-rendered only for the groups that changed
+ * (GroupSeriesText). So a scrape costs about the same at any fleet size: formatting a few hundred prom-client series,
+ * reading the running tallies once per group and concatenating cached strings.
  */
 export class MetricsExporter {
   readonly options: MetricsOptions;
@@ -47,6 +49,7 @@ export class MetricsExporter {
   readonly #yield: (() => Promise<void>) | undefined;
   readonly #aggregates: FleetAggregates;
   readonly #time = new FleetTimeAggregates();
+  readonly #groupText: GroupSeriesText;
   readonly #self: SelfMetrics;
   #sweep: FleetSweep | undefined;
   #running: Promise<FleetSweep> | undefined;
@@ -62,11 +65,14 @@ export class MetricsExporter {
     this.#log = d.log;
     this.#yield = d.yieldToLoop;
     this.#self = new SelfMetrics(d.registry, { processMetrics: this.options.processMetrics });
-    this.#aggregates = new FleetAggregates(machinesGauge(d.registry));
-    registerFleetMetrics(d.registry, {
+    this.#aggregates = new FleetAggregates((group) => this.#groupText.groupChanged(group));
+    this.#groupText = new GroupSeriesText({
       aggregates: this.#aggregates,
       time: this.#time,
-      now: () => d.clock.now(),
+      sourceGroups: () => d.source.groups(),
+      staleAfterMs: () => d.source.staleAfterMs,
+    });
+    registerFleetMetrics(d.registry, {
       source: d.source,
       sweep: () => this.#sweep,
       version: pkg.version,
@@ -76,6 +82,11 @@ export class MetricsExporter {
   /** Counters the collector's ingest increments. */
   get ingest(): IngestMetrics {
     return this.#self;
+  }
+
+  /** Pieces of exposition rendered so far (per group and family): what a scrape redid, for tests and diagnosis. */
+  get renderWork(): Readonly<GroupSeriesWork> {
+    return this.#groupText.work;
   }
 
   /** Recounts the aggregates from the source, schedules the background refresh and runs the first one. */
@@ -134,13 +145,12 @@ export class MetricsExporter {
     return this.#running;
   }
 
-  /** The exposition: the registry's metrics plus the cached per-machine series. */
+  /** The exposition: the registry's metrics, the per-group families and the cached per-machine series. */
   async metrics(): Promise<string> {
     const done = this.#self.startScrape();
     try {
       const text = await this.#renderRegistry();
-      const extra = this.#sweep?.machineText ?? '';
-      if (!extra) return text;
+      const extra = this.#groupText.text(this.#clock.now()) + (this.#sweep?.machineText ?? '');
       // OpenMetrics ends with `# EOF`; the cached series go before it.
       return text.endsWith('# EOF\n') ? `${text.slice(0, -'# EOF\n'.length)}${extra}# EOF\n` : text + extra;
     } finally {

@@ -90,6 +90,59 @@ describe('scrape cost', () => {
     await exporter.refresh();
     expect(walks).toBe(afterStart + 1);
   });
+  it('re-renders only the groups that changed since the last scrape, and nothing when nothing changed', async () => {
+    // 300 groups of two machines; one group's agents are about to go stale, one group's grace about to enter the wave.
+    const fleet = new HandFleet(3 * 3_600_000);
+    const groups = Array.from({ length: 300 }, (_, i) => `site-${String(i).padStart(3, '0')}`);
+    fleet.machinesList = groups.flatMap((group) => [machine({ group, lastReportAt: NOW - 60_000 }), machine({ group, lastReportAt: NOW - 60_000 })]);
+    fleet.machinesList.push(
+      machine({ group: 'site-100', lastReportAt: NOW - 3 * 3_600_000 + 30_000 }),
+      machine({ group: 'site-200', lastReportAt: NOW - 60_000, products: [windowsProduct({ licenseStatus: 2, graceExpiresAt: NOW + 7 * DAY_MS + 30_000 })] }),
+    );
+    let walks = 0;
+    const list = fleet.machinesList;
+    fleet.machines = () => {
+      walks++;
+      return list;
+    };
+    const { exporter, clock, scrape } = setup(fleet);
+    await exporter.start();
+    const walksAfterStart = walks;
+    await scrape();
+    const first = { ...exporter.renderWork };
+    expect(first).toMatchObject({ machineGroupsRendered: 300, agentGroupsRendered: 300, waveGroupsRendered: 300 });
+
+    // Nothing changed: no group and no family is rendered again, and the text is the same.
+    const unchanged = await exporter.metrics();
+    await scrape();
+    expect(exporter.renderWork).toEqual(first);
+
+    // One machine of site-042 changes status: that group's vawatch_machines lines alone, and that family alone.
+    const [changed] = list.filter((m) => m.group === 'site-042');
+    exporter.machineChanged(changed!, { ...changed!, status: 5 });
+    let s = await scrape();
+    expect(exporter.renderWork).toEqual({ ...first, machineGroupsRendered: 301, familiesJoined: first.familiesJoined + 1 });
+    expect(value(s, 'vawatch_machines', { group: 'site-042', license_status: 'Notification', channel: 'kms-client' })).toBe(1);
+    expect(value(s, 'vawatch_machines', { group: 'site-042', license_status: 'Licensed', channel: 'kms-client' })).toBe(1);
+
+    // A minute later one agent went stale (site-100) and one grace entered the 7-day wave (site-200): those two groups.
+    clock.advanceBy(60_000);
+    s = await scrape();
+    expect(exporter.renderWork).toEqual({ ...first, machineGroupsRendered: 301, agentGroupsRendered: 301, waveGroupsRendered: 301, familiesJoined: first.familiesJoined + 3 });
+    expect(value(s, 'vawatch_agents', { group: 'site-100', state: 'stale' })).toBe(1);
+    expect(value(s, 'vawatch_expiry_wave_machines', { group: 'site-200', within_days: '7' })).toBe(1);
+    expect(walks).toBe(walksAfterStart);
+
+    // The cached text says what a fresh exporter counting the same fleet from scratch says.
+    list.splice(list.indexOf(changed!), 1, { ...changed!, status: 5 });
+    const fresh = setup(fleet);
+    fresh.clock.advanceBy(60_000);
+    await fresh.exporter.start();
+    const families = ['vawatch_machines', 'vawatch_agents', 'vawatch_expiry_wave_machines'];
+    const pick = (text: string) => parseExposition(text).filter((x) => families.includes(x.name)).map((x) => JSON.stringify(x)).sort();
+    expect(pick(await exporter.metrics())).toEqual(pick(await fresh.exporter.metrics()));
+    expect(pick(unchanged)).not.toEqual(pick(await exporter.metrics()));
+  });
 });
 
 describe('expiry wave', () => {
