@@ -53,6 +53,19 @@ describe('fleet aggregates', () => {
     expect(samples(s, 'vawatch_machines', { group: 'hq' })).toHaveLength(0);
   });
 
+  it('escapes a hostile group name in every per-group family', async () => {
+    const fleet = new HandFleet();
+    const hostile = 'evil"site\\x\n} 1\n<b>';
+    fleet.machinesList = [machine({ group: hostile, lastReportAt: NOW, products: [windowsProduct({ licenseStatus: 2, graceExpiresAt: NOW + DAY_MS })] })];
+    const { exporter, scrape } = setup(fleet);
+    await exporter.start();
+    const s = await scrape();
+    expect(value(s, 'vawatch_machines', { group: hostile, license_status: 'OOBGrace', channel: 'kms-client' })).toBe(1);
+    expect(value(s, 'vawatch_agents', { group: hostile, state: 'up' })).toBe(1);
+    expect(value(s, 'vawatch_expiry_wave_machines', { group: hostile, within_days: '7' })).toBe(1);
+    expect(samples(s, 'vawatch_machines')).toHaveLength(LICENSE_STATUS_LABELS.length * CHANNEL_LABELS.length);
+  });
+
   it('counts agents up and stale per group against the stale limit', async () => {
     const fleet = new HandFleet(3 * 3_600_000);
     fleet.machinesList = [
