@@ -69,6 +69,60 @@ describe('AgentRegistry loading at start', () => {
   });
 });
 
+describe('AgentRegistry tokens: found by their full hash, and only while they are the live agent\'s', () => {
+  it('a cached token stops working the moment its agent is re-tokened or revoked; seqs and last report carry over', () => {
+    const db = database();
+    const reg = new AgentRegistry(db);
+    const a = agent('agt_a', 'm-1', 100);
+    reg.writeAgent(a);
+    reg.applyAgent(a);
+    expect(reg.byToken('token-agt_a')?.agentId).toBe('agt_a'); // from the index, then remembered
+    expect(reg.byToken('token-agt_a')?.agentId).toBe('agt_a');
+    expect(reg.byToken('token-agt_a ')).toBeUndefined(); // exact: one character more is another hash
+    expect(reg.byToken('')).toBeUndefined();
+    expect(reg.get('agt_a')?.tokenHash).toBe(sha256('token-agt_a'));
+    reg.applySeq('agt_a', 1, 40);
+    reg.applySeq('agt_a', 2, 3);
+    reg.applyLastReport('agt_a', 500);
+
+    // Re-enrolled with its previous token: same agent, new token.
+    const retokened = { ...a, tokenHash: sha256('second-token') };
+    reg.writeAgent(retokened);
+    reg.applyAgent(retokened);
+    expect(reg.byToken('token-agt_a')).toBeUndefined();
+    const now = reg.byToken('second-token');
+    expect(now).toMatchObject({ agentId: 'agt_a', machineId: 'm-1', enrolledAt: 100, lastReportAt: 500, revokedAt: null });
+    expect([now?.seqs.get(1), now?.seqs.get(2), now?.tokenHash]).toEqual([40, 3, sha256('second-token')]);
+
+    reg.writeRevoked('agt_a', 600);
+    reg.applyRevoked('agt_a', 600);
+    expect(reg.byToken('second-token')).toBeUndefined();
+    expect([reg.get('agt_a')?.seqs.get(1), reg.get('agt_a')?.seqs.get(2), reg.get('agt_a')?.revokedAt]).toEqual([40, 3, 600]);
+    db.close();
+  });
+});
+
+describe('AgentRegistry loading beside the fleet state', () => {
+  it('takes the machine\'s strings only where they are equal: an agent enrolled under another host name keeps its own', () => {
+    const db = database();
+    const first = new AgentRegistry(db);
+    for (const a of [agent('agt_a', 'm-1', 100), agent('agt_b', 'm-2', 100), agent('agt_c', 'm-3', 100, 150)]) first.writeAgent(a);
+    first.writeSeq('agt_a', 1, 7);
+    const machines = new Map([
+      ['m-1', { machineId: 'm-1', agentId: 'agt_a', hostname: 'host-m-1' }],
+      ['m-2', { machineId: 'm-2', agentId: 'agt_other', hostname: 'renamed-since' }],
+    ]);
+    const reg = new AgentRegistry(db, { machine: (id) => machines.get(id) });
+    expect(reg.info('agt_a')).toMatchObject({ agentId: 'agt_a', machineId: 'm-1', hostname: 'host-m-1' });
+    expect(reg.get('agt_a')?.seqs.get(1)).toBe(7);
+    expect(reg.info('agt_b')).toMatchObject({ agentId: 'agt_b', machineId: 'm-2', hostname: 'host-m-2' });
+    expect(reg.info('agt_c')).toMatchObject({ agentId: 'agt_c', machineId: 'm-3', hostname: 'host-m-3' }); // no machine
+    expect(reg.byToken('token-agt_b')?.agentId).toBe('agt_b');
+    expect(reg.size).toBe(3);
+    db.close();
+  });
+});
+
 describe('AgentRegistry pages: the agent list never sorts every agent', () => {
   it('walks newest enrolment first, ties by id, with a cursor that survives enrolments in between', () => {
     const db = database();

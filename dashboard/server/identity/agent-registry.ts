@@ -56,19 +56,22 @@ export class SeqMarks implements EpochSeqs {
   }
 }
 
+/** Reads an agent's stored token hash (hex) by its id. */
+type TokenHashOf = (agentId: string) => string;
+
 /**
- * An agent as the registry holds it, a million times over (~240 bytes each with the maps): one object with the seq
- * marks folded in (it is its own `seqs`) and the token hash as its 32 bytes in a one-byte string (the key of the
- * token map: 48 bytes on the heap instead of 80 for the hex). Its id, machine id and host name are the fleet state's
- * own strings when they match (see the registry's constructor).
+ * An agent as the registry holds it, a million times over (~165 bytes each with the id map at start): one object with
+ * the seq marks folded in (it is its own `seqs`). Its id, machine id and host name are the fleet state's own strings
+ * when they match (see the registry's constructor). Immutable but for the last report and the seq marks: a new token
+ * or a revocation makes a new object. The token hash is not held; `tokenHash` reads it (an enrolment with the
+ * previous token).
  */
 class Agent extends SeqMarks implements AgentRecord {
   constructor(
+    readonly tokenHashOf: TokenHashOf,
     readonly agentId: string,
     readonly machineId: string,
     readonly hostname: string,
-    /** The token hash's bytes, latin1: the key of the token map. */
-    readonly tokenKey: string,
     readonly enrolledAt: number,
     readonly revokedAt: number | null,
     public lastReportAt: number | null,
@@ -77,7 +80,7 @@ class Agent extends SeqMarks implements AgentRecord {
   }
 
   get tokenHash(): string {
-    return Buffer.from(this.tokenKey, 'latin1').toString('hex');
+    return this.tokenHashOf(this.agentId);
   }
   get seqs(): EpochSeqs {
     return this;
@@ -85,7 +88,7 @@ class Agent extends SeqMarks implements AgentRecord {
 
   /** The same agent, revoked at `at`; it carries the seq marks over. */
   revoked(at: number): Agent {
-    const next = new Agent(this.agentId, this.machineId, this.hostname, this.tokenKey, this.enrolledAt, at, this.lastReportAt);
+    const next = new Agent(this.tokenHashOf, this.agentId, this.machineId, this.hostname, this.enrolledAt, at, this.lastReportAt);
     next.takeSeqsOf(this);
     return next;
   }
@@ -103,10 +106,10 @@ export interface AgentCursor {
 }
 
 /**
- * A row as read at start: agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at, and
- * one epoch's epoch and last_seq (null without any).
+ * A row as read at start: agent_id, machine_id, hostname, enrolled_at, revoked_at, last_report_at, and one epoch's
+ * epoch and last_seq (null without any).
  */
-type AgentRow = [string, string, string, string, number, number | null, number | null, number | null, number | null];
+type AgentRow = [string, string, string, number, number | null, number | null, number | null, number | null];
 
 const SECRET_KEY = 'enrolment_secret_sha256';
 
@@ -117,10 +120,13 @@ const SECRET_KEY = 'enrolment_secret_sha256';
 export class AgentRegistry {
   #db: Database.Database;
   #agents = new Map<string, Agent>();
-  // Records, not ids: one lookup per request, keyed by the token hash's bytes (Agent.tokenKey). Only live agents: a
-  // revoked token never authenticates. A record is replaced only by applyAgent and applyRevoked, which keep these
-  // maps in step.
+  // Agents by the bytes of their token's hash (a one-byte string: 48 bytes on the heap, not 80 for the hex), filled
+  // as tokens are presented: the first request of an agent finds it in SQLite's unique token index (~12 µs at a
+  // million agents), the next ones here (~0.3 µs). Not loaded at start, where a million inserts cost ~1 s and 80 MB.
+  // An entry whose record was since replaced (new token, revoked) is stale and is dropped when met.
   #byToken = new Map<string, Agent>();
+  #idOfToken: Database.Statement;
+  #tokenHashOf: TokenHashOf;
   // The current agent of machines enrolled since start; older ones come from the agents_by_machine index (enrolment
   // and retirement only), which spares a third million-entry map at start.
   #enrolledSinceStart = new Map<string, Agent>();
@@ -141,6 +147,9 @@ export class AgentRegistry {
       'INSERT INTO agent_seqs (agent_id, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq',
     );
     this.#putLastReport = db.prepare('UPDATE agents SET last_report_at = ? WHERE agent_id = ?');
+    this.#idOfToken = db.prepare('SELECT agent_id FROM agents WHERE token_hash = ? AND revoked_at IS NULL').pluck();
+    const tokenHash = db.prepare('SELECT token_hash FROM agents WHERE agent_id = ?').pluck();
+    this.#tokenHashOf = (agentId) => tokenHash.get(agentId) as string;
     this.#newestOfMachine = db.prepare('SELECT agent_id FROM agents WHERE machine_id = ? ORDER BY enrolled_at DESC LIMIT 1');
     this.#firstPage = db.prepare('SELECT agent_id FROM agents ORDER BY enrolled_at DESC, agent_id DESC LIMIT ?').pluck();
     this.#pageAfter = db
@@ -153,7 +162,7 @@ export class AgentRegistry {
     // an agent's seq marks by its key (one row per epoch, in a run) and leaves out seq rows of no agent.
     const rows = db
       .prepare(
-        `SELECT a.agent_id, a.machine_id, a.hostname, a.token_hash, a.enrolled_at, a.revoked_at, a.last_report_at, s.epoch, s.last_seq
+        `SELECT a.agent_id, a.machine_id, a.hostname, a.enrolled_at, a.revoked_at, a.last_report_at, s.epoch, s.last_seq
          FROM agents a LEFT JOIN agent_seqs s ON s.agent_id = a.agent_id`,
       )
       .raw(true)
@@ -163,17 +172,17 @@ export class AgentRegistry {
       if (a?.agentId !== r[0]) {
         const m = machines?.machine(r[1]);
         a = new Agent(
+          this.#tokenHashOf,
           m?.agentId === r[0] ? m.agentId : r[0],
           m ? m.machineId : r[1],
           m?.hostname === r[2] ? m.hostname : r[2],
-          tokenKeyOf(r[3]),
+          r[3],
           r[4],
           r[5],
-          r[6],
         );
-        this.#remember(a);
+        this.#agents.set(a.agentId, a);
       }
-      if (r[7] !== null) a.set(r[7], r[8]!);
+      if (r[6] !== null) a.set(r[6], r[7]!);
     }
     const secret = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_KEY) as { value: string } | undefined;
     this.#secretHash = secret?.value ?? null;
@@ -213,9 +222,21 @@ export class AgentRegistry {
 
   // ---- agents ----
 
+  /**
+   * The live agent a token belongs to. Both the map and the index compare the token's full hash, never the token:
+   * which hash is near a stored one tells nothing of a token. Called outside transactions (at a request's start), so
+   * the index shows committed rows, which the records mirror.
+   */
   byToken(token: string): AgentRecord | undefined {
-    // The map compares the token's hash, never the token: which hash is near a stored one tells nothing of a token.
-    return this.#byToken.get(sha256Bytes(token));
+    const key = sha256Bytes(token);
+    const known = this.#byToken.get(key);
+    if (known && this.#agents.get(known.agentId) === known) return known;
+    if (known) this.#byToken.delete(key);
+    const agentId = this.#idOfToken.get(Buffer.from(key, 'latin1').toString('hex')) as string | undefined;
+    const a = agentId === undefined ? undefined : this.#agents.get(agentId);
+    if (!a || a.revokedAt !== null) return undefined;
+    this.#byToken.set(key, a);
+    return a;
   }
   get(agentId: string): AgentRecord | undefined {
     return this.#agents.get(agentId);
@@ -281,21 +302,18 @@ export class AgentRegistry {
   /** After commit: remembers a new or re-tokened agent. */
   applyAgent(a: AgentRecord): void {
     const old = this.#agents.get(a.agentId);
-    if (old) this.#byToken.delete(old.tokenKey);
-    // A re-tokened agent keeps its seq marks and last report.
-    const key = tokenKeyOf(a.tokenHash);
-    const next = new Agent(a.agentId, a.machineId, a.hostname, key, a.enrolledAt, a.revokedAt, old ? old.lastReportAt : a.lastReportAt);
+    // A re-tokened agent keeps its seq marks and last report; the old record's token map entry is now stale.
+    const next = new Agent(this.#tokenHashOf, a.agentId, a.machineId, a.hostname, a.enrolledAt, a.revokedAt, old ? old.lastReportAt : a.lastReportAt);
     const seqs = old ?? a.seqs;
     if (seqs instanceof SeqMarks) next.takeSeqsOf(seqs);
-    this.#remember(next);
+    this.#agents.set(next.agentId, next);
     // An enrolment always makes its agent the machine's current one.
     this.#enrolledSinceStart.set(a.machineId, next);
   }
   applyRevoked(agentId: string, at: number): void {
     const a = this.#agents.get(agentId);
     if (!a || a.revokedAt !== null) return;
-    this.#byToken.delete(a.tokenKey);
-    const next = a.revoked(at);
+    const next = a.revoked(at); // its token map entry, if any, is now stale
     this.#agents.set(agentId, next);
     if (this.#enrolledSinceStart.get(a.machineId) === a) this.#enrolledSinceStart.set(a.machineId, next);
   }
@@ -306,18 +324,6 @@ export class AgentRegistry {
     const a = this.#agents.get(agentId);
     if (a) a.lastReportAt = at;
   }
-
-  #remember(a: Agent): void {
-    this.#agents.set(a.agentId, a);
-    if (a.revokedAt === null) this.#byToken.set(a.tokenKey, a);
-  }
-}
-
-const hashBytes = Buffer.alloc(32);
-/** A stored token hash (64 hex digits) as its 32 bytes in a one-byte string, the form `sha256Bytes` gives. */
-function tokenKeyOf(hex: string): string {
-  if (hex.length !== 64 || hashBytes.write(hex, 'hex') !== 32) throw new Error(`not a SHA-256 in hex: ${hex.slice(0, 80)}`);
-  return hashBytes.toString('latin1');
 }
 
 function agentInfo(a: AgentRecord): AgentInfo {
