@@ -50,6 +50,8 @@ interface Indexed {
   /** First labels of the host names it points at: one string (the common case) or several. */
   labels: string | string[] | null;
   expiryDay: number | null;
+  /** A client OS (the KMS rules judge a host against 25 only while one depends on it). */
+  clientOs: boolean;
 }
 
 export class CollectorFleetView implements FleetIndex {
@@ -66,6 +68,9 @@ export class CollectorFleetView implements FleetIndex {
   #indexed = new Map<string, Indexed>();
   /** First label of every host name a machine points at → those machines. */
   #byLabel = new Map<string, Set<string>>();
+  // The same, client OS machines only: "does a client OS depend on this host?" is asked per host every minute, and a
+  // host only servers use would otherwise walk all its dependents to answer no.
+  #clientOsByLabel = new Map<string, Set<string>>();
   #cmidSeen = new Map<string, { host: string; time: number }>();
   /** CMID → its machine, or the machines when several share it (one Set only for the rare duplicates). */
   #byCmid: SingleIndex = new Map();
@@ -237,8 +242,8 @@ export class CollectorFleetView implements FleetIndex {
 
   // ---- FleetIndex ----
 
-  *dependentCandidates(hostname: string): Iterable<MachineView> {
-    const ids = this.#byLabel.get(firstLabel(canonicalHostName(hostname)));
+  *dependentCandidates(hostname: string, only?: 'client-os'): Iterable<MachineView> {
+    const ids = (only === 'client-os' ? this.#clientOsByLabel : this.#byLabel).get(firstLabel(canonicalHostName(hostname)));
     if (!ids) return;
     for (const id of ids) {
       const m = this.machine(id);
@@ -294,7 +299,10 @@ export class CollectorFleetView implements FleetIndex {
     const state = this.#state.machine(id);
     const old = this.#indexed.get(id);
     if (old) {
-      for (const l of labelsOf(old.labels)) removeFrom(this.#byLabel, l, id);
+      for (const l of labelsOf(old.labels)) {
+        removeFrom(this.#byLabel, l, id);
+        if (old.clientOs) removeFrom(this.#clientOsByLabel, l, id);
+      }
       if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
       if (old.cmid !== null) {
         if (removeOne(this.#byCmid, old.cmid, id) < 2) this.#sharedCmids.delete(old.cmid);
@@ -319,12 +327,16 @@ export class CollectorFleetView implements FleetIndex {
       else if (typeof labels === 'string') labels = labels === l ? labels : [labels, l];
       else if (!labels.includes(l)) labels.push(l);
     }
-    for (const l of labelsOf(labels)) addTo(this.#byLabel, l, id);
+    const clientOs = m.osKind === 'client';
+    for (const l of labelsOf(labels)) {
+      addTo(this.#byLabel, l, id);
+      if (clientOs) addTo(this.#clientOsByLabel, l, id);
+    }
     const expiryDay = expiryDayOf(m);
     if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
     const cmid = m.cmid?.toLowerCase() ?? null;
     if (cmid !== null && addOne(this.#byCmid, cmid, id) >= 2) this.#sharedCmids.add(cmid);
-    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay });
+    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay, clientOs });
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {

@@ -92,8 +92,13 @@ export function dependentsOf(fleet: FleetView, host: Pick<KmsHostView, 'hostname
 }
 
 /** True when some live machine depends on the host and runs a client OS; stops at the first one. */
-export function someDependent(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>, test: (m: MachineView) => boolean): boolean {
-  for (const m of candidatesOf(fleet, host.hostname)) {
+export function someDependent(
+  fleet: FleetView,
+  host: Pick<KmsHostView, 'hostname'>,
+  test: (m: MachineView) => boolean,
+  only?: 'client-os',
+): boolean {
+  for (const m of candidatesOf(fleet, host.hostname, only)) {
     if (m.retired || !test(m)) continue;
     const h = kmsHostOfMachine(m, fleet);
     if (h !== null && sameHost(h, host.hostname)) return true;
@@ -101,9 +106,12 @@ export function someDependent(fleet: FleetView, host: Pick<KmsHostView, 'hostnam
   return false;
 }
 
-/** The machines that may use a host: the collector's index when there is one, else every machine. */
-export function candidatesOf(fleet: FleetView, hostname: string): Iterable<MachineView> {
-  return fleet.index ? fleet.index.dependentCandidates(hostname) : fleet.machines;
+/**
+ * The machines that may use a host: the collector's index when there is one, else every machine. `client-os` narrows
+ * the index to client OS machines (a hint: callers still apply their exact test).
+ */
+export function candidatesOf(fleet: FleetView, hostname: string, only?: 'client-os'): Iterable<MachineView> {
+  return fleet.index ? fleet.index.dependentCandidates(hostname, only) : fleet.machines;
 }
 
 /** Every name a machine's KMS client products point at (and the machine's own dependency): what the index keys. */
