@@ -17,7 +17,7 @@ import { addOne, addTo, idsOf, removeFrom, removeOne, type SingleIndex } from '.
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
 import { dnsPublishingOf } from './fleet-view.js';
 import { canonicalHostName, domainOf, firstLabel } from './host-names.js';
-import { kmsHostNamesOf, kmsHostOfMachine } from './kms-dependency.js';
+import { dependentKindsOf, kmsHostNamesOf, kmsHostOfMachine, type DependentKind } from './kms-dependency.js';
 import type { FleetIndex, FleetView, KmsHostView, KmsRequestObservation, MachineView } from './model.js';
 import type { ChangeKind } from './rule-definition.js';
 import type { FleetChange } from './rule-evaluator.js';
@@ -50,8 +50,8 @@ interface Indexed {
   /** First labels of the host names it points at: one string (the common case) or several. */
   labels: string | string[] | null;
   expiryDay: number | null;
-  /** A client OS (the KMS rules judge a host against 25 only while one depends on it). */
-  clientOs: boolean;
+  /** The kinds the rules ask about by themselves (see `DependentKind`). */
+  kinds: DependentKind[];
 }
 
 export class CollectorFleetView implements FleetIndex {
@@ -68,9 +68,10 @@ export class CollectorFleetView implements FleetIndex {
   #indexed = new Map<string, Indexed>();
   /** First label of every host name a machine points at → those machines. */
   #byLabel = new Map<string, Set<string>>();
-  // The same, client OS machines only: "does a client OS depend on this host?" is asked per host every minute, and a
-  // host only servers use would otherwise walk all its dependents to answer no.
-  #clientOsByLabel = new Map<string, Set<string>>();
+  // The same per kind of dependent: "does a client OS depend on this host?" and "which Office clients use it?" are
+  // asked per host every minute; a host only servers use, or with few Office clients, would otherwise walk all its
+  // dependents to answer.
+  #byLabelOfKind: Record<DependentKind, Map<string, Set<string>>> = { 'client-os': new Map(), 'office-client': new Map() };
   #cmidSeen = new Map<string, { host: string; time: number }>();
   /** CMID → its machine, or the machines when several share it (one Set only for the rare duplicates). */
   #byCmid: SingleIndex = new Map();
@@ -242,8 +243,8 @@ export class CollectorFleetView implements FleetIndex {
 
   // ---- FleetIndex ----
 
-  *dependentCandidates(hostname: string, only?: 'client-os'): Iterable<MachineView> {
-    const ids = (only === 'client-os' ? this.#clientOsByLabel : this.#byLabel).get(firstLabel(canonicalHostName(hostname)));
+  *dependentCandidates(hostname: string, only?: DependentKind): Iterable<MachineView> {
+    const ids = (only ? this.#byLabelOfKind[only] : this.#byLabel).get(firstLabel(canonicalHostName(hostname)));
     if (!ids) return;
     for (const id of ids) {
       const m = this.machine(id);
@@ -301,7 +302,7 @@ export class CollectorFleetView implements FleetIndex {
     if (old) {
       for (const l of labelsOf(old.labels)) {
         removeFrom(this.#byLabel, l, id);
-        if (old.clientOs) removeFrom(this.#clientOsByLabel, l, id);
+        for (const k of old.kinds) removeFrom(this.#byLabelOfKind[k], l, id);
       }
       if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
       if (old.cmid !== null) {
@@ -327,16 +328,16 @@ export class CollectorFleetView implements FleetIndex {
       else if (typeof labels === 'string') labels = labels === l ? labels : [labels, l];
       else if (!labels.includes(l)) labels.push(l);
     }
-    const clientOs = m.osKind === 'client';
+    const kinds = dependentKindsOf(m);
     for (const l of labelsOf(labels)) {
       addTo(this.#byLabel, l, id);
-      if (clientOs) addTo(this.#clientOsByLabel, l, id);
+      for (const k of kinds) addTo(this.#byLabelOfKind[k], l, id);
     }
     const expiryDay = expiryDayOf(m);
     if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
     const cmid = m.cmid?.toLowerCase() ?? null;
     if (cmid !== null && addOne(this.#byCmid, cmid, id) >= 2) this.#sharedCmids.add(cmid);
-    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay, clientOs });
+    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay, kinds });
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {

@@ -5,6 +5,7 @@
  * 2. the host its newest activation request (12288) went to;
  * 3. the host whose 12290 log last named its CMID.
  */
+import { applicationOf } from '../../shared/kms-rules.js';
 import type { ProductState } from '../../shared/protocol.js';
 import { canonicalHostName, sameHost } from './host-names.js';
 import type { FleetView, KmsHostView, MachineView } from './model.js';
@@ -80,37 +81,46 @@ export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<
   return m ? kmsHostOfMachine(m, fleet) : null;
 }
 
-/** The live (not retired) machines whose KMS client product uses this host. */
-export function dependentsOf(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>): MachineView[] {
+/**
+ * Kinds of dependents the rules ask about by themselves: client OS machines (a host is judged against 25 while one
+ * depends on it) and volume Office clients (Office's own count). The collector's index keeps each kind apart, so a host
+ * with 100,000 Windows clients and 3 Office ones is asked about its Office clients in 3 steps.
+ */
+export type DependentKind = 'client-os' | 'office-client';
+
+/** The kinds a machine is of. */
+export function dependentKindsOf(m: MachineView): DependentKind[] {
+  const kinds: DependentKind[] = [];
+  if (m.osKind === 'client') kinds.push('client-os');
+  if (m.products.some((p) => p.channel === 'kms-client' && applicationOf(p.applicationId) === 'office')) kinds.push('office-client');
+  return kinds;
+}
+
+/** The live (not retired) machines whose KMS client product uses this host; of one kind only when `only` is given. */
+export function dependentsOf(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>, only?: DependentKind): MachineView[] {
   const out: MachineView[] = [];
-  for (const m of candidatesOf(fleet, host.hostname)) {
-    if (m.retired) continue;
-    const h = kmsHostOfMachine(m, fleet);
-    if (h !== null && sameHost(h, host.hostname)) out.push(m);
-  }
+  for (const m of dependents(fleet, host, only)) out.push(m);
   return out;
 }
 
-/** True when some live machine depends on the host and runs a client OS; stops at the first one. */
-export function someDependent(
-  fleet: FleetView,
-  host: Pick<KmsHostView, 'hostname'>,
-  test: (m: MachineView) => boolean,
-  only?: 'client-os',
-): boolean {
+/** True when some live machine of this kind depends on the host; stops at the first one. */
+export function someDependent(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>, only: DependentKind): boolean {
+  return !dependents(fleet, host, only).next().done;
+}
+
+function* dependents(fleet: FleetView, host: Pick<KmsHostView, 'hostname'>, only?: DependentKind): Generator<MachineView> {
   for (const m of candidatesOf(fleet, host.hostname, only)) {
-    if (m.retired || !test(m)) continue;
+    if (m.retired || (only && !dependentKindsOf(m).includes(only))) continue;
     const h = kmsHostOfMachine(m, fleet);
-    if (h !== null && sameHost(h, host.hostname)) return true;
+    if (h !== null && sameHost(h, host.hostname)) yield m;
   }
-  return false;
 }
 
 /**
- * The machines that may use a host: the collector's index when there is one, else every machine. `client-os` narrows
- * the index to client OS machines (a hint: callers still apply their exact test).
+ * The machines that may use a host: the collector's index when there is one, else every machine. `only` narrows the
+ * index to machines of that kind (a superset still: callers apply the exact test).
  */
-export function candidatesOf(fleet: FleetView, hostname: string, only?: 'client-os'): Iterable<MachineView> {
+export function candidatesOf(fleet: FleetView, hostname: string, only?: DependentKind): Iterable<MachineView> {
   return fleet.index ? fleet.index.dependentCandidates(hostname, only) : fleet.machines;
 }
 

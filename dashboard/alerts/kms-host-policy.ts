@@ -7,6 +7,6 @@ import { someDependent } from './kms-dependency.js';
 import type { FleetView, KmsHostView } from './model.js';
 
 export function clientOsDependsOn(fleet: FleetView, host: KmsHostView, now: number): boolean {
-  if (someDependent(fleet, host, (m) => m.osKind === 'client', 'client-os')) return true;
+  if (someDependent(fleet, host, 'client-os')) return true;
   return host.requests.some((r) => r.nPolicy >= KMS_CLIENT_THRESHOLD && now - r.time < KMS_CLIENT_WINDOW_DAYS * MS.DAY);
 }

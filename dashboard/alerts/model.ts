@@ -5,6 +5,7 @@
  */
 import type { EventRecord, KmsServiceState, ProductState } from '../../shared/protocol.js';
 import type { OsKind } from '../../shared/windows-product.js';
+import type { DependentKind } from './kms-dependency.js';
 
 export interface MachineView {
   machineId: string;
@@ -82,9 +83,9 @@ export interface FleetIndex {
   /**
    * Live machines that may depend on a host of this name: every machine one of whose KMS client products (or whose
    * newest requests) names a host that is the same host (`sameHost`). A superset: callers apply their exact test.
-   * `client-os`: only client OS machines among them.
+   * `only`: machines of that kind among them (see `DependentKind`).
    */
-  dependentCandidates(hostname: string, only?: 'client-os'): Iterable<MachineView>;
+  dependentCandidates(hostname: string, only?: DependentKind): Iterable<MachineView>;
   /** The host (canonical name) whose 12290 log last named this CMID, or null. */
   hostThatSaw(cmid: string): string | null;
   /** Machines known not to renew at `now`: retired, or silent for more than 3 heartbeats. */

@@ -14,7 +14,7 @@ import { CORE_MIGRATIONS } from '../../dashboard/server/store/core-migrations.js
 import { migrate, openDatabase } from '../../dashboard/server/store/database.js';
 import { FleetStore } from '../../dashboard/server/store/fleet-store.js';
 import { ALERT_MIGRATIONS } from '../../dashboard/alerts/alert-migrations.js';
-import { MS } from '../../shared/kms-rules.js';
+import { MS, OFFICE_APPLICATION_ID } from '../../shared/kms-rules.js';
 import { enrolAgent, getJson, product, report, sendBatch, signIn, snapshot, startCollector, T0, until, type Harness } from '../support/collector-harness.js';
 
 const N = 100_000;
@@ -47,7 +47,16 @@ beforeAll(async () => {
       group: 'DC',
       os: { caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', kind: 'server' },
       products: [product({ channel: 'kms-host', kmsHost: null, graceExpiresAt: null })],
-      kmsService: { currentCount: 50, requiredClientCount: 5, listeningPort: 1688, dnsPublishing: true, lowPriority: false, requests: { total: 0, failed: 0, unlicensed: 0, licensed: 0, oobGrace: 0, ootGrace: 0, nonGenuineGrace: 0, notification: 0 } },
+      // Its Office count is below 5 and no Office client uses it: the Office count alert lists none, without a walk.
+      kmsService: {
+        currentCount: 50,
+        requiredClientCount: 5,
+        listeningPort: 1688,
+        dnsPublishing: true,
+        lowPriority: false,
+        requests: { total: 0, failed: 0, unlicensed: 0, licensed: 0, oobGrace: 0, ootGrace: 0, nonGenuineGrace: 0, notification: 0 },
+        applications: [{ applicationId: OFFICE_APPLICATION_ID, name: 'Office 21, Office21VL_KMS_Host edition', currentCount: 3, requiredClientCount: 5 }],
+      },
     }),
   );
   db.transaction(() => {
@@ -136,9 +145,12 @@ describe('with 100,000 machines', () => {
     const before = e.visits();
     await h.clock.advanceToAsync(T0 + MS.MINUTE);
     // Nothing is due in the first minute: the tick looked at no machine. The host rules asked of both hosts whether a
-    // client OS depends on them: kms01's first client answers yes, and kms02 (servers only) has none to look at.
+    // client OS depends on them (kms01's first client answers yes, kms02 has none to look at) and which Office clients
+    // use kms02, whose Office count is below 5 (none to look at either).
     expect(e.visits().evaluated - before.evaluated).toBe(0);
     expect(e.visits().indexed - before.indexed).toBeLessThan(100);
+    const office = e.book().open().find((a) => a.key === 'KmsCountBelowThreshold|kms-host:kms02.contoso.com|office');
+    expect(office?.machines).toEqual([]);
     const mid = e.visits();
     await h.clock.advanceToAsync(T0 + 2 * MS.MINUTE);
     // The planted machines' grace warnings came due: 4 time-based machine rules on each of them, no one else.

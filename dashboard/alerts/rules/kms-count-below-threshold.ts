@@ -77,7 +77,7 @@ function officeFinding(state: FleetView, h: KmsHostView, c: KmsCountBelowThresho
   const app = h.kmsService.applications?.find((a) => applicationOf(a.applicationId) === 'office');
   const count = app?.currentCount ?? null;
   if (count === null || count >= c.officeThreshold) return null;
-  const dependents = dependentsOf(state, h).filter((m) => m.products.some((p) => p.channel === 'kms-client' && applicationOf(p.applicationId) === 'office'));
+  const dependents = dependentsOf(state, h, 'office-client');
   return {
     rule: 'KmsCountBelowThreshold',
     severity: 'warning',
