@@ -112,19 +112,13 @@ export class GroupSeriesText {
     for (const group of groups) {
       const a = this.#d.time.agents(group, now, staleAfterMs);
       const agents = AGENT_STATE_LABELS.map((state) => (a ? a[state] : 0));
-      if (moved(this.#agentBlocks.get(group), agents)) {
-        const label = escapeLabelValue(group);
-        const text = AGENT_STATE_LABELS.map((state, i) => `vawatch_agents{state="${state}",group="${label}"} ${formatValue(agents[i]!)}\n`).join('');
-        this.#agentBlocks.set(group, { values: agents, text });
+      if (rerendered(this.#agentBlocks, group, agents, (label, v, i) => `vawatch_agents{state="${AGENT_STATE_LABELS[i]}",group="${label}"} ${v}\n`)) {
         this.work.agentGroupsRendered++;
         agentsChanged = true;
       }
       const w = this.#d.time.wave(group, now);
       const wave = EXPIRY_WAVE_DAYS.map((_, i) => w?.[i] ?? 0);
-      if (moved(this.#waveBlocks.get(group), wave)) {
-        const label = escapeLabelValue(group);
-        const text = EXPIRY_WAVE_DAYS.map((days, i) => `vawatch_expiry_wave_machines{within_days="${days}",group="${label}"} ${formatValue(wave[i]!)}\n`).join('');
-        this.#waveBlocks.set(group, { values: wave, text });
+      if (rerendered(this.#waveBlocks, group, wave, (label, v, i) => `vawatch_expiry_wave_machines{within_days="${EXPIRY_WAVE_DAYS[i]}",group="${label}"} ${v}\n`)) {
         this.work.waveGroupsRendered++;
         waveChanged = true;
       }
@@ -139,8 +133,18 @@ export class GroupSeriesText {
   }
 }
 
-function moved(block: TimedBlock | undefined, values: number[]): boolean {
-  return !block || block.values.some((v, i) => v !== values[i]);
+/** Renders a group's lines again when one of its values moved (or it is new); true when it did. */
+function rerendered(
+  blocks: Map<string, TimedBlock>,
+  group: string,
+  values: number[],
+  line: (label: string, value: string, i: number) => string,
+): boolean {
+  const block = blocks.get(group);
+  if (block && block.values.every((v, i) => v === values[i])) return false;
+  const label = escapeLabelValue(group);
+  blocks.set(group, { values, text: values.map((v, i) => line(label, formatValue(v), i)).join('') });
+  return true;
 }
 
 /** Forgets the blocks of groups no longer known; true when there were any (new groups show up as moved values). */
