@@ -122,16 +122,8 @@ async function main(argv: string[]): Promise<void> {
 
 async function userCommand(dataDir: string, args: string[], flags: Map<string, string>): Promise<void> {
   const [action, name, extra] = args;
-  const db = openDatabase(dataDir);
-  migrate(db, 'core', CORE_MIGRATIONS);
-  const users = new UserService(db, { clock: systemClock, sessionIdleMs: 12 * 3_600_000, signInFailures: 5, signInWindowMs: 900_000 });
-  const audit = cliAudit(db);
-  const check = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, v: unknown, what: string): T => {
-    const r = schema.safeParse(v);
-    if (!r.success) fail(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-    return r.data;
-  };
-  try {
+  await withAdminStore(dataDir, async (db, audit) => {
+    const users = new UserService(db, { clock: systemClock, sessionIdleMs: 12 * 3_600_000, signInFailures: 5, signInWindowMs: 900_000 });
     switch (action) {
       case 'list':
         for (const u of users.list()) process.stdout.write(`${u.username}\t${u.role}\tlast sign-in ${u.lastSignInAt ?? 'never'}\n`);
@@ -172,6 +164,23 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
       default:
         fail(`unknown user command "${action ?? ''}" (add, passwd, role, remove, list)`);
     }
+  });
+}
+
+/** A zod-like schema's value, or the program stops with `what` and the first issue. */
+function check<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: Array<{ message: string }> } } }, v: unknown, what: string): T {
+  const r = schema.safeParse(v);
+  if (!r.success) fail(`${what}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
+}
+
+/** Opens the store for an admin command (migrated, with its audit log) and closes both however the command ends. */
+async function withAdminStore(dataDir: string, run: (db: Database.Database, audit: CliAudit) => Promise<void> | void): Promise<void> {
+  const db = openDatabase(dataDir);
+  migrate(db, 'core', CORE_MIGRATIONS);
+  const audit = cliAudit(db);
+  try {
+    await run(db, audit);
   } catch (e) {
     if (e instanceof ApiError) fail(e.message);
     throw e;
@@ -180,6 +189,8 @@ async function userCommand(dataDir: string, args: string[], flags: Map<string, s
     db.close();
   }
 }
+
+type CliAudit = ReturnType<typeof cliAudit>;
 
 /** User and API key commands go to the audit log as `cli:<login name>` from `local`. */
 function cliAudit(db: Database.Database): { record(action: string, target: string, detail?: Record<string, unknown>): void; close(): void } {
@@ -211,19 +222,15 @@ async function apiKeyCommand(dataDir: string, args: string[], flags: Map<string,
     process.stdout.write(`${API_KEY_HELP}\n`);
     return;
   }
-  const db = openDatabase(dataDir);
-  migrate(db, 'core', CORE_MIGRATIONS);
-  const keys = new ApiKeyService(db, systemClock);
-  const audit = cliAudit(db);
-  try {
+  await withAdminStore(dataDir, (db, audit) => {
+    const keys = new ApiKeyService(db, systemClock);
     switch (action) {
       case 'create': {
-        const keyName = ApiKeyName.safeParse(name);
-        if (!keyName.success) fail(`key name: ${keyName.error.issues[0]?.message ?? 'invalid'}`);
+        const keyName = check(ApiKeyName, name, 'key name');
         const role = ApiKeyRole.safeParse(flags.get('--role') ?? 'viewer');
         if (!role.success) fail('--role: expected viewer or operator (a key is never an admin)');
         const expiresAt = expiryOf(flags);
-        const created = keys.create({ name: keyName.data, role: role.data, expiresAt }, `cli:${userInfo().username}`);
+        const created = keys.create({ name: keyName, role: role.data, expiresAt }, `cli:${userInfo().username}`);
         audit.record('api-key.create', `${created.name} (${created.id})`, { role: created.role, expiresAt: created.expiresAt });
         process.stdout.write(`API key ${created.name} (id ${created.id}, ${created.role}${created.expiresAt ? `, expires ${created.expiresAt}` : ', no expiry'}):\n${created.key}\n`);
         process.stdout.write('Copy it now: it is not shown again. Use it as  Authorization: Bearer <key>\n');
@@ -248,13 +255,7 @@ async function apiKeyCommand(dataDir: string, args: string[], flags: Map<string,
       default:
         fail(`unknown api-key command "${action}" (create, list, revoke; see api-key --help)`);
     }
-  } catch (e) {
-    if (e instanceof ApiError) fail(e.message);
-    throw e;
-  } finally {
-    audit.close();
-    db.close();
-  }
+  });
 }
 
 /** --expires ISO-TIME or --expires-days N (at most one); none: the key does not expire. */
