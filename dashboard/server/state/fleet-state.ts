@@ -1,6 +1,7 @@
 import { addOne, addTo, removeFrom, removeOne, type SingleIndex } from './single-index.js';
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import { ApplicationByActivation } from './kms-application.js';
+import { intern } from './interned.js';
 import { applicationOfEntry, type KmsClientEntry, type KmsHostState } from './kms-host-state.js';
 import { channelKeyOf, officeNameOf, statusKeyOf, type MachineState } from './machine-state.js';
 import type { StateChange, StateChangeListener } from './state-change.js';
@@ -207,6 +208,7 @@ export class FleetState {
         if (old) tallyOf(times, old).remove(old.lastRequestAt);
         if (c.after) {
           if (!w) this.#windows.set(c.id, (w = new Map()));
+          this.#shareStrings(c.after);
           w.set(c.after.cmid, c.after);
           tallyOf(times, c.after).add(c.after.lastRequestAt);
         } else if (c.before && w) {
@@ -217,6 +219,21 @@ export class FleetState {
       case 'event':
         return;
     }
+  }
+
+  /**
+   * A window entry repeats its client's CMID and host name and a fleet-wide activation ID: it points at the client
+   * machine's own strings and the shared one instead of holding copies (~150 bytes a client at a million machines).
+   * In place, like internSnapshot: the entry was just made (from the store or a report) and holds the same values.
+   */
+  #shareStrings(e: KmsClientEntry): void {
+    const w = e as { -readonly [K in keyof KmsClientEntry]: KmsClientEntry[K] };
+    w.activationId = intern(e.activationId);
+    const id = this.#byCmid.get(e.cmid.toLowerCase());
+    const m = typeof id === 'string' ? this.#machines.get(id) : undefined;
+    if (!m) return;
+    if (m.snapshot?.cmid === e.cmid) w.cmid = m.snapshot.cmid;
+    if (m.hostname === e.clientFqdn) w.clientFqdn = m.hostname;
   }
 
   #index(m: MachineState): void {
