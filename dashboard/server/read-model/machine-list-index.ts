@@ -38,8 +38,6 @@ interface Entry {
   grace: number | null;
   last: number | null;
   kms: string | null;
-  /** The block a background derivation placed it in (to take it out again if it changes meanwhile). */
-  at: Block | null;
   /** Lower-case machine id and CMID, for the text filter (host name: `host`). */
   idText: string;
   cmidText: string;
@@ -100,12 +98,20 @@ class SortedIndex {
   readonly #cmp: (a: Entry, b: Entry) => number;
   blocks: Block[] = [];
 
-  /** `entries` (or `blocks`) already in the order of `cmp`. */
-  constructor(cmp: (a: Entry, b: Entry) => number, entries: Entry[], blocks?: Block[]) {
+  /** `entries` already in the order of `cmp`. */
+  constructor(cmp: (a: Entry, b: Entry) => number, entries: readonly Entry[]) {
     this.#cmp = cmp;
-    if (blocks) this.blocks = blocks.filter((b) => b.items.length > 0);
-    else for (let i = 0; i < entries.length; i += BLOCK) this.blocks.push(blockOf(entries.slice(i, i + BLOCK)));
-    if (this.blocks.length === 0) this.blocks.push(blockOf([]));
+    this.blocks.push(blockOf([]));
+    for (const e of entries) this.append(e);
+  }
+
+  /** Adds `e` after every entry: building an index from entries already in order. */
+  append(e: Entry): void {
+    let block = this.blocks[this.blocks.length - 1]!;
+    if (block.items.length >= BLOCK) this.blocks.push((block = blockOf([])));
+    block.items.push(e);
+    block.cellCol.push(e.cell);
+    bump(block.cells, e.cell, 1);
   }
 
   insert(e: Entry): void {
@@ -192,8 +198,12 @@ export class MachineListIndex {
   readonly #indexes = new Map<string, { key: MachineSortKey; index: SortedIndex }>();
   /** Entries the queries looked at, in all (tests read it to prove a page does not walk the fleet). */
   visited = 0;
-  /** While an index is derived in the background: the entries that changed meanwhile (placed again at the end). */
-  #dirty: Set<Entry> | null = null;
+  /**
+   * While an index is derived in the background: the index so far, and the entries that changed meanwhile. A change
+   * takes its entry out of the index (found by its values before the change) and the derivation places it again at
+   * the end.
+   */
+  #deriving: { index: SortedIndex; changed: Set<Entry> } | null = null;
   #prebuilding: Promise<void> | undefined;
 
   constructor(state: FleetState) {
@@ -312,45 +322,22 @@ export class MachineListIndex {
         if (this.#indexes.has(name)) continue;
         await yieldToLoop();
         sliceStart = performance.now();
-        const dirty = (this.#dirty = new Set());
+        const index = new SortedIndex(comparator(key, desc), []);
+        const changed = new Set<Entry>();
+        this.#deriving = { index, changed };
         try {
-          const order = await orderInSlices(this.#byHost(), key, desc, dirty, pause);
-          // Into blocks, in slices too; an entry that changes after it was placed is taken out again below.
-          const blocks: Block[] = [];
-          const mine = new Set<Block>();
-          let cur = blockOf([]);
+          const order = await orderInSlices(this.#byHost(), key, desc, changed, pause);
+          // Into blocks, in slices too.
           for (let i = 0; i < order.length; i++) {
             const e = order[i];
-            if (e !== undefined && !dirty.has(e)) {
-              cur.items.push(e);
-              cur.cellCol.push(e.cell);
-              bump(cur.cells, e.cell, 1);
-              e.at = cur;
-              if (cur.items.length === BLOCK) {
-                blocks.push(cur);
-                mine.add(cur);
-                cur = blockOf([]);
-              }
-            }
+            if (e !== undefined && !changed.has(e)) index.append(e);
             if (i % 4096 === 0) await pause();
           }
-          blocks.push(cur);
-          mine.add(cur);
           if (this.#indexes.has(name)) continue;
-          for (const e of dirty) {
-            const b = e.at;
-            if (!b || !mine.has(b)) continue;
-            const i = b.items.indexOf(e);
-            if (i < 0) continue;
-            bump(b.cells, b.cellCol[i]!, -1);
-            b.items.splice(i, 1);
-            b.cellCol.splice(i, 1);
-          }
-          const index = new SortedIndex(comparator(key, desc), [], blocks);
-          for (const e of dirty) if (this.#entries.get(e.id) === e) index.insert(e);
+          for (const e of changed) index.insert(e);
           this.#indexes.set(name, { key, index });
         } finally {
-          this.#dirty = null;
+          this.#deriving = null;
         }
       }
     }
@@ -393,7 +380,6 @@ export class MachineListIndex {
       grace: null,
       last: null,
       kms: null,
-      at: null,
       idText: '',
       cmidText: '',
     };
@@ -421,11 +407,14 @@ export class MachineListIndex {
     const e = this.#entries.get(m.machineId);
     if (!e) {
       const added = this.#add(m);
-      this.#dirty?.add(added);
+      this.#deriving?.changed.add(added);
       for (const { index } of this.#indexes.values()) index.insert(added);
       return;
     }
-    this.#dirty?.add(e);
+    if (this.#deriving) {
+      this.#deriving.index.remove(e);
+      this.#deriving.changed.add(e);
+    }
     const was = e.m;
     if (
       was.hostname === m.hostname &&
@@ -472,7 +461,7 @@ export class MachineListIndex {
 
 /**
  * `orderBy` in slices (`pause` yields when a slice has run long enough). An entry that changes meanwhile lands in
- * `dirty` and may sit at a stale place or be missing (a hole): the caller drops those and inserts them afresh.
+ * `dirty` and may sit at a stale place or be missing (a hole): the caller skips those and inserts them afresh.
  */
 async function orderInSlices(
   byHost: readonly Entry[],
