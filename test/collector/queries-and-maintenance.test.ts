@@ -93,6 +93,19 @@ describe('collector: machine list filters, sort and paging; events; retirement a
     expect(one.body.items.map((e: any) => e.payload.code)).toEqual(['machine-enrolled']);
   });
 
+  it("filters events by a machine's effective group: an admin's override moves its events with it, and back", async () => {
+    const group = async (id: string, g: string | null) => {
+      const r = await fetch(`${h.url}/api/v1/machines/${id}`, { method: 'PATCH', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ group: g }) });
+      expect(r.status).toBe(200);
+    };
+    const branch = async () => (await getJson(`${h.url}/api/v1/events?group=Branch&eventId=8198`, cookie)).body.items.map((e: any) => e.machineId);
+    expect(await branch()).toEqual(['m-4']);
+    await group('m-3', 'Branch');
+    expect(await branch()).toEqual(['m-3', 'm-4']);
+    await group('m-3', null);
+    expect(await branch()).toEqual(['m-4']);
+  });
+
   it('does not retire a machine whose reports are old but arrive now (a fleet replaying its history)', async () => {
     const replay = await enrolAgent(h, 'm-replay', 'ws-replay.contoso.com');
     const old = h.clock.now() - 45 * DAY;

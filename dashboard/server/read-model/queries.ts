@@ -64,9 +64,9 @@ export function queryEvents(store: FleetStore, state: FleetState, views: Views, 
     args.push(...machineIds);
   }
   if (q.group !== undefined) {
-    // From the group index, as one JSON parameter: a big group stays within SQLite's parameter limit.
-    byMachine.push('machine_id IN (SELECT value FROM json_each(?))');
-    args.push(JSON.stringify([...state.machinesInGroup(q.group)]));
+    // The machines table's group index (retired machines too: their events stay listed).
+    byMachine.push('machine_id IN (SELECT machine_id FROM machines WHERE effective_group = ?)');
+    args.push(q.group);
   }
   if (byMachine.length > 0) where.push(`(${byMachine.join(' OR ')})`);
   if (q.eventId?.length) {

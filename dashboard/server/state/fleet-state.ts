@@ -34,8 +34,6 @@ export class FleetState {
   #osCounts = new Map<string, number>();
   #officeCounts = new Map<string, number>();
   #groupCounts = new Map<string, Map<string, number>>();
-  /** Every machine (retired ones too) by group: the events list filters by group through it. */
-  #byGroup = new Map<string, Set<string>>();
   /** Active machines by their newest report (enrolment before the first): the summary's stale count. */
   #reportTimes = new TimeTally();
   /**
@@ -115,10 +113,6 @@ export class FleetState {
   groupStatusCounts(): ReadonlyMap<string, ReadonlyMap<string, number>> {
     return this.#groupCounts;
   }
-  /** Every machine of a group, retired ones included. */
-  machinesInGroup(group: string): ReadonlySet<string> {
-    return this.#byGroup.get(group) ?? EMPTY;
-  }
   /**
    * Active machines whose newest report was sent (by `lastReportAt`, else enrolled) before `cut` (ms). Kept per change;
    * an answer costs the seconds `cut` moved since the previous one, never a walk of the fleet.
@@ -187,13 +181,9 @@ export class FleetState {
           }
           return;
         }
-        if (old) {
-          this.#unindex(old);
-          if (old.group !== c.after.group) removeFrom(this.#byGroup, old.group, old.machineId);
-        }
+        if (old) this.#unindex(old);
         this.#machines.set(c.id, c.after);
         this.#index(c.after);
-        if (old?.group !== c.after.group) addTo(this.#byGroup, c.after.group, c.after.machineId);
         return;
       }
       case 'kms-host':

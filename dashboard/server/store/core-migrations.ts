@@ -91,4 +91,15 @@ export const CORE_MIGRATIONS: readonly Migration[] = [
     description: 'agents newest enrolment first, for the paged agent list',
     up: 'CREATE INDEX agents_by_enrolment ON agents (enrolled_at, agent_id)',
   },
+  {
+    version: 6,
+    description: "machines by effective group, for the events list's group filter",
+    // Computed from the columns every writer already sets (the override, else the snapshot's group), so no writer
+    // changes and a heartbeat, which writes neither, leaves the index alone. Replaces a group → machines map in memory.
+    up: `
+      ALTER TABLE machines ADD COLUMN effective_group TEXT
+        GENERATED ALWAYS AS (coalesce(group_override, json_extract(snapshot, '$.group'), '')) VIRTUAL;
+      CREATE INDEX machines_by_group ON machines (effective_group);
+    `,
+  },
 ];
