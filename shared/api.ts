@@ -476,7 +476,7 @@ export const MachineListQuery = z.object({
   q: z.string().max(255).optional(),
   /** `active` (default), `retired` or `all`. */
   retired: z.enum(['active', 'retired', 'all']).default('active'),
-  /** A sort key, `-` prefix for descending; ties by hostname. */
+  /** A sort key, `-` prefix for descending; ties by hostname, then machine id, in the same direction. */
   sort: z
     .string()
     .refine((s) => (MACHINE_SORT_KEYS as readonly string[]).includes(s.replace(/^-/, '')), {

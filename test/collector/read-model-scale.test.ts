@@ -36,7 +36,10 @@ function countVisits(state: FleetState): { visits: () => number; reset: () => vo
   return { visits: () => visits, reset: () => void (visits = 0) };
 }
 
-/** The machines list as it was computed before the indexes: filter and sort the whole fleet (the oracle). */
+/**
+ * The machines list as it was computed before the indexes: filter and sort the whole fleet (the oracle). Nulls last;
+ * ties by host name, then machine id, in the sort's direction.
+ */
 function naivePage(state: FleetState, q: MachineListQuery): { ids: string[]; total: number } {
   const statuses = q.status ? new Set(q.status.map(String)) : null;
   const channels = q.channel ? new Set<string>(q.channel) : null;
@@ -81,7 +84,7 @@ function naivePage(state: FleetState, q: MachineListQuery): { ids: string[]; tot
     }
     const ha = a.hostname.toLowerCase();
     const hb = b.hostname.toLowerCase();
-    return ha < hb ? -1 : ha > hb ? 1 : a.machineId < b.machineId ? -1 : 1;
+    return (ha < hb ? -1 : ha > hb ? 1 : a.machineId < b.machineId ? -1 : 1) * (desc ? -1 : 1);
   };
   matches.sort(cmp);
   return { ids: matches.slice(q.offset, q.offset + q.limit).map((m) => m.machineId), total: matches.length };
@@ -107,6 +110,8 @@ const QUERIES = [
   'retired=retired&sort=-lastReportAt',
   'retired=all&group=G1&sort=channel&offset=20',
   'status=6',
+  'sort=hostname&limit=30',
+  'sort=-hostname&offset=2950',
 ];
 
 describe('machines page: the maintained indexes answer exactly what a sort of the whole fleet answered', () => {
@@ -137,7 +142,11 @@ describe('machines page: the maintained indexes answer exactly what a sort of th
         commit({ ...m, lastReportAt: NOW + i * 1000, lastReceivedAt: NOW + i * 1000 }); // a heartbeat
       }
     }
-    for (let i = N; i < N + 50; i++) commit(syntheticMachine(i, NOW + 5000));
+    for (let i = N; i < N + 50; i++) {
+      // Every fifth shares a host name (in another case) with others: those tie by host name and go by machine id.
+      const m = syntheticMachine(i, NOW + 5000);
+      commit(i % 5 ? m : { ...m, hostname: `A-TWIN-${i % 3}.contoso.com` });
+    }
     check();
   });
 });
@@ -228,6 +237,28 @@ describe('reads at scale: a summary, a machines page and a scrape visit O(page s
       expect(counter.visits()).toBe(0);
       expect(views.machineList.visited - before, s).toBeLessThan(5_000);
     }
+  });
+
+  it('a page looks at a few blocks whatever the offset, walking the ascending order from its end when descending', () => {
+    const ids = (s: string) => queryMachines(state, views, query(s)).items.map((m) => m.machineId);
+    for (const s of [
+      'sort=hostname&offset=60000&limit=100',
+      'sort=-hostname&offset=60000&limit=100',
+      'sort=-group&offset=45000&limit=100',
+      'sort=-kmsHost&offset=95000&limit=100', // past the known values, into the nulls (the MAK clients)
+      'sort=-graceExpiresAt&offset=99000&limit=100',
+      'status=2&sort=-graceExpiresAt&offset=1000&limit=100',
+      'status=5&sort=-graceExpiresAt&offset=1000&limit=100', // no value at all: only the nulls are walked
+    ]) {
+      counter.reset();
+      const before = views.machineList.visited;
+      expect(ids(s), s).toHaveLength(100);
+      expect(counter.visits()).toBe(0);
+      expect(views.machineList.visited - before, s).toBeLessThan(5_000);
+    }
+    // Never null: a descending page is the ascending order's mirror (ties by host name, then id, reverse too).
+    expect(ids('sort=-group&offset=100&limit=50')).toEqual(ids(`sort=group&offset=${N - 150}&limit=50`).reverse());
+    expect(ids('sort=-hostname&limit=50')).toEqual(ids(`sort=hostname&offset=${N - 50}&limit=50`).reverse());
   });
 
   it('a scrape walks nothing, and neither does the background refresh while per-machine series are off', async () => {

@@ -77,17 +77,12 @@ function valueOf(e: Entry, key: MachineSortKey): Value {
   }
 }
 
-/** Nulls last in either direction; ties by host name, then machine id (ascending in both directions). */
-function comparator(key: MachineSortKey, desc: boolean): (a: Entry, b: Entry) => number {
+/** Ascending; ties by host name, then machine id. Never compares a null with a value: nulls have their own index. */
+function comparator(key: MachineSortKey): (a: Entry, b: Entry) => number {
   return (a, b) => {
     const va = valueOf(a, key);
     const vb = valueOf(b, key);
-    if (va !== vb) {
-      if (va === null) return 1;
-      if (vb === null) return -1;
-      const c = va < vb ? -1 : 1;
-      return desc ? -c : c;
-    }
+    if (va !== vb) return va! < vb! ? -1 : 1;
     if (a.host !== b.host) return a.host < b.host ? -1 : 1;
     return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
   };
@@ -96,13 +91,10 @@ function comparator(key: MachineSortKey, desc: boolean): (a: Entry, b: Entry) =>
 /** A sorted sequence of entries in blocks of ≤ 2×BLOCK, each block counting its entries per cell. */
 class SortedIndex {
   readonly #cmp: (a: Entry, b: Entry) => number;
-  blocks: Block[] = [];
+  readonly blocks: Block[] = [blockOf([])];
 
-  /** `entries` already in the order of `cmp`. */
-  constructor(cmp: (a: Entry, b: Entry) => number, entries: readonly Entry[]) {
+  constructor(cmp: (a: Entry, b: Entry) => number) {
     this.#cmp = cmp;
-    this.blocks.push(blockOf([]));
-    for (const e of entries) this.append(e);
   }
 
   /** Adds `e` after every entry: building an index from entries already in order. */
@@ -172,6 +164,49 @@ class SortedIndex {
   }
 }
 
+/**
+ * One sort key's order, ascending: the entries with a value, then those without (null) by host name, each part an
+ * index of its own. A descending page walks both parts backwards: nulls stay last, and ties (same value, or both null)
+ * come by host name, then machine id, in the sort's direction.
+ */
+class KeyIndex {
+  readonly known: SortedIndex;
+  readonly nulls: SortedIndex;
+
+  constructor(readonly key: MachineSortKey) {
+    this.known = new SortedIndex(comparator(key));
+    this.nulls = new SortedIndex(comparator(key));
+  }
+
+  /** Adds `e` after every entry of its part: building the index from entries already in order. */
+  append(e: Entry): void {
+    this.#partOf(e).append(e);
+  }
+
+  insert(e: Entry): void {
+    this.#partOf(e).insert(e);
+  }
+
+  remove(e: Entry): void {
+    this.#partOf(e).remove(e);
+  }
+
+  recell(e: Entry, from: number, to: number): void {
+    this.#partOf(e).recell(e, from, to);
+  }
+
+  #partOf(e: Entry): SortedIndex {
+    return valueOf(e, this.key) === null ? this.nulls : this.known;
+  }
+}
+
+/** The blocks of an index in a page's order: those with values, then the nulls; each from its end if descending. */
+function* blocksOf(index: KeyIndex, desc: boolean): Generator<Block, void, void> {
+  for (const { blocks } of [index.known, index.nulls]) {
+    for (let b = 0; b < blocks.length; b++) yield blocks[desc ? blocks.length - 1 - b : b]!;
+  }
+}
+
 function blockOf(items: Entry[]): Block {
   const cells = new Map<number, number>();
   for (const e of items) bump(cells, e.cell, 1);
@@ -185,17 +220,18 @@ function bump(m: Map<number, number>, k: number, by: number): void {
 }
 
 /**
- * The machines list at fleet scale: every machine once as an entry; sorted indexes per sort key and direction (host
- * name at start, the others derived from it in one pass on first use), kept up to date change by change (a heartbeat
- * moves one entry in the last-report orders); and the cells the filters pick. A page walks an index from its start, skipping whole blocks by their cell counts, so it
- * looks at about `limit` entries plus two blocks, whatever the offset; `total` is the sum of the matching cells.
+ * The machines list at fleet scale: every machine once as an entry; one ascending index per sort key (host name at
+ * start, the others derived from it in one pass), kept up to date change by change (a heartbeat moves one entry in the
+ * last-report order); and the cells the filters pick. A page walks an index from its start, or from its end for a
+ * descending sort, skipping whole blocks by their cell counts, so it looks at about `limit` entries plus two blocks,
+ * whatever the offset; `total` is the sum of the matching cells.
  */
 export class MachineListIndex {
   readonly #entries = new Map<string, Entry>();
   readonly #cellIds = new Map<string, number>();
   readonly #cells: Cell[] = [];
   readonly #cellSizes: number[] = [];
-  readonly #indexes = new Map<string, { key: MachineSortKey; index: SortedIndex }>();
+  readonly #indexes = new Map<MachineSortKey, KeyIndex>();
   /** Entries the queries looked at, in all (tests read it to prove a page does not walk the fleet). */
   visited = 0;
   /**
@@ -203,7 +239,7 @@ export class MachineListIndex {
    * takes its entry out of the index (found by its values before the change) and the derivation places it again at
    * the end.
    */
-  #deriving: { index: SortedIndex; changed: Set<Entry> } | null = null;
+  #deriving: { index: KeyIndex; changed: Set<Entry> } | null = null;
   #prebuilding: Promise<void> | undefined;
 
   constructor(state: FleetState) {
@@ -223,7 +259,7 @@ export class MachineListIndex {
     if (total === 0) return { machines: [], total: 0, totalIsLowerBound: false };
     const desc = q.sort.startsWith('-');
     const key = q.sort.replace(/^-/, '') as MachineSortKey;
-    const index = this.#index(key, desc);
+    const index = this.#index(key);
     const all = total === this.#entries.size;
     const wantedCells: number[] = [];
     for (let c = 0; c < wanted.length; c++) if (wanted[c]) wantedCells.push(c);
@@ -232,7 +268,7 @@ export class MachineListIndex {
     let matched = 0;
     let scanned = 0;
     let exhausted = true;
-    walk: for (const block of index.blocks) {
+    walk: for (const block of blocksOf(index, desc)) {
       let inBlock = block.items.length;
       if (!all) {
         inBlock = 0;
@@ -245,7 +281,8 @@ export class MachineListIndex {
         continue;
       }
       const { items, cellCol } = block;
-      for (let i = 0; i < items.length; i++) {
+      for (let j = 0; j < items.length; j++) {
+        const i = desc ? items.length - 1 - j : j;
         this.visited++;
         if (!all && !wanted[cellCol[i]!]) continue;
         const e = items[i]!;
@@ -286,14 +323,14 @@ export class MachineListIndex {
     );
   }
 
-  #index(key: MachineSortKey, desc: boolean): SortedIndex {
-    const name = `${desc ? '-' : ''}${key}`;
-    let built = this.#indexes.get(name);
-    if (!built) {
-      built = { key, index: new SortedIndex(comparator(key, desc), orderBy(this.#byHost(), key, desc)) };
-      this.#indexes.set(name, built);
+  #index(key: MachineSortKey): KeyIndex {
+    let index = this.#indexes.get(key);
+    if (!index) {
+      index = new KeyIndex(key);
+      for (const e of orderBy(this.#byHost(), key)) index.append(e);
+      this.#indexes.set(key, index);
     }
-    return built.index;
+    return index;
   }
 
   /**
@@ -317,42 +354,40 @@ export class MachineListIndex {
       sliceStart = performance.now();
     };
     for (const key of MACHINE_SORT_KEYS) {
-      for (const desc of [false, true]) {
-        const name = `${desc ? '-' : ''}${key}`;
-        if (this.#indexes.has(name)) continue;
-        await yieldToLoop();
-        sliceStart = performance.now();
-        const index = new SortedIndex(comparator(key, desc), []);
-        const changed = new Set<Entry>();
-        this.#deriving = { index, changed };
-        try {
-          const order = await orderInSlices(this.#byHost(), key, desc, changed, pause);
-          // Into blocks, in slices too.
-          for (let i = 0; i < order.length; i++) {
-            const e = order[i];
-            if (e !== undefined && !changed.has(e)) index.append(e);
-            if (i % 4096 === 0) await pause();
-          }
-          if (this.#indexes.has(name)) continue;
-          for (const e of changed) index.insert(e);
-          this.#indexes.set(name, { key, index });
-        } finally {
-          this.#deriving = null;
+      if (this.#indexes.has(key)) continue;
+      await yieldToLoop();
+      sliceStart = performance.now();
+      const index = new KeyIndex(key);
+      const changed = new Set<Entry>();
+      this.#deriving = { index, changed };
+      try {
+        const order = await orderInSlices(this.#byHost(), key, changed, pause);
+        // Into blocks, in slices too.
+        for (let i = 0; i < order.length; i++) {
+          const e = order[i];
+          if (e !== undefined && !changed.has(e)) index.append(e);
+          if (i % 4096 === 0) await pause();
         }
+        if (this.#indexes.has(key)) continue;
+        for (const e of changed) index.insert(e);
+        this.#indexes.set(key, index);
+      } finally {
+        this.#deriving = null;
       }
     }
   }
 
   /** Every entry by host name, then id: the hostname index flattened (built first, by one sort). */
   #byHost(): Entry[] {
-    let built = this.#indexes.get('hostname');
-    if (!built) {
+    let index = this.#indexes.get('hostname');
+    if (!index) {
       const entries = [...this.#entries.values()];
-      entries.sort(comparator('hostname', false));
-      built = { key: 'hostname', index: new SortedIndex(comparator('hostname', false), entries) };
-      this.#indexes.set('hostname', built);
+      entries.sort(comparator('hostname'));
+      index = new KeyIndex('hostname');
+      for (const e of entries) index.append(e);
+      this.#indexes.set('hostname', index);
     }
-    return built.index.blocks.flatMap((b) => b.items);
+    return index.known.blocks.flatMap((b) => b.items);
   }
 
   #cellOf(m: MachineState): number {
@@ -408,7 +443,7 @@ export class MachineListIndex {
     if (!e) {
       const added = this.#add(m);
       this.#deriving?.changed.add(added);
-      for (const { index } of this.#indexes.values()) index.insert(added);
+      for (const index of this.#indexes.values()) index.insert(added);
       return;
     }
     if (this.#deriving) {
@@ -424,26 +459,22 @@ export class MachineListIndex {
       was.retired === m.retired &&
       was.snapshot?.cmid === m.snapshot?.cmid
     ) {
-      // A heartbeat: only the last-report orders move.
+      // A heartbeat: only the last-report order moves.
       e.m = m;
       if (e.last !== m.lastReportAt) {
-        const moved: SortedIndex[] = [];
-        for (const { key, index } of this.#indexes.values()) {
-          if (key !== 'lastReportAt') continue;
-          index.remove(e);
-          moved.push(index);
-        }
+        const index = this.#indexes.get('lastReportAt');
+        index?.remove(e);
         e.last = m.lastReportAt;
-        for (const index of moved) index.insert(e);
+        index?.insert(e);
       }
       return;
     }
     const next: Entry = { ...e };
     this.#fill(next, m);
     const hostMoved = next.host !== e.host;
-    const moved: SortedIndex[] = [];
-    for (const { key, index } of this.#indexes.values()) {
-      if (hostMoved || valueOf(next, key) !== valueOf(e, key)) {
+    const moved: KeyIndex[] = [];
+    for (const index of this.#indexes.values()) {
+      if (hostMoved || valueOf(next, index.key) !== valueOf(e, index.key)) {
         index.remove(e);
         moved.push(index);
       } else if (next.cell !== e.cell) {
@@ -466,11 +497,10 @@ export class MachineListIndex {
 async function orderInSlices(
   byHost: readonly Entry[],
   key: MachineSortKey,
-  desc: boolean,
   dirty: ReadonlySet<Entry>,
   pause: () => Promise<void>,
 ): Promise<Array<Entry | undefined>> {
-  const steps = ordering(byHost, key, desc, dirty);
+  const steps = ordering(byHost, key, dirty);
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
@@ -489,8 +519,8 @@ function lower(s: string): string {
  * by grouping or a stable sort, not by comparing host names again): one pass to group by value and a sort of the
  * distinct values, or a stable numeric sort for instants.
  */
-function orderBy(byHost: readonly Entry[], key: MachineSortKey, desc: boolean): Entry[] {
-  const steps = ordering(byHost, key, desc, NOTHING_DIRTY);
+function orderBy(byHost: readonly Entry[], key: MachineSortKey): Entry[] {
+  const steps = ordering(byHost, key, NOTHING_DIRTY);
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value as Entry[];
@@ -503,22 +533,9 @@ const NOTHING_DIRTY: ReadonlySet<Entry> = new Set();
  * The ordering itself, as steps: it yields every few thousand entries, where a sliced build may pause. Entries in
  * `dirty` are left out of the instant orders (their value may no longer be the one sorted).
  */
-function* ordering(byHost: readonly Entry[], key: MachineSortKey, desc: boolean, dirty: ReadonlySet<Entry>): Generator<void, Array<Entry | undefined>, void> {
+function* ordering(byHost: readonly Entry[], key: MachineSortKey, dirty: ReadonlySet<Entry>): Generator<void, Array<Entry | undefined>, void> {
   const CHUNK = 4096;
-  if (key === 'hostname') {
-    if (!desc) return [...byHost];
-    // Descending host names; machines sharing one keep ascending ids.
-    const out: Entry[] = [];
-    let end = byHost.length;
-    while (end > 0) {
-      let start = end - 1;
-      while (start > 0 && byHost[start - 1]!.host === byHost[end - 1]!.host) start--;
-      for (let i = start; i < end; i++) out.push(byHost[i]!);
-      end = start;
-      if (end % CHUNK === 0) yield;
-    }
-    return out;
-  }
+  if (key === 'hostname') return [...byHost];
   if (key === 'lastReportAt' || key === 'graceExpiresAt') {
     // Mostly distinct instants: the values sorted as a typed array, then each entry (in host-name order, which equal
     // values keep) dropped into the next free slot of its value, found by binary search. No comparator calls.
@@ -537,7 +554,6 @@ function* ordering(byHost: readonly Entry[], key: MachineSortKey, desc: boolean,
       if (i % CHUNK === 0) yield;
     }
     const sorted = Float64Array.from(values).sort();
-    if (desc) sorted.reverse();
     yield;
     const used = new Int32Array(sorted.length);
     const out: Array<Entry | undefined> = new Array(byHost.length);
@@ -549,7 +565,7 @@ function* ordering(byHost: readonly Entry[], key: MachineSortKey, desc: boolean,
       let hi = sorted.length;
       while (lo < hi) {
         const mid = (lo + hi) >> 1;
-        if (desc ? sorted[mid]! > v : sorted[mid]! < v) lo = mid + 1;
+        if (sorted[mid]! < v) lo = mid + 1;
         else hi = mid;
       }
       out[lo + used[lo]!++] = e;
@@ -569,7 +585,7 @@ function* ordering(byHost: readonly Entry[], key: MachineSortKey, desc: boolean,
     if (i % CHUNK === 0) yield;
   }
   const values = [...groups.keys()].filter((v) => v !== null) as Array<string | number>;
-  values.sort((a, b) => (a === b ? 0 : (a < b) !== desc ? -1 : 1));
+  values.sort((a, b) => (a === b ? 0 : a < b ? -1 : 1));
   if (groups.has(null)) values.push(null as unknown as string);
   const out: Entry[] = [];
   for (const v of values) {
