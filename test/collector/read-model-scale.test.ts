@@ -107,6 +107,7 @@ const QUERIES = [
   'sort=-graceExpiresAt',
   'q=WS-1&sort=hostname',
   'q=cmid-12&status=1&sort=-lastReportAt',
+  'q=M-000012&sort=-hostname', // by machine id alone
   'retired=retired&sort=-lastReportAt',
   'retired=all&group=G1&sort=channel&offset=20',
   'status=6',

@@ -19,28 +19,26 @@ export const TEXT_SCAN_BUDGET = 25_000;
  * sizes, and each index block knows how many of its entries sit in each cell.
  */
 interface Cell {
+  /** Its place in the list's cells, and its number in the blocks' counts and cell columns. */
+  readonly id: number;
   readonly retired: boolean;
   readonly status: string;
   readonly channel: string;
   readonly group: string;
   readonly kmsHost: string | null;
+  /** The group as the list sorts it (lower case), kept here so that an entry need not. */
+  readonly groupKey: string;
 }
 
-/** One machine as the list sorts it; mutated in place (after leaving the indexes whose order it changes). */
+/**
+ * One machine as the list sorts it; mutated in place (after leaving the indexes whose order it changes). A million of
+ * them: the sort values are read from the machine state (and its cell) when compared, not copied here; the host name
+ * is kept lower-cased, as every comparison ends on it.
+ */
 interface Entry {
-  readonly id: string;
   m: MachineState;
-  cell: number;
+  cell: Cell;
   host: string;
-  group: string;
-  status: number | null;
-  channel: string | null;
-  grace: number | null;
-  last: number | null;
-  kms: string | null;
-  /** Lower-case machine id and CMID, for the text filter (host name: `host`). */
-  idText: string;
-  cmidText: string;
 }
 
 interface Block {
@@ -63,17 +61,17 @@ function valueOf(e: Entry, key: MachineSortKey): Value {
     case 'hostname':
       return e.host;
     case 'group':
-      return e.group;
+      return e.cell.groupKey;
     case 'status':
-      return e.status;
+      return e.m.primary?.licenseStatus ?? null;
     case 'channel':
-      return e.channel;
+      return e.m.primary?.channel ?? null;
     case 'graceExpiresAt':
-      return e.grace;
+      return e.m.primary?.graceExpiresAt ? Date.parse(e.m.primary.graceExpiresAt) : null;
     case 'lastReportAt':
-      return e.last;
+      return e.m.lastReportAt;
     case 'kmsHost':
-      return e.kms;
+      return e.m.kmsHostId;
   }
 }
 
@@ -84,7 +82,9 @@ function comparator(key: MachineSortKey): (a: Entry, b: Entry) => number {
     const vb = valueOf(b, key);
     if (va !== vb) return va! < vb! ? -1 : 1;
     if (a.host !== b.host) return a.host < b.host ? -1 : 1;
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    const ia = a.m.machineId;
+    const ib = b.m.machineId;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
   };
 }
 
@@ -102,8 +102,8 @@ class SortedIndex {
     let block = this.blocks[this.blocks.length - 1]!;
     if (block.items.length >= BLOCK) this.blocks.push((block = blockOf([])));
     block.items.push(e);
-    block.cellCol.push(e.cell);
-    bump(block.cells, e.cell, 1);
+    block.cellCol.push(e.cell.id);
+    bump(block.cells, e.cell.id, 1);
   }
 
   insert(e: Entry): void {
@@ -111,8 +111,8 @@ class SortedIndex {
     const block = this.blocks[b]!;
     const i = this.#position(block.items, e);
     block.items.splice(i, 0, e);
-    block.cellCol.splice(i, 0, e.cell);
-    bump(block.cells, e.cell, 1);
+    block.cellCol.splice(i, 0, e.cell.id);
+    bump(block.cells, e.cell.id, 1);
     if (block.items.length > 2 * BLOCK) {
       const half = block.items.length >> 1;
       this.blocks.splice(b, 1, blockOf(block.items.slice(0, half)), blockOf(block.items.slice(half)));
@@ -126,7 +126,7 @@ class SortedIndex {
     if (block.items[i] !== e) return;
     block.items.splice(i, 1);
     block.cellCol.splice(i, 1);
-    bump(block.cells, e.cell, -1);
+    bump(block.cells, e.cell.id, -1);
     if (block.items.length === 0 && this.blocks.length > 1) this.blocks.splice(b, 1);
   }
 
@@ -209,8 +209,8 @@ function* blocksOf(index: KeyIndex, desc: boolean): Generator<Block, void, void>
 
 function blockOf(items: Entry[]): Block {
   const cells = new Map<number, number>();
-  for (const e of items) bump(cells, e.cell, 1);
-  return { items, cellCol: items.map((e) => e.cell), cells };
+  for (const e of items) bump(cells, e.cell.id, 1);
+  return { items, cellCol: items.map((e) => e.cell.id), cells };
 }
 
 function bump(m: Map<number, number>, k: number, by: number): void {
@@ -228,7 +228,7 @@ function bump(m: Map<number, number>, k: number, by: number): void {
  */
 export class MachineListIndex {
   readonly #entries = new Map<string, Entry>();
-  readonly #cellIds = new Map<string, number>();
+  readonly #cellsByKey = new Map<string, Cell>();
   readonly #cells: Cell[] = [];
   readonly #cellSizes: number[] = [];
   readonly #indexes = new Map<MachineSortKey, KeyIndex>();
@@ -292,7 +292,7 @@ export class MachineListIndex {
             break walk;
           }
           scanned++;
-          if (!e.host.includes(text) && !e.idText.includes(text) && !e.cmidText.includes(text)) continue;
+          if (!e.host.includes(text) && !lower(e.m.machineId).includes(text) && !lower(e.m.snapshot?.cmid ?? '').includes(text)) continue;
           matched++;
         }
         if (skip > 0) {
@@ -390,52 +390,30 @@ export class MachineListIndex {
     return index.known.blocks.flatMap((b) => b.items);
   }
 
-  #cellOf(m: MachineState): number {
-    const c: Cell = { retired: m.retired !== null, status: statusKeyOf(m), channel: channelKeyOf(m), group: m.group, kmsHost: m.kmsHostId };
-    const k = `${c.retired ? 1 : 0}\u0000${c.status}\u0000${c.channel}\u0000${c.kmsHost ?? ''}\u0000${c.group}`;
-    let id = this.#cellIds.get(k);
-    if (id === undefined) {
-      id = this.#cells.length;
-      this.#cellIds.set(k, id);
+  #cellOf(m: MachineState): Cell {
+    const retired = m.retired !== null;
+    const status = statusKeyOf(m);
+    const channel = channelKeyOf(m);
+    const k = `${retired ? 1 : 0}\u0000${status}\u0000${channel}\u0000${m.kmsHostId ?? ''}\u0000${m.group}`;
+    let c = this.#cellsByKey.get(k);
+    if (!c) {
+      c = { id: this.#cells.length, retired, status, channel, group: m.group, kmsHost: m.kmsHostId, groupKey: lower(m.group) };
+      this.#cellsByKey.set(k, c);
       this.#cells.push(c);
       this.#cellSizes.push(0);
     }
-    return id;
+    return c;
+  }
+
+  #entryOf(m: MachineState): Entry {
+    return { m, cell: this.#cellOf(m), host: lower(m.hostname) };
   }
 
   #add(m: MachineState): Entry {
-    const e: Entry = {
-      id: m.machineId,
-      m,
-      cell: 0,
-      host: '',
-      group: '',
-      status: null,
-      channel: null,
-      grace: null,
-      last: null,
-      kms: null,
-      idText: '',
-      cmidText: '',
-    };
-    this.#fill(e, m);
-    this.#cellSizes[e.cell]!++;
+    const e = this.#entryOf(m);
+    this.#cellSizes[e.cell.id]!++;
     this.#entries.set(m.machineId, e);
     return e;
-  }
-
-  #fill(e: Entry, m: MachineState): void {
-    e.m = m;
-    e.cell = this.#cellOf(m);
-    e.host = lower(m.hostname);
-    e.group = lower(m.group);
-    e.idText = lower(m.machineId);
-    e.cmidText = lower(m.snapshot?.cmid ?? '');
-    e.status = m.primary?.licenseStatus ?? null;
-    e.channel = m.primary?.channel ?? null;
-    e.grace = m.primary?.graceExpiresAt ? Date.parse(m.primary.graceExpiresAt) : null;
-    e.last = m.lastReportAt;
-    e.kms = m.kmsHostId;
   }
 
   #change(m: MachineState): void {
@@ -460,17 +438,13 @@ export class MachineListIndex {
       was.snapshot?.cmid === m.snapshot?.cmid
     ) {
       // A heartbeat: only the last-report order moves.
+      const index = was.lastReportAt !== m.lastReportAt ? this.#indexes.get('lastReportAt') : undefined;
+      index?.remove(e);
       e.m = m;
-      if (e.last !== m.lastReportAt) {
-        const index = this.#indexes.get('lastReportAt');
-        index?.remove(e);
-        e.last = m.lastReportAt;
-        index?.insert(e);
-      }
+      index?.insert(e);
       return;
     }
-    const next: Entry = { ...e };
-    this.#fill(next, m);
+    const next = this.#entryOf(m);
     const hostMoved = next.host !== e.host;
     const moved: KeyIndex[] = [];
     for (const index of this.#indexes.values()) {
@@ -478,12 +452,12 @@ export class MachineListIndex {
         index.remove(e);
         moved.push(index);
       } else if (next.cell !== e.cell) {
-        index.recell(e, e.cell, next.cell);
+        index.recell(e, e.cell.id, next.cell.id);
       }
     }
     if (next.cell !== e.cell) {
-      this.#cellSizes[e.cell]!--;
-      this.#cellSizes[next.cell]!++;
+      this.#cellSizes[e.cell.id]!--;
+      this.#cellSizes[next.cell.id]!++;
     }
     Object.assign(e, next);
     for (const index of moved) index.insert(e);
@@ -539,13 +513,12 @@ function* ordering(byHost: readonly Entry[], key: MachineSortKey, dirty: Readonl
   if (key === 'lastReportAt' || key === 'graceExpiresAt') {
     // Mostly distinct instants: the values sorted as a typed array, then each entry (in host-name order, which equal
     // values keep) dropped into the next free slot of its value, found by binary search. No comparator calls.
-    const field = key === 'lastReportAt' ? 'last' : 'grace';
     const known: Entry[] = [];
     const values: number[] = [];
     const nulls: Entry[] = [];
     for (let i = 0; i < byHost.length; i++) {
       const e = byHost[i]!;
-      const v = e[field];
+      const v = valueOf(e, key) as number | null;
       if (v === null) nulls.push(e);
       else {
         known.push(e);
