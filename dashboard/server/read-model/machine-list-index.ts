@@ -43,8 +43,11 @@ interface Entry {
 
 interface Block {
   items: Entry[];
-  /** The cell of each item, side by side: a sparse filter scans this compact column, not the entries. */
-  cellCol: number[];
+  /**
+   * The cell of each item, side by side (then room for more): a sparse filter scans this compact column, not the
+   * entries. Four bytes a cell, not the eight of an array slot.
+   */
+  cellCol: Uint32Array;
   /** cell → entries of this block in it */
   cells: Map<number, number>;
 }
@@ -101,8 +104,9 @@ class SortedIndex {
   append(e: Entry): void {
     let block = this.blocks[this.blocks.length - 1]!;
     if (block.items.length >= BLOCK) this.blocks.push((block = blockOf([])));
+    widen(block, block.items.length);
+    block.cellCol[block.items.length] = e.cell.id;
     block.items.push(e);
-    block.cellCol.push(e.cell.id);
     bump(block.cells, e.cell.id, 1);
   }
 
@@ -110,8 +114,9 @@ class SortedIndex {
     const b = this.#blockFor(e);
     const block = this.blocks[b]!;
     const i = this.#position(block.items, e);
+    widen(block, i);
+    block.cellCol[i] = e.cell.id;
     block.items.splice(i, 0, e);
-    block.cellCol.splice(i, 0, e.cell.id);
     bump(block.cells, e.cell.id, 1);
     if (block.items.length > 2 * BLOCK) {
       const half = block.items.length >> 1;
@@ -124,8 +129,8 @@ class SortedIndex {
     const block = this.blocks[b]!;
     const i = this.#position(block.items, e);
     if (block.items[i] !== e) return;
+    block.cellCol.copyWithin(i, i + 1, block.items.length);
     block.items.splice(i, 1);
-    block.cellCol.splice(i, 1);
     bump(block.cells, e.cell.id, -1);
     if (block.items.length === 0 && this.blocks.length > 1) this.blocks.splice(b, 1);
   }
@@ -210,7 +215,19 @@ function* blocksOf(index: KeyIndex, desc: boolean): Generator<Block, void, void>
 function blockOf(items: Entry[]): Block {
   const cells = new Map<number, number>();
   for (const e of items) bump(cells, e.cell.id, 1);
-  return { items, cellCol: items.map((e) => e.cell.id), cells };
+  return { items, cellCol: Uint32Array.from(items, (e) => e.cell.id), cells };
+}
+
+/** Opens a slot at `i` in the block's cell column, before an item is put there; grows the column when it is full. */
+function widen(block: Block, i: number): void {
+  const n = block.items.length;
+  if (n === block.cellCol.length) {
+    // Doubling up to a block's size (a block built by appending ends without spare room), then a quarter block.
+    const grown = new Uint32Array(n < BLOCK ? Math.max(64, 2 * n) : n + BLOCK / 4);
+    grown.set(block.cellCol);
+    block.cellCol = grown;
+  }
+  block.cellCol.copyWithin(i + 1, i, n);
 }
 
 function bump(m: Map<number, number>, k: number, by: number): void {
