@@ -50,8 +50,8 @@ interface Indexed {
   /** First labels of the host names it points at: one string (the common case) or several. */
   labels: string | string[] | null;
   expiryDay: number | null;
-  /** The kinds the rules ask about by themselves (see `DependentKind`). */
-  kinds: DependentKind[];
+  /** The kinds the rules ask about by themselves (see `DependentKind`); one of four shared arrays. */
+  kinds: readonly DependentKind[];
 }
 
 export class CollectorFleetView implements FleetIndex {

@@ -88,12 +88,17 @@ export function kmsHostOfProduct(p: ProductState, m?: MachineView, fleet?: Pick<
  */
 export type DependentKind = 'client-os' | 'office-client';
 
-/** The kinds a machine is of. */
-export function dependentKindsOf(m: MachineView): DependentKind[] {
-  const kinds: DependentKind[] = [];
-  if (m.osKind === 'client') kinds.push('client-os');
-  if (m.products.some((p) => p.channel === 'kms-client' && applicationOf(p.applicationId) === 'office')) kinds.push('office-client');
-  return kinds;
+// Every machine is of one of four combinations: the collector's index keeps one per machine, so they are shared.
+const NO_KINDS: readonly DependentKind[] = Object.freeze([]);
+const CLIENT_OS: readonly DependentKind[] = Object.freeze(['client-os']);
+const OFFICE_CLIENT: readonly DependentKind[] = Object.freeze(['office-client']);
+const BOTH_KINDS: readonly DependentKind[] = Object.freeze(['client-os', 'office-client']);
+
+/** The kinds a machine is of (a shared array: do not change it). */
+export function dependentKindsOf(m: MachineView): readonly DependentKind[] {
+  const client = m.osKind === 'client';
+  const office = m.products.some((p) => p.channel === 'kms-client' && applicationOf(p.applicationId) === 'office');
+  return client ? (office ? BOTH_KINDS : CLIENT_OS) : office ? OFFICE_CLIENT : NO_KINDS;
 }
 
 /** The live (not retired) machines whose KMS client product uses this host; of one kind only when `only` is given. */
