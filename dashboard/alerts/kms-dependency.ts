@@ -46,13 +46,19 @@ function hostOfLastRequest(m: MachineView): string | null {
   return best?.host ?? null;
 }
 
-// Rules and the rollup ask this for every machine on every evaluation: remember the answer while the machine's
-// products and events are the same objects (each change replaces them). An answer that came from the hosts' logs
-// (the last resort) is remembered only while the host list is the same object too.
+// Rules and the rollup ask this for every machine on every evaluation of a hand-written fleet: remember the answer
+// while the machine's products and events are the same objects (each change replaces them). An answer that came from
+// the hosts' logs (the last resort) is remembered only while the host list is the same object too.
 const memo = new WeakMap<MachineView, { products: unknown; events: unknown; hosts: unknown; host: string | null }>();
 
 /** The canonical name of the KMS host a machine depends on, or null (not a KMS client, or never asked one). */
 export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHosts' | 'index'>): string | null {
+  // The collector builds a machine's view afresh for each question and its index knows the last resort: a memo entry
+  // would hardly be read again, yet its table grew with the machines asked about between two collections.
+  if (fleet?.index) {
+    const own = ownHostOfMachine(m);
+    return own !== undefined ? own : m.cmid ? hostThatSaw(fleet, m.cmid) : null;
+  }
   const hit = memo.get(m);
   if (hit && hit.products === m.products && hit.events === m.recentEvents && (hit.hosts === null || hit.hosts === fleet?.kmsHosts)) return hit.host;
   const own = ownHostOfMachine(m);
@@ -61,7 +67,7 @@ export function kmsHostOfMachine(m: MachineView, fleet?: Pick<FleetView, 'kmsHos
     return own;
   }
   const host = fleet && m.cmid ? hostThatSaw(fleet, m.cmid) : null;
-  if (!fleet?.index) memo.set(m, { products: m.products, events: m.recentEvents, hosts: fleet?.kmsHosts, host });
+  memo.set(m, { products: m.products, events: m.recentEvents, hosts: fleet?.kmsHosts, host });
   return host;
 }
 
