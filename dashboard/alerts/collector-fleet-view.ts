@@ -13,7 +13,7 @@ import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
 import { applicationOfEntry, cmidOfEntry, type KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
-import { addOne, addTo, idsOf, removeFrom, removeOne, type SingleIndex } from '../server/state/single-index.js';
+import { addTo, removeFrom } from '../server/state/single-index.js';
 import type { StateChange, StoredEvent } from '../server/state/state-change.js';
 import { dnsPublishingOf } from './fleet-view.js';
 import { canonicalHostName, domainOf, firstLabel } from './host-names.js';
@@ -46,7 +46,6 @@ export interface CollectorFleetViewOptions {
 /** What the index remembers of one live machine. */
 interface Indexed {
   dep: string | null;
-  cmid: string | null;
   /** First labels of the host names it points at: one string (the common case) or several. */
   labels: string | string[] | null;
   expiryDay: number | null;
@@ -73,10 +72,6 @@ export class CollectorFleetView implements FleetIndex {
   // dependents to answer.
   #byLabelOfKind: Record<DependentKind, Map<string, Set<string>>> = { 'client-os': new Map(), 'office-client': new Map() };
   #cmidSeen = new Map<string, { host: string; time: number }>();
-  /** CMID → its machine, or the machines when several share it (one Set only for the rare duplicates). */
-  #byCmid: SingleIndex = new Map();
-  /** CMIDs two or more live machines share. */
-  #sharedCmids = new Set<string>();
   #retired = new Set<string>();
   #byExpiryDay = new Map<number, Set<string>>();
   /** Machines whose derived facts (health inputs, dependency) changed since the last `drainTouched()`. */
@@ -221,7 +216,7 @@ export class CollectorFleetView implements FleetIndex {
    */
   duplicateCandidates(kmsHosts: readonly KmsHostView[]): string[] {
     const ids = new Set<string>();
-    for (const cmid of this.#sharedCmids) for (const id of idsOf(this.#byCmid.get(cmid))) ids.add(id);
+    for (const [, machines] of this.#state.duplicateCmids()) for (const id of machines) ids.add(id);
     const names = new Map<string, Set<string>>();
     for (const h of kmsHosts) {
       for (const r of h.requests) {
@@ -232,8 +227,8 @@ export class CollectorFleetView implements FleetIndex {
       }
     }
     for (const [cmid, seen] of names) {
-      const machines = idsOf(this.#byCmid.get(cmid));
-      if (machines.length === 0) continue;
+      const machines = this.#state.machinesWithCmid(cmid);
+      if (machines.size === 0) continue;
       const all = new Set(seen);
       for (const id of machines) all.add(canonicalHostName(this.#state.machine(id)?.hostname ?? ''));
       if (all.size >= 2) for (const id of machines) ids.add(id);
@@ -305,9 +300,6 @@ export class CollectorFleetView implements FleetIndex {
         for (const k of old.kinds) removeFrom(this.#byLabelOfKind[k], l, id);
       }
       if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
-      if (old.cmid !== null) {
-        if (removeOne(this.#byCmid, old.cmid, id) < 2) this.#sharedCmids.delete(old.cmid);
-      }
       this.#indexed.delete(id);
     }
     this.#retired.delete(id);
@@ -335,9 +327,7 @@ export class CollectorFleetView implements FleetIndex {
     }
     const expiryDay = expiryDayOf(m);
     if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
-    const cmid = m.cmid?.toLowerCase() ?? null;
-    if (cmid !== null && addOne(this.#byCmid, cmid, id) >= 2) this.#sharedCmids.add(cmid);
-    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), cmid, labels, expiryDay, kinds });
+    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), labels, expiryDay, kinds });
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {
@@ -359,8 +349,9 @@ export class CollectorFleetView implements FleetIndex {
       const host = canonicalHostName(this.#state.kmsHost(hostId)?.hostname ?? hostId);
       if (!seen || seen.time < time) {
         this.#cmidSeen.set(cmid, { host, time });
-        // Machines that name no host themselves depend on the host that last saw their CMID.
-        if (seen?.host !== host) for (const id of idsOf(this.#byCmid.get(cmid))) this.#reindex(id);
+        // Machines that name no host themselves depend on the host that last saw their CMID. One not indexed yet is
+        // indexed later (at start, after the events; in a batch, by its own change).
+        if (seen?.host !== host) for (const id of this.#state.machinesWithCmid(cmid)) if (this.#indexed.has(id)) this.#reindex(id);
       }
       return;
     }

@@ -1,0 +1,72 @@
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CollectorFleetView } from '../../dashboard/alerts/collector-fleet-view.js';
+import { newMachine } from '../../dashboard/server/ingest/apply-report.js';
+import { runUnit } from '../../dashboard/server/ingest/unit-of-work.js';
+import { FleetState } from '../../dashboard/server/state/fleet-state.js';
+import { withSnapshot, type MachineState } from '../../dashboard/server/state/machine-state.js';
+import { CORE_MIGRATIONS } from '../../dashboard/server/store/core-migrations.js';
+import { migrate } from '../../dashboard/server/store/database.js';
+import { FleetStore } from '../../dashboard/server/store/fleet-store.js';
+import { MS } from '../../shared/kms-rules.js';
+import type { MachineSnapshot } from '../../shared/protocol.js';
+import { product, snapshot, T0 } from '../support/collector-harness.js';
+
+const db = new Database(':memory:');
+migrate(db, 'core', CORE_MIGRATIONS);
+afterAll(() => db.close());
+
+/** A fleet state, its store and the view following it, as the alerts plug-in wires them. */
+function setup() {
+  db.exec('DELETE FROM machines; DELETE FROM events');
+  const state = new FleetState();
+  const store = new FleetStore(db);
+  const view = new CollectorFleetView(state, db, { heartbeatIntervalMs: MS.HOUR });
+  view.load(T0);
+  state.onChange((c) => view.apply(c));
+  const put = (id: string, over: Partial<MachineSnapshot> = {}) => {
+    const m = withSnapshot({ ...newMachine({ agentId: `agent-${id}`, machineId: id, hostname: `${id}.contoso.com` }, T0), lastReportAt: T0, lastReceivedAt: T0 }, snapshot(id, `${id}.contoso.com`, T0, over));
+    runUnit(state, store, (u) => u.putMachine(m));
+  };
+  const retire = (id: string) => {
+    const m: MachineState = { ...state.machine(id)!, retired: { at: T0, reason: 'gone', replacedBy: null } };
+    runUnit(state, store, (u) => u.putMachine(m));
+  };
+  const candidates = (host: string) => [...view.dependentCandidates(host)].map((m) => m.machineId).sort();
+  return { state, store, view, put, retire, candidates };
+}
+
+const on = (host: string) => ({ products: [product({ kmsHost: { name: host, port: 1688, source: 'dns' as const } })] });
+
+describe('the collector fleet view', () => {
+  it('names the live machines that share a CMID, as the fleet state knows them', () => {
+    const { view, put, retire } = setup();
+    put('a', { cmid: 'CLONE' });
+    put('b', { cmid: 'clone' });
+    put('c');
+    expect(view.duplicateCandidates([]).sort()).toEqual(['a', 'b']);
+    retire('b');
+    expect(view.duplicateCandidates([])).toEqual([]);
+  });
+
+  it('ties a machine naming no host to the host that last logged its CMID', () => {
+    const { view, state, store, put } = setup();
+    put('kms1', { os: { caption: 'Microsoft Windows Server 2022 Standard', version: '10.0.20348', kind: 'server' }, products: [] });
+    put('v', { cmid: 'cmid-v', products: [product({ kmsHost: null })] });
+    expect(view.dependencyOf('v')).toBeNull();
+    runUnit(state, store, (u) =>
+      u.addEvent({
+        machineId: 'kms1',
+        log: 'Key Management Service',
+        provider: 'Microsoft-Windows-Security-SPP',
+        eventId: 12290,
+        recordId: 1,
+        time: T0 + MS.MINUTE,
+        receivedAt: T0 + MS.MINUTE,
+        payload: { kind: 'kms-request', hresult: 0, nPolicy: 25, clientFqdn: 'v.contoso.com', cmid: 'CMID-V', clientTime: '', isVm: false, licenseStatus: 1, minutesToExpiry: 1, activationId: 'a' },
+      }),
+    );
+    expect(view.dependencyOf('v')).toBe('kms1.contoso.com');
+    expect([...view.dependentCandidates('kms1')].map((m) => m.machineId)).toEqual(['v']);
+  });
+});
