@@ -43,15 +43,22 @@ export interface CollectorFleetViewOptions {
   listeningSince?: number;
 }
 
-/** What the index remembers of one live machine. */
+/** What the index remembers of one live machine: its dependency, and where it is filed (to take it out again). */
 interface Indexed {
-  dep: string | null;
+  readonly dep: string | null;
   /** First labels of the host names it points at: one string (the common case) or several. */
-  labels: string | string[] | null;
-  expiryDay: number | null;
+  readonly labels: string | readonly string[] | null;
+  readonly expiryDay: number | null;
   /** The kinds the rules ask about by themselves (see `DependentKind`); one of four shared arrays. */
-  kinds: readonly DependentKind[];
+  readonly kinds: readonly DependentKind[];
 }
+
+/**
+ * Records repeat across the fleet (a few hosts, their clients' expiry days, four kinds), so the index keeps one shared
+ * record per distinct value instead of one per machine. A full table starts over: days gone by fill it slowly, hostile
+ * host names quickly, and the records in use stay valid (none is ever changed).
+ */
+const MAX_SHARED_RECORDS = 50_000;
 
 export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
@@ -72,6 +79,7 @@ export class CollectorFleetView implements FleetIndex {
   // dependents to answer.
   #byLabelOfKind: Record<DependentKind, Map<string, Set<string>>> = { 'client-os': new Map(), 'office-client': new Map() };
   #cmidSeen = new Map<string, { host: string; time: number }>();
+  #records = new Map<string, Indexed>();
   #retired = new Set<string>();
   #byExpiryDay = new Map<number, Set<string>>();
   /** Machines whose derived facts (health inputs, dependency) changed since the last `drainTouched()`. */
@@ -327,7 +335,19 @@ export class CollectorFleetView implements FleetIndex {
     }
     const expiryDay = expiryDayOf(m);
     if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
-    this.#indexed.set(id, { dep: kmsHostOfMachine(m, fleet), labels, expiryDay, kinds });
+    this.#indexed.set(id, this.#shared({ dep: kmsHostOfMachine(m, fleet), labels, expiryDay, kinds }));
+  }
+
+  /** The shared record equal to this one (see MAX_SHARED_RECORDS); one with several labels is rare and kept as is. */
+  #shared(r: Indexed): Indexed {
+    if (Array.isArray(r.labels)) return r;
+    // The host name goes with its length: no two different records share a key, whatever the names hold.
+    const key = `${r.expiryDay}/${r.kinds.join()}/${r.dep === null ? '-' : `${r.dep.length}:${r.dep}`}/${r.labels === null ? '-' : `:${r.labels}`}`;
+    const hit = this.#records.get(key);
+    if (hit) return hit;
+    if (this.#records.size >= MAX_SHARED_RECORDS) this.#records.clear();
+    this.#records.set(key, r);
+    return r;
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {
@@ -499,7 +519,7 @@ function expiryDayOf(m: MachineView): number | null {
   return first === null ? null : Math.floor(first / MS.DAY);
 }
 
-function labelsOf(labels: string | string[] | null): readonly string[] {
+function labelsOf(labels: string | readonly string[] | null): readonly string[] {
   return labels === null ? [] : typeof labels === 'string' ? [labels] : labels;
 }
 

@@ -39,6 +39,34 @@ function setup() {
 const on = (host: string) => ({ products: [product({ kmsHost: { name: host, port: 1688, source: 'dns' as const } })] });
 
 describe('the collector fleet view', () => {
+  it('files machines that look alike under their own hosts, and moves one without the others', () => {
+    const { view, put, retire, candidates } = setup();
+    for (const id of ['a', 'b', 'c']) put(id, on('kms01.contoso.com'));
+    put('d', on('kms02.contoso.com'));
+    expect(candidates('kms01')).toEqual(['a', 'b', 'c']);
+    put('b', on('kms02.contoso.com'));
+    retire('c');
+    expect(candidates('kms01')).toEqual(['a']);
+    expect(candidates('kms02.contoso.com')).toEqual(['b', 'd']);
+    expect([view.dependencyOf('a'), view.dependencyOf('b'), view.dependencyOf('c')]).toEqual(['kms01.contoso.com', 'kms02.contoso.com', null]);
+  });
+
+  it('files every machine right past the records it shares (a host per machine)', () => {
+    const { view, state, store, put, candidates } = setup();
+    const n = 60_000;
+    runUnit(state, store, (u) => {
+      for (let i = 0; i < n; i++) {
+        const id = `m${i}`;
+        const m = withSnapshot({ ...newMachine({ agentId: `agent-${id}`, machineId: id, hostname: `${id}.contoso.com` }, T0), lastReportAt: T0, lastReceivedAt: T0 }, snapshot(id, `${id}.contoso.com`, T0, on(`kms${i}.contoso.com`)));
+        u.putMachine(m);
+      }
+    });
+    expect([candidates('kms0'), candidates('kms59999')]).toEqual([['m0'], ['m59999']]);
+    put('m0', on('kms59999.contoso.com'));
+    expect([candidates('kms0'), candidates('kms59999')]).toEqual([[], ['m0', 'm59999']]);
+    expect(view.dependencyOf('m1')).toBe('kms1.contoso.com');
+  });
+
   it('names the live machines that share a CMID, as the fleet state knows them', () => {
     const { view, put, retire } = setup();
     put('a', { cmid: 'CLONE' });
