@@ -23,15 +23,26 @@ function worstOf(counts: readonly number[] | undefined): Health {
   return 'unknown';
 }
 
+/** What a live machine was counted as. */
 interface Entry {
-  health: Health;
-  group: string;
-  dep: string | null;
+  readonly health: Health;
+  readonly group: string;
+  readonly dep: string | null;
 }
+
+/**
+ * Entries repeat across the fleet (four healths, the groups, the hosts depended on): the tally keeps one shared entry
+ * per distinct value instead of one per machine. A full table starts over (hostile group or host names fill it), and
+ * the entries in use stay valid (none is ever changed).
+ */
+const MAX_SHARED_ENTRIES = 50_000;
 
 export class HealthTally {
   /** Live machines only. */
   #entries = new Map<string, Entry>();
+  /** Shared entries by group, dependency and health rank. */
+  #shared = new Map<string, Map<string | null, Entry[]>>();
+  #sharedCount = 0;
   #machineFindings = new Map<string, Map<string, Severity>>();
   #hostFindings = new Map<string, Map<string, Severity>>();
   #byDependency = new Map<string, number[]>();
@@ -72,7 +83,7 @@ export class HealthTally {
     }
     let health: Health = m.products.length === 0 && !m.kmsService ? 'unknown' : 'healthy';
     for (const s of this.#machineFindings.get(id)?.values() ?? []) health = worst(health, s);
-    const entry: Entry = { health, group: m.group, dep: dependency };
+    const entry = this.#entry(health, m.group, dependency);
     this.#entries.set(id, entry);
     this.#count(entry, 1);
   }
@@ -122,6 +133,25 @@ export class HealthTally {
     let h = worstOf(this.#counts);
     for (const x of hosts) h = worst(h, x);
     return h;
+  }
+
+  /** The shared entry for these values (see MAX_SHARED_ENTRIES). */
+  #entry(health: Health, group: string, dep: string | null): Entry {
+    const rank = RANK[health];
+    const hit = this.#shared.get(group)?.get(dep)?.[rank];
+    if (hit) return hit;
+    if (this.#sharedCount >= MAX_SHARED_ENTRIES) {
+      this.#shared.clear();
+      this.#sharedCount = 0;
+    }
+    let byDep = this.#shared.get(group);
+    if (!byDep) this.#shared.set(group, (byDep = new Map()));
+    let entries = byDep.get(dep);
+    if (!entries) byDep.set(dep, (entries = []));
+    const entry: Entry = { health, group, dep };
+    entries[rank] = entry;
+    this.#sharedCount++;
+    return entry;
   }
 
   #count(e: Entry, by: 1 | -1): void {
