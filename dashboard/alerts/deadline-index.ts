@@ -4,9 +4,17 @@
  * come instead of sweeping the fleet. Instants are kept in buckets (one minute by default) with a min-heap of the
  * bucket numbers: scheduling, moving and dropping a machine are O(1) (plus O(log buckets) for a new bucket), and
  * popping costs O(machines due).
+ *
+ * Instants are kept as whole seconds since EPOCH_MS, rounded down: small integers (until 2088), which V8 keeps in the
+ * map itself, where milliseconds since 1970 are each a 16-byte boxed number. Rounding down pops a machine less than a
+ * second early at worst: its rules find nothing new yet (nothing changes before its instant) and it is due again at
+ * the next pop.
  */
+const EPOCH_MS = Date.UTC(2020, 0, 1);
+
 export class DeadlineIndex {
   readonly #bucketMs: number;
+  /** Each machine's instant, in seconds since EPOCH_MS. */
   #due = new Map<string, number>();
   #buckets = new Map<number, Set<string>>();
   /** The bucket numbers, smallest first; each is in the heap exactly once, as long as its (maybe empty) set exists. */
@@ -20,13 +28,9 @@ export class DeadlineIndex {
     return this.#due.size;
   }
 
-  /** When this machine is next due, if it is scheduled. */
-  dueAt(id: string): number | undefined {
-    return this.#due.get(id);
-  }
-
   /** Schedules (or moves) a machine; null drops it. */
-  schedule(id: string, at: number | null): void {
+  schedule(id: string, atMs: number | null): void {
+    const at = atMs === null ? null : secondOf(atMs);
     const old = this.#due.get(id);
     if (old === at) return;
     if (old !== undefined) {
@@ -46,8 +50,9 @@ export class DeadlineIndex {
   }
 
   /** Takes out every machine due at or before `now` (they are no longer scheduled; the caller schedules them anew). */
-  popDue(now: number): string[] {
+  popDue(nowMs: number): string[] {
     const out: string[] = [];
+    const now = secondOf(nowMs);
     const last = this.#bucketOf(now);
     while (this.#heap.length > 0 && this.#heap[0]! <= last) {
       const b = this.#heap[0]!;
@@ -77,9 +82,13 @@ export class DeadlineIndex {
     return out;
   }
 
-  #bucketOf(t: number): number {
-    return Math.floor(t / this.#bucketMs);
+  #bucketOf(second: number): number {
+    return Math.floor((second * 1000) / this.#bucketMs);
   }
+}
+
+function secondOf(ms: number): number {
+  return Math.floor((ms - EPOCH_MS) / 1000);
 }
 
 function heapPush(h: number[], v: number): void {
