@@ -47,14 +47,24 @@ interface Walk {
 
 /** The failures since the last success, oldest first. */
 export function failuresSinceSuccess(m: MachineView, now: number, responseTimeoutMs: number): Failure[] {
+  const full = walkOf(m);
+  // Events later than `now` (an agent clock ahead of the collector's) are left out: walk again without them.
+  const w = full.latest > now ? walkEvents(m, now) : full;
+  return w.failures.concat(pendingFailure(w, now, responseTimeoutMs));
+}
+
+/**
+ * The walk over all of a machine's events, remembered per view. Not for a machine without events (most of them):
+ * their walk is free, and a million of them would only grow the memo's table, which never shrinks.
+ */
+function walkOf(m: MachineView): Walk {
+  if (m.recentEvents.length === 0) return NO_WALK;
   let hit = walks.get(m);
   if (!hit || hit.events !== m.recentEvents || hit.products !== m.products) {
     hit = { events: m.recentEvents, products: m.products, walk: walkEvents(m) };
     walks.set(m, hit);
   }
-  // Events later than `now` (an agent clock ahead of the collector's) are left out: walk again without them.
-  const w = hit.walk.latest > now ? walkEvents(m, now) : hit.walk;
-  return w.failures.concat(pendingFailure(w, now, responseTimeoutMs));
+  return hit.walk;
 }
 
 function pendingFailure(w: Walk, now: number, responseTimeoutMs: number): Failure[] {
@@ -184,8 +194,7 @@ export function dueAt(m: MachineView, now: number, config: ByGroup<ActivationFai
   const at = agentNow(m, now);
   const offset = at - now;
   const timeoutMs = c.responseTimeoutMinutes * MS.MINUTE;
-  failuresSinceSuccess(m, at, timeoutMs);
-  const full = walks.get(m)!.walk;
+  const full = walkOf(m);
   const seen = full.latest > at ? walkEvents(m, at) : full;
   const instants: Array<number | null> = [seen.pending ? seen.pending.time + timeoutMs + 1 - offset : null];
   if (full.latest > at) instants.push(full.latest - offset, full.pending ? full.pending.time + timeoutMs + 1 - offset : null);
