@@ -299,25 +299,42 @@ export class CollectorFleetView implements FleetIndex {
 
   // ---- upkeep ----
 
+  /**
+   * Files a machine anew. What it is filed under rarely changes with a report, so the sets and the map keep the
+   * entries that stay: a big Set or a million-entry Map that keeps losing and gaining entries is rehashed whole every
+   * so often (hundreds of ms at a million machines, on the event loop).
+   */
   #reindex(id: string): void {
     const state = this.#state.machine(id);
     const old = this.#indexed.get(id);
-    if (old) {
-      for (const l of labelsOf(old.labels)) {
-        removeFrom(this.#byLabel, l, id);
-        for (const k of old.kinds) removeFrom(this.#byLabelOfKind[k], l, id);
-      }
-      if (old.expiryDay !== null) removeFrom(this.#byExpiryDay, old.expiryDay, id);
-      this.#indexed.delete(id);
-    }
     this.#retired.delete(id);
     this.#touched.add(id);
     this.#stopped = undefined;
-    if (!state) return;
-    if (state.retired) {
-      this.#retired.add(id);
-      return;
+    const next = state && !state.retired ? this.#recordOf(state) : undefined;
+    if (old) {
+      if (!next || !sameLabelsAndKinds(old, next)) {
+        for (const l of labelsOf(old.labels)) {
+          removeFrom(this.#byLabel, l, id);
+          for (const k of old.kinds) removeFrom(this.#byLabelOfKind[k], l, id);
+        }
+      }
+      if (old.expiryDay !== null && old.expiryDay !== next?.expiryDay) removeFrom(this.#byExpiryDay, old.expiryDay, id);
+      if (!next) this.#indexed.delete(id);
     }
+    if (state?.retired) this.#retired.add(id);
+    if (!next) return;
+    if (!old || !sameLabelsAndKinds(old, next)) {
+      for (const l of labelsOf(next.labels)) {
+        addTo(this.#byLabel, l, id);
+        for (const k of next.kinds) addTo(this.#byLabelOfKind[k], l, id);
+      }
+    }
+    if (next.expiryDay !== null && next.expiryDay !== old?.expiryDay) addTo(this.#byExpiryDay, next.expiryDay, id);
+    this.#indexed.set(id, next);
+  }
+
+  /** What the index files a live machine under. */
+  #recordOf(state: MachineState): Indexed {
     const m = this.#machineView(state);
     const fleet = { kmsHosts: [], index: this };
     const names = kmsHostNamesOf(m, fleet);
@@ -328,14 +345,7 @@ export class CollectorFleetView implements FleetIndex {
       else if (typeof labels === 'string') labels = labels === l ? labels : [labels, l];
       else if (!labels.includes(l)) labels.push(l);
     }
-    const kinds = dependentKindsOf(m);
-    for (const l of labelsOf(labels)) {
-      addTo(this.#byLabel, l, id);
-      for (const k of kinds) addTo(this.#byLabelOfKind[k], l, id);
-    }
-    const expiryDay = expiryDayOf(m);
-    if (expiryDay !== null) addTo(this.#byExpiryDay, expiryDay, id);
-    this.#indexed.set(id, this.#shared({ dep: kmsHostOfMachine(m, fleet), labels, expiryDay, kinds }));
+    return this.#shared({ dep: kmsHostOfMachine(m, fleet), labels, expiryDay: expiryDayOf(m), kinds: dependentKindsOf(m) });
   }
 
   /** The shared record equal to this one (see MAX_SHARED_RECORDS); one with several labels is rare and kept as is. */
@@ -517,6 +527,13 @@ function expiryDayOf(m: MachineView): number | null {
     if (path.notificationAt !== null && (first === null || path.notificationAt < first)) first = path.notificationAt;
   }
   return first === null ? null : Math.floor(first / MS.DAY);
+}
+
+/** True when two records file a machine under the same host labels and kinds (kinds arrays are shared: see dependentKindsOf). */
+function sameLabelsAndKinds(a: Indexed, b: Indexed): boolean {
+  if (a.kinds !== b.kinds) return false;
+  if (a.labels === b.labels) return true;
+  return Array.isArray(a.labels) && Array.isArray(b.labels) && a.labels.length === b.labels.length && a.labels.every((l, i) => l === (b.labels as string[])[i]);
 }
 
 function labelsOf(labels: string | readonly string[] | null): readonly string[] {

@@ -33,14 +33,21 @@ export class DeadlineIndex {
     const at = atMs === null ? null : secondOf(atMs);
     const old = this.#due.get(id);
     if (old === at) return;
-    if (old !== undefined) {
+    if (at === null) {
+      if (old === undefined) return;
       // An emptied bucket stays (empty) until its time comes, so its number is in the heap once only.
       this.#buckets.get(this.#bucketOf(old))?.delete(id);
       this.#due.delete(id);
+      return;
     }
-    if (at === null) return;
+    // Overwritten in place, not deleted and added: a million-entry Map that keeps losing and gaining entries is
+    // rehashed whole every so often (hundreds of ms at a million machines, on the event loop).
     this.#due.set(id, at);
     const b = this.#bucketOf(at);
+    if (old !== undefined) {
+      if (this.#bucketOf(old) === b) return;
+      this.#buckets.get(this.#bucketOf(old))?.delete(id);
+    }
     let set = this.#buckets.get(b);
     if (!set) {
       this.#buckets.set(b, (set = new Set()));

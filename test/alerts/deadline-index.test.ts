@@ -38,6 +38,19 @@ describe('the deadline index', () => {
     expect(d.popDue(T + 3 * MS.MINUTE)).toEqual(['a']);
   });
 
+  it('moves a machine within its minute, to an earlier minute and back, and hands it over once', () => {
+    const d = new DeadlineIndex();
+    d.schedule('a', T + 10_000);
+    d.schedule('a', T + 40_000);
+    expect(d.popDue(T + 20_000)).toEqual([]);
+    d.schedule('a', T - MS.MINUTE);
+    d.schedule('a', T + 50_000);
+    expect(d.popDue(T + 45_000)).toEqual([]);
+    expect(d.popDue(T + 50_000)).toEqual(['a']);
+    expect(d.popDue(T + 10 * MS.MINUTE)).toEqual([]);
+    expect(d.size).toBe(0);
+  });
+
   it('keeps instants before 2020 and long after it', () => {
     const d = new DeadlineIndex();
     d.schedule('old', Date.UTC(1999, 0, 1));

@@ -181,9 +181,9 @@ export class FleetState {
           }
           return;
         }
-        if (old) this.#unindex(old);
+        if (old) this.#unindex(old, c.after);
         this.#machines.set(c.id, c.after);
-        this.#index(c.after);
+        this.#index(c.after, old);
         return;
       }
       case 'kms-host':
@@ -226,18 +226,26 @@ export class FleetState {
     if (m.hostname === e.clientFqdn) w.clientFqdn = m.hostname;
   }
 
-  #index(m: MachineState): void {
+  /**
+   * Files a machine in the indexes and counters. `was` is the state it replaces (just unindexed with this one as
+   * `next`): the id indexes keep an entry whose key did not change rather than delete and add it again, because a
+   * million-entry Map or a big Set that keeps losing and gaining entries is rehashed whole every so often (hundreds of
+   * ms at a million machines, on the event loop).
+   */
+  #index(m: MachineState, was?: MachineState): void {
     this.applications.learn(m.snapshot);
     if (m.retired) return;
     this.#active++;
     this.#reportTimes.add(m.lastReportAt ?? m.enrolledAt);
-    if (m.snapshot?.cmid) {
-      const cmid = m.snapshot.cmid.toLowerCase();
+    const kept = was && !was.retired ? was : undefined;
+    const cmid = cmidKeyOf(m);
+    if (cmid !== null && cmid !== (kept && cmidKeyOf(kept))) {
       if (addOne(this.#byCmid, cmid, m.machineId) > 1) this.#sharedCmids.add(cmid);
     }
-    addOne(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
+    const hostname = m.hostname.toLowerCase();
+    if (hostname !== kept?.hostname.toLowerCase()) addOne(this.#byHostname, hostname, m.machineId);
     if (m.kmsHostId) {
-      addTo(this.#byKmsHost, m.kmsHostId, m.machineId);
+      if (m.kmsHostId !== kept?.kmsHostId) addTo(this.#byKmsHost, m.kmsHostId, m.machineId);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, 1);
     }
     const status = statusKeyOf(m);
@@ -251,17 +259,20 @@ export class FleetState {
     bump(g, status, 1);
   }
 
-  #unindex(m: MachineState): void {
+  /** Takes a machine out of the indexes and counters; the id indexes keep what `next` files under the same key. */
+  #unindex(m: MachineState, next?: MachineState): void {
     if (m.retired) return;
     this.#active--;
     this.#reportTimes.remove(m.lastReportAt ?? m.enrolledAt);
-    if (m.snapshot?.cmid) {
-      const cmid = m.snapshot.cmid.toLowerCase();
+    const kept = next && !next.retired ? next : undefined;
+    const cmid = cmidKeyOf(m);
+    if (cmid !== null && cmid !== (kept && cmidKeyOf(kept))) {
       if (removeOne(this.#byCmid, cmid, m.machineId) < 2) this.#sharedCmids.delete(cmid);
     }
-    removeOne(this.#byHostname, m.hostname.toLowerCase(), m.machineId);
+    const hostname = m.hostname.toLowerCase();
+    if (hostname !== kept?.hostname.toLowerCase()) removeOne(this.#byHostname, hostname, m.machineId);
     if (m.kmsHostId) {
-      removeFrom(this.#byKmsHost, m.kmsHostId, m.machineId);
+      if (m.kmsHostId !== kept?.kmsHostId) removeFrom(this.#byKmsHost, m.kmsHostId, m.machineId);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, -1);
     }
     const status = statusKeyOf(m);
@@ -297,6 +308,11 @@ interface WindowTimes {
   client: TimeTally;
   server: TimeTally;
   office: TimeTally;
+}
+
+/** The CMID key a machine is indexed under (lower case), or null without one. */
+function cmidKeyOf(m: MachineState): string | null {
+  return m.snapshot?.cmid ? m.snapshot.cmid.toLowerCase() : null;
 }
 
 function tallyOf(t: WindowTimes, c: KmsClientEntry): TimeTally {

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { FleetState } from '../../dashboard/server/state/fleet-state.js';
+import { withSnapshot, type MachineState } from '../../dashboard/server/state/machine-state.js';
+import { syntheticMachine } from '../support/read-model-fleet.js';
+
+const NOW = Date.parse('2026-11-02T12:00:00Z');
+
+/** A new state of `m` whose snapshot differs in the given ways (the status always, so it is re-indexed). */
+function changed(m: MachineState, to: { status?: number; cmid?: string; hostname?: string; kms?: string }): MachineState {
+  const s = m.snapshot!;
+  const p = s.products[0]!;
+  return withSnapshot(m, {
+    ...s,
+    cmid: to.cmid ?? s.cmid,
+    hostname: to.hostname ?? s.hostname,
+    products: [{ ...p, licenseStatus: to.status ?? (p.licenseStatus === 1 ? 5 : 1), kmsHost: to.kms ? { name: to.kms, port: 1688, source: 'dns' } : p.kmsHost }],
+  });
+}
+
+describe('fleet state: the id indexes follow a machine through changes that keep or move its keys', () => {
+  it('keeps, moves and drops a machine under its CMID, host name and KMS host', () => {
+    const state = new FleetState();
+    const put = (before: MachineState | null, after: MachineState) => state.commit([{ kind: 'machine', id: after.machineId, before, after }]);
+    const a = syntheticMachine(1, NOW);
+    const b = syntheticMachine(2, NOW);
+    put(null, a);
+    put(null, b);
+    const kmsOf = (m: MachineState) => m.kmsHostId!;
+    const where = (m: MachineState) => ({
+      cmid: [...state.machinesWithCmid(m.snapshot!.cmid!)],
+      host: [...state.machinesWithHostname(m.hostname)],
+      kms: state.machinesUsingKmsHost(kmsOf(m)).has(m.machineId),
+    });
+
+    // Status only: the keys stay, and so do the entries.
+    const a1 = changed(a, {});
+    put(a, a1);
+    expect(state.statusCounts().get('5')).toBe(1);
+    expect(where(a1)).toEqual({ cmid: [a.machineId], host: [a.machineId], kms: true });
+
+    // A CMID shared with b (a cloned image), a new host name and another KMS host.
+    const a2 = changed(a1, { cmid: b.snapshot!.cmid!.toUpperCase(), hostname: 'renamed.contoso.com', kms: 'kms09.contoso.com' });
+    put(a1, a2);
+    expect([...state.machinesWithCmid(a.snapshot!.cmid!)]).toEqual([]);
+    expect(new Set(state.machinesWithCmid(b.snapshot!.cmid!))).toEqual(new Set([a.machineId, b.machineId]));
+    expect([...state.duplicateCmids()].map(([c]) => c)).toEqual([b.snapshot!.cmid!.toLowerCase()]);
+    expect([...state.machinesWithHostname(a.hostname)]).toEqual([]);
+    expect([...state.machinesWithHostname('RENAMED.contoso.com')]).toEqual([a.machineId]);
+    expect(state.machinesUsingKmsHost(kmsOf(a)).has(a.machineId)).toBe(false);
+    expect(state.machinesUsingKmsHost('kms09.contoso.com').has(a.machineId)).toBe(true);
+
+    // Status again on the shared CMID: still a duplicate, counted once.
+    const a3 = changed(a2, {});
+    put(a2, a3);
+    expect([...state.duplicateCmids()]).toHaveLength(1);
+    expect(state.activeMachineCount).toBe(2);
+
+    // Retired: out of every id index; back again: in every one.
+    const retired = { ...a3, retired: { at: NOW, reason: 'test', replacedBy: null } };
+    put(a3, retired);
+    expect([...state.duplicateCmids()]).toEqual([]);
+    expect([...state.machinesWithHostname('renamed.contoso.com')]).toEqual([]);
+    expect(state.machinesUsingKmsHost('kms09.contoso.com').size).toBe(0);
+    put(retired, a3);
+    expect(where(a3)).toEqual({ cmid: expect.arrayContaining([a.machineId, b.machineId]), host: [a.machineId], kms: true });
+    expect(state.activeMachineCount).toBe(2);
+  });
+});
