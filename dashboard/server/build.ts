@@ -20,16 +20,10 @@ const META_FILE = 'build-meta.json';
  * V8's default old-space cap (about 2–4 GiB depending on the machine) is too small for a million machines; the cap is
  * a ceiling, not an allocation. A 32 MB young generation (default 16 MB) lets more of the start-up's short-lived
  * objects die young instead of being copied; 64 MB started no faster at 1M machines and held ~100 MB more under load.
- * The old space grows by 20% of what a full collection left before the next one (V8 lets a big heap grow by up to
- * 4x, and under load the collector's did: 2.5 GB resident for a 1.8 GB state at 1M machines; ~2.0 GB with 20%).
- * Source maps keep stack traces in the logs pointing at the TypeScript.
+ * With a big fleet the program also limits how much the old space grows between full collections, once its state
+ * is loaded (tightenHeapForBigFleets in cli.ts). Source maps keep stack traces in the logs pointing at the TypeScript.
  */
-export const COLLECTOR_NODE_FLAGS = [
-  '--max-old-space-size=8192',
-  '--max-semi-space-size=32',
-  '--heap-growing-percent=20',
-  '--enable-source-maps',
-] as const;
+export const COLLECTOR_NODE_FLAGS = ['--max-old-space-size=8192', '--max-semi-space-size=32', '--enable-source-maps'] as const;
 
 export interface BuildCollectorResult {
   file: string;

@@ -3,6 +3,7 @@
  * The only place that reads the environment, flags and the config file.
  */
 import { userInfo } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -13,7 +14,7 @@ import { AuditLog } from './audit/audit-log.js';
 import { ApiKeyService } from './identity/api-keys.js';
 import { UserService } from './identity/user-service.js';
 import { newPassword } from './identity/secrets.js';
-import { consoleLogger } from './log.js';
+import { consoleLogger, type Logger } from './log.js';
 import { CORE_MIGRATIONS } from './store/core-migrations.js';
 import { DATABASE_FILE, migrate, openDatabase } from './store/database.js';
 import { ApiError } from './http/api-error.js';
@@ -101,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
     fail((e as Error).message);
   }
   const collector = await createCollector({ config, clock: systemClock, scheduler: createCronScheduler(), log, plugins });
+  tightenHeapForBigFleets(collector.state.machineCount, log);
   let address: { url: string };
   try {
     address = await collector.listen();
@@ -292,3 +294,19 @@ async function backupCommand(dataDir: string, args: string[]): Promise<void> {
 }
 
 await main(process.argv.slice(2));
+
+/** From this many machines on, the heap grows by 20% between full collections (see tightenHeapForBigFleets). */
+const TIGHT_HEAP_MACHINES = 200_000;
+
+/**
+ * A big fleet's state is most of the heap and lives for good, and V8 lets a big heap grow by up to 4x what a full
+ * collection left before the next one: 2.5 GB resident for a 1.8 GB state at a million machines under load, ~2.0 GB
+ * with 20%. A small fleet does better without: its collections are cheap and frequent ones cost throughput (a
+ * 10,000-machine collector took ~30% fewer reports a second with 20%). Decided once, when the state is loaded. V8
+ * reads this flag at each full collection, so setting it now takes effect from the next one.
+ */
+function tightenHeapForBigFleets(machines: number, log: Logger): void {
+  if (machines < TIGHT_HEAP_MACHINES) return;
+  setFlagsFromString('--heap-growing-percent=20');
+  log.info('big fleet: the heap grows by 20% between full collections', { machines, from: TIGHT_HEAP_MACHINES });
+}
