@@ -45,8 +45,11 @@ describe('WalCheckpointer: the WAL is copied into the database file by a worker,
       const before = cp.stats.checkpoints;
       await until(`checkpoint after round ${round}`, () => cp.stats.checkpoints > before && cp.stats.copiedFrames >= cp.stats.walFrames);
     }
+    // Without checkpoints the WAL would hold all 24 MB. With them it holds a few rounds at most: a round may land
+    // while the worker's connection still reads the WAL, and SQLite appends rather than starting the file over (one
+    // busy CI run saw 6.5 MB).
     const walBytes = statSync(join(dir, `${DATABASE_FILE}-wal`)).size;
-    expect(walBytes).toBeLessThan(6 * 1024 * 1024);
+    expect(walBytes).toBeLessThan(12 * 1024 * 1024);
     expect(db.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(24 * MB_OF_ROWS.length);
 
     await cp.close();
