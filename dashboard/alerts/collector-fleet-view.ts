@@ -11,6 +11,7 @@ import { KMS_CLIENT_WINDOW_DAYS, KMS_DEFAULT_PORT, KMS_RENEWAL_INTERVAL_MINUTES,
 import type { EventPayload, EventRecord } from '../../shared/protocol.js';
 import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
+import { SharedValues } from '../server/state/interned.js';
 import { applicationOfEntry, cmidOfEntry, type KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import { addTo, removeFrom } from '../server/state/single-index.js';
@@ -53,12 +54,6 @@ interface Indexed {
   readonly kinds: readonly DependentKind[];
 }
 
-/**
- * Records repeat across the fleet (a few hosts, their clients' expiry days, four kinds), so the index keeps one shared
- * record per distinct value instead of one per machine. A full table starts over: days gone by fill it slowly, hostile
- * host names quickly, and the records in use stay valid (none is ever changed).
- */
-const MAX_SHARED_RECORDS = 50_000;
 
 export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
@@ -79,7 +74,8 @@ export class CollectorFleetView implements FleetIndex {
   // dependents to answer.
   #byLabelOfKind: Record<DependentKind, Map<string, Set<string>>> = { 'client-os': new Map(), 'office-client': new Map() };
   #cmidSeen = new Map<string, { host: string; time: number }>();
-  #records = new Map<string, Indexed>();
+  /** Records repeat across the fleet (a few hosts, their clients' expiry days, four kinds): one per distinct value. */
+  #records = new SharedValues<Indexed>();
   #retired = new Set<string>();
   #byExpiryDay = new Map<number, Set<string>>();
   /** Machines whose derived facts (health inputs, dependency) changed since the last `drainTouched()`. */
@@ -348,16 +344,11 @@ export class CollectorFleetView implements FleetIndex {
     return this.#shared({ dep: kmsHostOfMachine(m, fleet), labels, expiryDay: expiryDayOf(m), kinds: dependentKindsOf(m) });
   }
 
-  /** The shared record equal to this one (see MAX_SHARED_RECORDS); one with several labels is rare and kept as is. */
+  /** The shared record equal to this one; one with several labels is rare and kept as is. */
   #shared(r: Indexed): Indexed {
     if (Array.isArray(r.labels)) return r;
     // The host name goes with its length: no two different records share a key, whatever the names hold.
-    const key = `${r.expiryDay}/${r.kinds.join()}/${r.dep === null ? '-' : `${r.dep.length}:${r.dep}`}/${r.labels === null ? '-' : `:${r.labels}`}`;
-    const hit = this.#records.get(key);
-    if (hit) return hit;
-    if (this.#records.size >= MAX_SHARED_RECORDS) this.#records.clear();
-    this.#records.set(key, r);
-    return r;
+    return this.#records.share(`${r.expiryDay}/${r.kinds.join()}/${r.dep === null ? '-' : `${r.dep.length}:${r.dep}`}/${r.labels === null ? '-' : `:${r.labels}`}`, r);
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {

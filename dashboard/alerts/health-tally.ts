@@ -6,6 +6,7 @@
  * touched). `healthRollup` (health-rollup.ts) computes the same from scratch for hand-written fleets.
  */
 import type { Health } from '../../shared/api.js';
+import { SharedValues } from '../server/state/interned.js';
 import { canonicalHostName, firstLabel, sameHost } from './host-names.js';
 import type { Finding, KmsHostView, MachineView, Severity } from './model.js';
 
@@ -30,19 +31,12 @@ interface Entry {
   readonly dep: string | null;
 }
 
-/**
- * Entries repeat across the fleet (four healths, the groups, the hosts depended on): the tally keeps one shared entry
- * per distinct value instead of one per machine. A full table starts over (hostile group or host names fill it), and
- * the entries in use stay valid (none is ever changed).
- */
-const MAX_SHARED_ENTRIES = 50_000;
 
 export class HealthTally {
   /** Live machines only. */
   #entries = new Map<string, Entry>();
-  /** Shared entries by group, dependency and health rank. */
-  #shared = new Map<string, Map<string | null, Entry[]>>();
-  #sharedCount = 0;
+  /** Entries repeat across the fleet (four healths, the groups, the hosts depended on): one per distinct value. */
+  #shared = new SharedValues<Entry>();
   #machineFindings = new Map<string, Map<string, Severity>>();
   #hostFindings = new Map<string, Map<string, Severity>>();
   #byDependency = new Map<string, number[]>();
@@ -135,23 +129,10 @@ export class HealthTally {
     return h;
   }
 
-  /** The shared entry for these values (see MAX_SHARED_ENTRIES). */
+  /** The shared entry for these values. */
   #entry(health: Health, group: string, dep: string | null): Entry {
-    const rank = RANK[health];
-    const hit = this.#shared.get(group)?.get(dep)?.[rank];
-    if (hit) return hit;
-    if (this.#sharedCount >= MAX_SHARED_ENTRIES) {
-      this.#shared.clear();
-      this.#sharedCount = 0;
-    }
-    let byDep = this.#shared.get(group);
-    if (!byDep) this.#shared.set(group, (byDep = new Map()));
-    let entries = byDep.get(dep);
-    if (!entries) byDep.set(dep, (entries = []));
-    const entry: Entry = { health, group, dep };
-    entries[rank] = entry;
-    this.#sharedCount++;
-    return entry;
+    // The dependency goes with its length: no two different entries share a key, whatever the names hold.
+    return this.#shared.share(`${health}/${dep === null ? '-' : `${dep.length}:${dep}`}/${group}`, { health, group, dep });
   }
 
   #count(e: Entry, by: 1 | -1): void {

@@ -1,39 +1,49 @@
 import type { KmsHostRef, MachineSnapshot, OsInfo, ProductState } from '../../../shared/protocol.js';
 
 /**
- * Product names, descriptions, SKU ids, OS captions, group and KMS host names repeat across the whole fleet: a
- * million machines carry a few dozen distinct values. Parsing each snapshot makes a fresh copy of every one of them,
- * so the in-memory state shares one instance per distinct value instead. Per-machine values (ids, host names, CMIDs,
- * instants) are left alone. The table is capped so that hostile input cannot grow it without bound; past the cap,
- * new values are simply not shared.
+ * One shared instance per distinct key, for values that repeat across the fleet and are never changed once made (a
+ * product name, an OS, an alert index record): a million machines carry a few dozen distinct ones. Capped so that
+ * hostile input cannot grow a table without bound: a full table starts over, and the instances already handed out
+ * stay valid (values that come and go, like expiry days, keep being shared).
  */
-const MAX_ENTRIES = 50_000;
-const table = new Map<string, string>();
+export class SharedValues<T> {
+  readonly #table = new Map<string, T>();
+
+  constructor(readonly max = 50_000) {}
+
+  /** The instance shared under `key`; `value` becomes it when there is none. */
+  share(key: string, value: T): T {
+    const hit = this.#table.get(key);
+    if (hit !== undefined) return hit;
+    if (this.#table.size >= this.max) this.#table.clear();
+    this.#table.set(key, value);
+    return value;
+  }
+}
+
+/**
+ * Product names, descriptions, SKU ids, OS captions, group and KMS host names: parsing each snapshot makes a fresh
+ * copy of every one, so the in-memory state shares one instance per distinct value instead. Per-machine values (ids,
+ * host names, CMIDs, instants) are left alone.
+ */
+const strings = new SharedValues<string>();
 
 export function intern(s: string): string;
 export function intern(s: string | null): string | null;
 export function intern(s: string | undefined): string | undefined;
 export function intern(s: string | null | undefined): string | null | undefined {
-  if (typeof s !== 'string') return s;
-  const hit = table.get(s);
-  if (hit !== undefined) return hit;
-  if (table.size < MAX_ENTRIES) table.set(s, s);
-  return s;
+  return typeof s === 'string' ? strings.share(s, s) : s;
 }
 
 /**
- * Small value objects that repeat across the fleet just as their strings do (an OS, a KMS host reference): one shared
- * instance per distinct value (~50 bytes a machine each at a million machines). Shared instances are never mutated:
- * a snapshot is replaced whole, never edited. Keyed by the fields the wire schema allows (zod strips any other), and
- * capped like the string table.
+ * Small value objects that repeat just as their strings do (an OS, a KMS host reference), ~50 bytes a machine each
+ * at a million machines. Never mutated: a snapshot is replaced whole, never edited. Keyed by the fields the wire
+ * schema allows (zod strips any other).
  */
-const objects = new Map<string, object>();
+const objects = new SharedValues<object>();
 
 function internObject<T extends object>(key: string, o: T): T {
-  const hit = objects.get(key);
-  if (hit !== undefined) return hit as T;
-  if (objects.size < MAX_ENTRIES) objects.set(key, o);
-  return o;
+  return objects.share(key, o) as T;
 }
 
 function internOs(os: OsInfo): OsInfo {
