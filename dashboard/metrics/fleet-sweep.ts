@@ -12,8 +12,11 @@ export interface FleetSweep {
   readonly wave: ReadonlyMap<string, readonly number[]>;
   /** Per group: agents that reported within the stale limit, and those that did not. */
   readonly agents: ReadonlyMap<string, { up: number; stale: number }>;
-  /** Per-machine exposition text ('' when per-machine series are off). */
-  readonly machineText: string;
+  /**
+   * Per-machine exposition text, UTF-8 encoded once per pass (empty when per-machine series are off): a scrape writes
+   * these bytes as they are, instead of joining and encoding megabytes of text in each request.
+   */
+  readonly machineBody: Buffer;
   readonly machineSeriesExported: boolean;
   readonly machineSeries: number;
   readonly machines: number;
@@ -41,6 +44,9 @@ export const MACHINE_SERIES_HELP = {
     'End of the current period of each product (grace, or a KMS client\'s 180-day validity), as a Unix timestamp.',
   [LAST_REPORT]: 'When the collector last received a report from the machine\'s agent, as a Unix timestamp.',
 } as const;
+
+/** The body of a pass without per-machine series. */
+export const EMPTY: Buffer = Buffer.alloc(0);
 
 const defaultYield = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -105,22 +111,23 @@ export async function sweepFleet(machines: Iterable<MachineFacts>, o: SweepOptio
       sliceStart = performance.now();
     }
   }
-  let machineText = '';
+  let machineBody = EMPTY;
   if (o.perMachine) {
     cut();
-    machineText =
+    const text =
       gaugeHeader(LICENSE_STATUS, MACHINE_SERIES_HELP[LICENSE_STATUS]) +
       chunks.status.join('') +
       gaugeHeader(GRACE_EXPIRY, MACHINE_SERIES_HELP[GRACE_EXPIRY]) +
       chunks.expiry.join('') +
       gaugeHeader(LAST_REPORT, MACHINE_SERIES_HELP[LAST_REPORT]) +
       chunks.lastReport.join('');
+    machineBody = Buffer.from(text, 'utf8');
   }
   return {
     at: o.now,
     wave,
     agents,
-    machineText,
+    machineBody,
     machineSeriesExported: o.perMachine,
     machineSeries: series,
     machines: n,

@@ -4,7 +4,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { FleetAggregates } from './fleet-aggregates.js';
 import { FleetTimeAggregates, notificationOf, type TimedFacts } from './fleet-time-aggregates.js';
 import { registerFleetMetrics } from './fleet-metrics.js';
-import { sweepFleet, type FleetSweep } from './fleet-sweep.js';
+import { EMPTY, sweepFleet, type FleetSweep } from './fleet-sweep.js';
 import { GroupSeriesText, type GroupSeriesWork } from './group-series-text.js';
 import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
@@ -147,12 +147,24 @@ export class MetricsExporter {
 
   /** The exposition: the registry's metrics, the per-group families and the cached per-machine series. */
   async metrics(): Promise<string> {
+    return Buffer.concat(await this.exposition()).toString('utf8');
+  }
+
+  /**
+   * The exposition as the bytes to send, in order: what is rendered now (the registry, the per-group families) and
+   * the per-machine series as the background pass encoded them, never copied or re-encoded here. The collector's
+   * /metrics route writes these parts one after the other.
+   */
+  async exposition(): Promise<Buffer[]> {
     const done = this.#self.startScrape();
     try {
       const text = await this.#renderRegistry();
-      const extra = this.#groupText.text(this.#clock.now()) + (this.#sweep?.machineText ?? '');
+      const groups = this.#groupText.text(this.#clock.now());
+      const machines = this.#sweep?.machineBody ?? EMPTY;
       // OpenMetrics ends with `# EOF`; the cached series go before it.
-      return text.endsWith('# EOF\n') ? `${text.slice(0, -'# EOF\n'.length)}${extra}# EOF\n` : text + extra;
+      const eof = text.endsWith('# EOF\n');
+      const head = Buffer.from(`${eof ? text.slice(0, -'# EOF\n'.length) : text}${groups}`, 'utf8');
+      return eof ? [head, machines, Buffer.from('# EOF\n')] : [head, machines];
     } finally {
       done();
     }
@@ -198,7 +210,7 @@ export class MetricsExporter {
           perMachine,
           ...(this.#yield ? { yieldToLoop: this.#yield } : {}),
         })
-      : { at: this.#clock.now(), wave: new Map(), agents: new Map(), machineText: '', machineSeriesExported: false, machineSeries: 0, machines: count };
+      : { at: this.#clock.now(), wave: new Map(), agents: new Map(), machineBody: EMPTY, machineSeriesExported: false, machineSeries: 0, machines: count };
     this.#sweep = sweep;
     this.#self.sweepDone((performance.now() - started) / 1000, sweep.machineSeries, sweep.at);
     return sweep;

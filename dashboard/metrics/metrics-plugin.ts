@@ -67,6 +67,7 @@ export function metricsPlugin(
         ctx.ingest.onRefusal((code) => e.ingest.rejected(code)),
       );
       uninstall = e.installOnRegistry();
+      ctx.setMetricsExposition(() => e.exposition());
       await e.start();
     },
     close() {

@@ -189,13 +189,25 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     if (state.ready) res.json({ status: 'ready', machines: state.machineCount });
     else res.status(503).json({ error: { code: 'not-ready', message: 'the state is still loading' } });
   });
+  let metricsExposition: (() => Promise<readonly Buffer[]>) | undefined;
   app.get('/metrics', async (req, res) => {
     if (config.metricsToken && req.headers.authorization !== `Bearer ${config.metricsToken}`) {
       res.status(401).json({ error: { code: 'bad-metrics-token', message: 'send Authorization: Bearer <metrics token>' } });
       return;
     }
-    res.setHeader('Content-Type', registry.contentType);
-    res.send(await registry.metrics());
+    const parts = metricsExposition ? await metricsExposition() : [Buffer.from(await registry.metrics(), 'utf8')];
+    // Written as they are (no express send: it would join, re-encode and hash megabytes per scrape for an ETag).
+    res.writeHead(200, {
+      'Content-Type': registry.contentType,
+      'Content-Length': parts.reduce((n, p) => n + p.length, 0),
+      'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    for (const p of parts) if (p.length > 0) res.write(p);
+    res.end();
   });
   app.get('/api/v1/info', (_req, res) => {
     const info: ServerInfo = {
@@ -260,6 +272,9 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     setHealthProvider(p) {
       healthProvider = p;
       views.health = healthProvider;
+    },
+    setMetricsExposition(exposition) {
+      metricsExposition = exposition;
     },
   };
   for (const p of plugins) await p.setup(ctx);

@@ -57,6 +57,11 @@ export interface PluginContext {
   readonly ingest: IngestEvents;
   /** Replace the default health (derived from licence status) with the alert engine's. */
   setHealthProvider(provider: HealthProvider): void;
+  /**
+   * Serve /metrics from `exposition` (the body as byte parts, written in order) instead of `registry.metrics()`, so a
+   * big cached part is sent as it is rather than joined into one string and encoded again per scrape.
+   */
+  setMetricsExposition(exposition: () => Promise<readonly Buffer[]>): void;
 }
 
 /** The socket.io side as plug-ins see it. */

@@ -65,4 +65,21 @@ describe.skipIf(!binaries.promtool)(needs('promtool', 'the demo fleet\'s /metric
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   }, 90_000);
+
+  it('sends the exposition as bytes with their exact length, the per-machine part included, and HEAD without a body', async () => {
+    const auth = { authorization: 'Bearer scrape-token-0001' };
+    const res = await fetch(`${url}/metrics`, { headers: auth });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+    const text = body.toString('utf8');
+    // The registry's part, then the per-group families, then the per-machine series the background pass encoded.
+    expect(text.indexOf('# TYPE vawatch_machines gauge')).toBeGreaterThanOrEqual(0);
+    expect(text.indexOf('# TYPE vawatch_machine_license_status gauge')).toBeGreaterThan(text.indexOf('# TYPE vawatch_machines gauge'));
+    expect(text.endsWith('\n')).toBe(true);
+    const head = await fetch(`${url}/metrics`, { method: 'HEAD', headers: auth });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBeGreaterThan(0);
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+  });
 });
