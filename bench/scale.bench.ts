@@ -102,9 +102,16 @@ class HealthProbe {
     }
   }
 
-  stats(from: number, to: number): { n: number; max: number; p99: number } {
-    const v = this.samples.filter((s) => s.at >= from && s.at <= to).map((s) => s.ms).sort((a, b) => a - b);
-    return { n: v.length, max: v.at(-1) ?? 0, p99: percentile(v, 99) };
+  stats(from: number, to: number): { n: number; max: number; p99: number; slowest: string } {
+    const inside = this.samples.filter((s) => s.at >= from && s.at <= to);
+    const v = inside.map((s) => s.ms).sort((a, b) => a - b);
+    // When the slowest probes were sent, in seconds from `from`: a cluster points at one cause (start of a phase, a tick).
+    const slowest = inside
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 3)
+      .map((s) => `${ms(s.ms)} at +${((s.at - from) / 1000).toFixed(1)} s`)
+      .join(', ');
+    return { n: v.length, max: v.at(-1) ?? 0, p99: percentile(v, 99), slowest };
   }
 }
 
@@ -281,6 +288,7 @@ export async function run(args: string[] = []): Promise<void> {
     const crossed = boundary > loadFrom;
     const tick = probe.stats(boundary - 1_000, boundary + 10_000);
     report('/healthz during load: max', ms(during.max), `p99 ${ms(during.p99)}, ${during.n} probes every 100 ms; target max ≤ 50 ms`);
+    report('  slowest probes (sent at, from the start of the load)', '', `${during.slowest}; phases: heartbeats +0 s (${o.warmup} s warm-up), snapshots +${o.seconds + o.warmup} s`);
     report('  the same probe on the bare server under its load: max', ms(bareHealth.max), `p99 ${ms(bareHealth.p99)}, ${bareHealth.n} probes (what a fresh connection costs on this machine now)`);
     report('/healthz across the minute tick: max', crossed ? ms(tick.max) : 'n/a', crossed ? `p99 ${ms(tick.p99)}, ${tick.n} probes from ${new Date(boundary - 1000).toISOString().slice(11, 19)} to +10 s (under load)` : 'no minute boundary inside the load');
     const missed = collector.logLines(/missed execution/i).length;
