@@ -96,7 +96,7 @@ export class FleetStateSource implements MetricsSource {
   }
 
   #kmsHostFacts(h: KmsHostState, alerts: AlertEngineView | undefined): KmsHostFacts {
-    const users = this.#state.machinesUsingKmsHost(h.id).size;
+    const users = this.#state.machineCountUsingKmsHost(h.id);
     const clientOs = this.#state.clientOsUsingKmsHost(h.id);
     const w = this.#window.get(h.id);
     const forecast = alerts?.kmsForecast(h.id);

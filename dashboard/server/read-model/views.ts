@@ -117,7 +117,7 @@ export class Views {
       currentCount: h.kmsService ? h.kmsService.currentCount : (seenWindows?.count ?? null),
       requiredClientCount: h.kmsService?.requiredClientCount ?? null,
       windowCount: windows.windows,
-      clientsUsing: this.#state.machinesUsingKmsHost(h.id).size,
+      clientsUsing: this.#state.machineCountUsingKmsHost(h.id),
       clientOsUsing: this.#state.clientOsUsingKmsHost(h.id),
       lastRequestAt: iso(h.lastRequestAt),
       dnsPublishing: h.kmsService?.dnsPublishing ?? null,

@@ -1,4 +1,4 @@
-import { addOne, addTo, removeFrom, removeOne, type SingleIndex } from './single-index.js';
+import { addOne, removeOne, type SingleIndex } from './single-index.js';
 import { KMS_CLIENT_THRESHOLD } from '../../../shared/kms-rules.js';
 import { ApplicationByActivation } from './kms-application.js';
 import { intern } from './interned.js';
@@ -26,7 +26,8 @@ export class FleetState {
   /** CMIDs that two or more active machines share. */
   #sharedCmids = new Set<string>();
   #byHostname: SingleIndex = new Map();
-  #byKmsHost = new Map<string, Set<string>>();
+  /** Active machines per KMS host their primary product last used (a count: nothing reads which ones). */
+  #usingKmsHost = new Map<string, number>();
   #clientOsByKmsHost = new Map<string, number>();
   #statusCounts = new Map<string, number>();
   #channelCounts = new Map<string, number>();
@@ -85,9 +86,9 @@ export class FleetState {
   machinesWithHostname(hostname: string): ReadonlySet<string> {
     return asSet(this.#byHostname.get(hostname.toLowerCase()));
   }
-  /** Active machines whose primary product last used this KMS host. */
-  machinesUsingKmsHost(kmsHostId: string): ReadonlySet<string> {
-    return this.#byKmsHost.get(kmsHostId) ?? EMPTY;
+  /** How many active machines' primary product last used this KMS host. */
+  machineCountUsingKmsHost(kmsHostId: string): number {
+    return this.#usingKmsHost.get(kmsHostId) ?? 0;
   }
   /** How many of those run a client OS (the 25 threshold applies to them). */
   clientOsUsingKmsHost(kmsHostId: string): number {
@@ -245,7 +246,7 @@ export class FleetState {
     const hostname = m.hostname.toLowerCase();
     if (hostname !== kept?.hostname.toLowerCase()) addOne(this.#byHostname, hostname, m.machineId);
     if (m.kmsHostId) {
-      if (m.kmsHostId !== kept?.kmsHostId) addTo(this.#byKmsHost, m.kmsHostId, m.machineId);
+      bump(this.#usingKmsHost, m.kmsHostId, 1);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, 1);
     }
     const status = statusKeyOf(m);
@@ -272,7 +273,7 @@ export class FleetState {
     const hostname = m.hostname.toLowerCase();
     if (hostname !== kept?.hostname.toLowerCase()) removeOne(this.#byHostname, hostname, m.machineId);
     if (m.kmsHostId) {
-      if (m.kmsHostId !== kept?.kmsHostId) removeFrom(this.#byKmsHost, m.kmsHostId, m.machineId);
+      bump(this.#usingKmsHost, m.kmsHostId, -1);
       if (m.snapshot?.os.kind === 'client') bump(this.#clientOsByKmsHost, m.kmsHostId, -1);
     }
     const status = statusKeyOf(m);
