@@ -129,7 +129,8 @@ export class CollectorFleetView implements FleetIndex {
       const row = first.get(h.id) as { at: number; current_count: number | null } | undefined;
       if (row) this.#seeds.set(h.id, { observedSince: row.at, seedCount: row.current_count });
     }
-    for (const m of this.#state.machines()) this.#reindex(m.machineId);
+    // Nothing is "touched" at start (every machine is new to the engine, which evaluates them all anyway).
+    for (const m of this.#state.machines()) this.#reindex(m.machineId, false);
     this.#touched.clear();
   }
 
@@ -300,11 +301,11 @@ export class CollectorFleetView implements FleetIndex {
    * entries that stay: a big Set or a million-entry Map that keeps losing and gaining entries is rehashed whole every
    * so often (hundreds of ms at a million machines, on the event loop).
    */
-  #reindex(id: string): void {
+  #reindex(id: string, touch = true): void {
     const state = this.#state.machine(id);
     const old = this.#indexed.get(id);
     this.#retired.delete(id);
-    this.#touched.add(id);
+    if (touch) this.#touched.add(id);
     this.#stopped = undefined;
     const next = state && !state.retired ? this.#recordOf(state) : undefined;
     if (old) {

@@ -220,9 +220,17 @@ export class FleetStore {
 
   // ---- loading ----
 
-  /** Every machine, one row at a time (a million rows are never held at once). */
+  /**
+   * Every machine, one row at a time (a million rows are never held at once). The stored columns by name: `*` would
+   * also compute the generated `effective_group`, a json_extract of every snapshot (~4.5 s at a million machines).
+   */
   *loadMachines(): Generator<MachineState> {
-    const rows = this.db.prepare('SELECT * FROM machines').iterate() as IterableIterator<MachineRow>;
+    const rows = this.db
+      .prepare(
+        `SELECT machine_id, agent_id, hostname, group_override, snapshot, last_report_at, last_received_at, enrolled_at,
+           retired_at, retired_reason, replaced_by, last_kms_request FROM machines`,
+      )
+      .iterate() as IterableIterator<MachineRow>;
     for (const r of rows) yield machineFromRow(r);
   }
 
