@@ -130,7 +130,7 @@ export class CollectorFleetView implements FleetIndex {
       if (row) this.#seeds.set(h.id, { observedSince: row.at, seedCount: row.current_count });
     }
     // Nothing is "touched" at start (every machine is new to the engine, which evaluates them all anyway).
-    for (const m of this.#state.machines()) this.#reindex(m.machineId, false);
+    for (const m of this.#state.machines()) this.#reindex(m.machineId, false, m);
     this.#touched.clear();
   }
 
@@ -301,8 +301,7 @@ export class CollectorFleetView implements FleetIndex {
    * entries that stay: a big Set or a million-entry Map that keeps losing and gaining entries is rehashed whole every
    * so often (hundreds of ms at a million machines, on the event loop).
    */
-  #reindex(id: string, touch = true): void {
-    const state = this.#state.machine(id);
+  #reindex(id: string, touch = true, state = this.#state.machine(id)): void {
     const old = this.#indexed.get(id);
     this.#retired.delete(id);
     if (touch) this.#touched.add(id);
