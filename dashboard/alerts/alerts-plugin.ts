@@ -377,17 +377,19 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
       }));
 
       // Host health: a host an agent reports on from its own view; any other from the clients that name it.
+      // The host machine's state is read as it is: building its rule view for a flag and a group name made the summary
+      // cost ~8 ms at 200 groups × 10 hosts.
       const hostHealth = (h: KmsHostState): Health | undefined => {
         if (!h.kmsService || !h.machineId) return undefined;
-        if (view.machine(h.machineId)?.retired) return undefined;
+        if (ctx.state.machine(h.machineId)?.retired) return undefined;
         return tally.kmsHost({ hostId: h.id, hostname: h.hostname, machineId: h.machineId, kmsService: h.kmsService });
       };
       const reportedHosts = function* (group?: string): Iterable<Health> {
         for (const h of ctx.state.kmsHosts()) {
+          // The group first: a group's rollup judges only its own hosts.
+          if (group !== undefined && (h.machineId === null || (ctx.state.machine(h.machineId)?.group ?? '') !== group)) continue;
           const health = hostHealth(h);
-          if (health === undefined) continue;
-          if (group !== undefined && (view.machine(h.machineId!)?.group ?? '') !== group) continue;
-          yield health;
+          if (health !== undefined) yield health;
         }
       };
       ctx.setHealthProvider({
