@@ -8,7 +8,7 @@
  * Prints one figure per line and a one-line verdict against the issue's targets; it reports, it never fails.
  */
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureWebBuilt } from '../dashboard/web/build.js';
@@ -114,6 +114,45 @@ class HealthProbe {
       .map((s) => `${ms(s.ms)} at +${((s.at - from) / 1000).toFixed(1)} s`)
       .join(', ');
     return { n: v.length, max: v.at(-1) ?? 0, p99: percentile(v, 99), slowest };
+  }
+}
+
+/**
+ * CPU time the hypervisor took from this VM (`steal` in /proc/stat), summed over all cores, sampled every 100 ms: on a
+ * shared VM a stall of every process shows up here, not in anything the collector does. Linux only (else unavailable).
+ */
+class StealMonitor {
+  totalMs = 0;
+  worstMs = 0;
+  #last: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  readonly available = StealMonitor.#read() !== undefined;
+
+  static #read(): number | undefined {
+    try {
+      const cpu = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+      const steal = Number(cpu[8]);
+      return cpu[0] === 'cpu' && Number.isFinite(steal) ? steal * 10 : undefined; // USER_HZ is 100: 10 ms a tick
+    } catch {
+      return undefined;
+    }
+  }
+
+  start(): void {
+    if (!this.available) return;
+    this.#last = StealMonitor.#read();
+    this.#timer = setInterval(() => {
+      const now = StealMonitor.#read();
+      if (now === undefined || this.#last === undefined) return;
+      const d = now - this.#last;
+      this.#last = now;
+      this.totalMs += d;
+      this.worstMs = Math.max(this.worstMs, d);
+    }, 100);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
   }
 }
 
@@ -274,6 +313,8 @@ export async function run(args: string[] = []): Promise<void> {
     // The collector's own event-loop lag (prom-client's monitorEventLoopDelay, reset at each scrape): read just before
     // and at the end of each phase, its max is the longest block of the loop during that phase.
     await eventLoopLagMax(collector.url);
+    const steal = new StealMonitor();
+    steal.start();
     const loadFrom = Date.now();
     const hb = await phase(collector.url, 'heartbeat');
     const hbLag = await eventLoopLagMax(collector.url);
@@ -281,6 +322,7 @@ export async function run(args: string[] = []): Promise<void> {
     const snap = await phase(collector.url, 'snapshot');
     const snapLag = await eventLoopLagMax(collector.url);
     const loadTo = Date.now();
+    steal.stop();
     await new Promise((r) => setTimeout(r, 1_000));
     probe.stop();
 
@@ -312,6 +354,9 @@ export async function run(args: string[] = []): Promise<void> {
     const steady = probe.stats(loadFrom + warmupMs, snapFrom, snapFrom + warmupMs, loadTo);
     report('  while the generator opens its connections (warm-up of each phase): max', ms(burst.max), `p99 ${ms(burst.p99)}, ${burst.n} probes; new connections are accepted one per loop turn`);
     report('  after the warm-up (measured part of each phase): max', ms(steady.max), `p99 ${ms(steady.p99)}, ${steady.n} probes`);
+    if (steal.available) {
+      report('CPU time the hypervisor took (steal) during load', ms(steal.totalMs), `worst 100 ms window: ${ms(steal.worstMs)} of the machine's ${ms(200)} (2 cores); every process stalls then, the collector and the probe alike`);
+    }
     report('collector event-loop block during load: max', `${ms(Math.max(hbLag ?? 0, snapLag ?? 0))}`, hbLag === undefined || snapLag === undefined ? 'nodejs_eventloop_lag_max_seconds not exported' : `heartbeats ${ms(hbLag)}, snapshots ${ms(snapLag)} (the collector's nodejs_eventloop_lag_max_seconds, 10 ms resolution)`);
     report('  the same probe on the bare server under its load: max', ms(bareHealth.max), `p99 ${ms(bareHealth.p99)}, ${bareHealth.n} probes (what a fresh connection costs on this machine now)`);
     report('/healthz across the minute tick: max', crossed ? ms(tick.max) : 'n/a', crossed ? `p99 ${ms(tick.p99)}, ${tick.n} probes from ${new Date(boundary - 1000).toISOString().slice(11, 19)} to +10 s (under load)` : 'no minute boundary inside the load');
