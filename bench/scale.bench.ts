@@ -222,10 +222,16 @@ async function settle(url: string, limitMs: number): Promise<number | undefined>
 }
 
 /** How long to wait so that a wall-clock minute boundary falls in the middle of the next `loadMs` of load. */
-function waitForMinuteInside(loadMs: number): number {
+/**
+ * How long to wait so that the next wall-clock minute (the collector's minute tick) comes `intoLoadMs` after the load
+ * starts, given that the load starts `leadMs` after the wait. Aimed 1 s past the heartbeats' warm-up: the 11 s the
+ * tick is judged over then fall in steady load, not in the next phase's warm-up (where new connections wait to be
+ * accepted whatever the tick does).
+ */
+function waitForMinuteInside(intoLoadMs: number, leadMs: number): number {
   const now = Date.now();
-  const boundary = Math.ceil((now + 5_000) / 60_000) * 60_000;
-  return Math.max(0, boundary - now - loadMs / 2);
+  const boundary = Math.ceil((now + leadMs + intoLoadMs + 5_000) / 60_000) * 60_000;
+  return Math.max(0, boundary - now - leadMs - intoLoadMs);
 }
 
 export async function run(args: string[] = []): Promise<void> {
@@ -303,8 +309,7 @@ export async function run(args: string[] = []): Promise<void> {
     await bare.close();
     bare = undefined;
 
-    const loadMs = 2 * (o.seconds + o.warmup) * 1000;
-    const wait = waitForMinuteInside(loadMs);
+    const wait = waitForMinuteInside(o.warmup * 1000 + 1_000, 1_000);
     if (wait > 0) process.stderr.write(`  waiting ${Math.round(wait / 1000)} s so that a minute boundary falls inside the load…\n`);
     await new Promise((r) => setTimeout(r, wait));
     probe = new HealthProbe(collector.url);
