@@ -11,7 +11,7 @@ import { KMS_CLIENT_WINDOW_DAYS, KMS_DEFAULT_PORT, KMS_RENEWAL_INTERVAL_MINUTES,
 import type { EventPayload, EventRecord } from '../../shared/protocol.js';
 import { expiryPathOf } from '../forecast/notification-date.js';
 import type { FleetState } from '../server/state/fleet-state.js';
-import { SharedValues } from '../server/state/interned.js';
+import { keyPart, SharedValues } from '../server/state/interned.js';
 import { applicationOfEntry, cmidOfEntry, type KmsHostState } from '../server/state/kms-host-state.js';
 import type { MachineState } from '../server/state/machine-state.js';
 import { addTo, removeFrom } from '../server/state/single-index.js';
@@ -53,7 +53,6 @@ interface Indexed {
   /** The kinds the rules ask about by themselves (see `DependentKind`); one of four shared arrays. */
   readonly kinds: readonly DependentKind[];
 }
-
 
 export class CollectorFleetView implements FleetIndex {
   #state: FleetState;
@@ -346,9 +345,9 @@ export class CollectorFleetView implements FleetIndex {
 
   /** The shared record equal to this one; one with several labels is rare and kept as is. */
   #shared(r: Indexed): Indexed {
-    if (Array.isArray(r.labels)) return r;
-    // The host name goes with its length: no two different records share a key, whatever the names hold.
-    return this.#records.share(`${r.expiryDay}/${r.kinds.join()}/${r.dep === null ? '-' : `${r.dep.length}:${r.dep}`}/${r.labels === null ? '-' : `:${r.labels}`}`, r);
+    const labels = r.labels;
+    if (labels !== null && typeof labels !== 'string') return r;
+    return this.#records.share(`${r.expiryDay}/${r.kinds.join()}/${keyPart(r.dep)}/${keyPart(labels)}`, r);
   }
 
   #relevant(p: StoredEvent['payload']): p is EventPayload {

@@ -6,7 +6,7 @@
  * touched). `healthRollup` (health-rollup.ts) computes the same from scratch for hand-written fleets.
  */
 import type { Health } from '../../shared/api.js';
-import { SharedValues } from '../server/state/interned.js';
+import { keyPart, SharedValues } from '../server/state/interned.js';
 import { canonicalHostName, firstLabel, sameHost } from './host-names.js';
 import type { Finding, KmsHostView, MachineView, Severity } from './model.js';
 
@@ -30,7 +30,6 @@ interface Entry {
   readonly group: string;
   readonly dep: string | null;
 }
-
 
 export class HealthTally {
   /** Live machines only. */
@@ -131,8 +130,7 @@ export class HealthTally {
 
   /** The shared entry for these values. */
   #entry(health: Health, group: string, dep: string | null): Entry {
-    // The dependency goes with its length: no two different entries share a key, whatever the names hold.
-    return this.#shared.share(`${health}/${dep === null ? '-' : `${dep.length}:${dep}`}/${group}`, { health, group, dep });
+    return this.#shared.share(`${health}/${keyPart(dep)}/${group}`, { health, group, dep });
   }
 
   #count(e: Entry, by: 1 | -1): void {

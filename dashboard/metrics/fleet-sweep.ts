@@ -46,7 +46,7 @@ export const MACHINE_SERIES_HELP = {
 } as const;
 
 /** The body of a pass without per-machine series. */
-export const EMPTY: Buffer = Buffer.alloc(0);
+export const NO_MACHINE_SERIES: Buffer = Buffer.alloc(0);
 
 const defaultYield = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -111,7 +111,7 @@ export async function sweepFleet(machines: Iterable<MachineFacts>, o: SweepOptio
       sliceStart = performance.now();
     }
   }
-  let machineBody = EMPTY;
+  let machineBody = NO_MACHINE_SERIES;
   if (o.perMachine) {
     cut();
     const text =

@@ -4,7 +4,7 @@ import pkg from '../../package.json' with { type: 'json' };
 import { FleetAggregates } from './fleet-aggregates.js';
 import { FleetTimeAggregates, notificationOf, type TimedFacts } from './fleet-time-aggregates.js';
 import { registerFleetMetrics } from './fleet-metrics.js';
-import { EMPTY, sweepFleet, type FleetSweep } from './fleet-sweep.js';
+import { NO_MACHINE_SERIES, sweepFleet, type FleetSweep } from './fleet-sweep.js';
 import { GroupSeriesText, type GroupSeriesWork } from './group-series-text.js';
 import type { MachineFacts, MetricsSource } from './metrics-source.js';
 import { parseMetricsOptions, type MetricsOptions, type MetricsOptionsInput } from './metrics-options.js';
@@ -160,7 +160,7 @@ export class MetricsExporter {
     try {
       const text = await this.#renderRegistry();
       const groups = this.#groupText.text(this.#clock.now());
-      const machines = this.#sweep?.machineBody ?? EMPTY;
+      const machines = this.#sweep?.machineBody ?? NO_MACHINE_SERIES;
       // OpenMetrics ends with `# EOF`; the cached series go before it.
       const eof = text.endsWith('# EOF\n');
       const head = Buffer.from(`${eof ? text.slice(0, -'# EOF\n'.length) : text}${groups}`, 'utf8');
@@ -210,7 +210,7 @@ export class MetricsExporter {
           perMachine,
           ...(this.#yield ? { yieldToLoop: this.#yield } : {}),
         })
-      : { at: this.#clock.now(), wave: new Map(), agents: new Map(), machineBody: EMPTY, machineSeriesExported: false, machineSeries: 0, machines: count };
+      : { at: this.#clock.now(), wave: new Map(), agents: new Map(), machineBody: NO_MACHINE_SERIES, machineSeriesExported: false, machineSeries: 0, machines: count };
     this.#sweep = sweep;
     this.#self.sweepDone((performance.now() - started) / 1000, sweep.machineSeries, sweep.at);
     return sweep;

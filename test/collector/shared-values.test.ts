@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SharedValues } from '../../dashboard/server/state/interned.js';
+import { keyPart, SharedValues } from '../../dashboard/server/state/interned.js';
 
 describe('SharedValues: one instance per distinct key, in a capped table', () => {
   it('hands out the first instance made for a key, and starts over once full', () => {
@@ -15,5 +15,14 @@ describe('SharedValues: one instance per distinct key, in a capped table', () =>
     const a2 = { v: 1 };
     expect(t.share('a', a2)).toBe(a2);
     expect(b).toEqual({ v: 2 });
+  });
+
+  it('builds keys from free text that two different field sequences cannot share', () => {
+    const key = (...parts: Array<string | null>) => parts.map(keyPart).join('/');
+    // Host names may hold the separator, a digit and a colon: the length prefix still tells the fields apart.
+    expect(key('a/1:b', null)).not.toBe(key('a', 'b'));
+    expect(key('a', '3:b/c')).not.toBe(key('a/1:3', 'b/c'));
+    expect(key(null)).not.toBe(key('-'));
+    expect(key('kms01', null)).toBe(key('kms01', null));
   });
 });

@@ -22,6 +22,14 @@ export class SharedValues<T> {
 }
 
 /**
+ * One field of a SharedValues key that may hold any text (a host name) or be absent: prefixed with its length, so no
+ * two different field sequences make the same key whatever the text holds ('-' when absent).
+ */
+export function keyPart(value: string | null): string {
+  return value === null ? '-' : `${value.length}:${value}`;
+}
+
+/**
  * Product names, descriptions, SKU ids, OS captions, group and KMS host names: parsing each snapshot makes a fresh
  * copy of every one, so the in-memory state shares one instance per distinct value instead. Per-machine values (ids,
  * host names, CMIDs, instants) are left alone.
