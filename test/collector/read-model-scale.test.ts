@@ -187,6 +187,31 @@ describe('machines page: indexes derived in the background while machines change
   });
 });
 
+describe('machines page just after start: a request waits for the background order instead of sorting', () => {
+  it('whenSorted waits while the order is derived in slices, then answers at once', async () => {
+    const N = 20_000;
+    const state = syntheticFleet(N, NOW);
+    const list = new MachineListIndex(state);
+    // Only the host-name order exists at first: a page by host name needs no wait, one by report time does.
+    expect(list.whenSorted('hostname')).toBeNull();
+    const wait = list.whenSorted('-lastReportAt');
+    expect(wait).not.toBeNull();
+    // The derivation hands the event loop back while the request waits (it does not run in one go).
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 0);
+    await wait;
+    clearInterval(ticking);
+    expect(turns).toBeGreaterThan(0);
+    expect(list.whenSorted('-lastReportAt')).toBeNull();
+    expect(list.whenSorted('graceExpiresAt')).toBeNull();
+    // Answered by the derived order: a page looks at a few blocks, not the fleet.
+    const before = list.visited;
+    const q = query('sort=-lastReportAt&limit=100');
+    expect(list.query(q).machines.map((m) => m.machineId)).toEqual(naivePage(state, q).ids);
+    expect(list.visited - before).toBeLessThan(5_000);
+  });
+});
+
 describe('reads at scale: a summary, a machines page and a scrape visit O(page size) machines, not O(fleet)', () => {
   const N = 100_000;
   const clock = new VirtualClock(NOW);

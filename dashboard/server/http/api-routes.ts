@@ -78,8 +78,11 @@ export function apiRoutes(deps: ApiRouteDeps): { open: Router; authed: Router } 
   authed.get('/session', (req, res) => void res.json(sessionOf(req)));
 
   authed.get('/summary', (_req, res) => void res.json(views.summary()));
-  authed.get('/machines', (req, res) => {
-    res.json(queryMachines(state, views, parseOr400(MachineListQuery, req.query, 'query')));
+  authed.get('/machines', async (req, res) => {
+    const q = parseOr400(MachineListQuery, req.query, 'query');
+    // Just after start an order may still be derived in the background: wait for it, never sort on the event loop.
+    await views.machineList.whenSorted(q.sort);
+    res.json(queryMachines(state, views, q));
   });
   authed.get('/machines/:id', (req, res) => {
     const m = state.machine(String(req.params.id));

@@ -340,6 +340,16 @@ export class MachineListIndex {
     );
   }
 
+  /**
+   * Null when a page sorted by `sort` (e.g. `-lastReportAt`) can be answered now; else a promise settled once the
+   * background derivation (prebuild) has built that order. A request waits on it rather than sort the fleet on the
+   * event loop (seconds at a million machines, in the first moments after start).
+   */
+  whenSorted(sort: string): Promise<void> | null {
+    if (this.#indexes.has(sort.replace(/^-/, '') as MachineSortKey)) return null;
+    return this.prebuild().catch(() => undefined);
+  }
+
   #index(key: MachineSortKey): KeyIndex {
     let index = this.#indexes.get(key);
     if (!index) {
@@ -353,7 +363,7 @@ export class MachineListIndex {
   /**
    * Derives every index not built yet, in slices of about `sliceMs`, handing the event loop back between them, so no
    * request pays for one later (the collector starts this when the state is loaded). Entries that change meanwhile are
-   * left out of the derived order and inserted at the end. An index a request needed first is built by that request.
+   * left out of the derived order and inserted at the end. A request waits for it (`whenSorted`); a caller that does not wait and needs an index first builds it then.
    */
   prebuild(yieldToLoop: () => Promise<void> = () => new Promise((r) => setImmediate(r)), sliceMs = 10): Promise<void> {
     // One derivation at a time: they share the set of entries that changed meanwhile.
