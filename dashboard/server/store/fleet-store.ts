@@ -4,20 +4,23 @@ import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
 import { withKmsRequest, withSnapshot, type KmsRequestSeen, type MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
 
-interface MachineRow {
-  machine_id: string;
-  agent_id: string | null;
-  hostname: string;
-  group_override: string | null;
-  snapshot: string | null;
-  last_report_at: number | null;
-  last_received_at: number | null;
-  enrolled_at: number;
-  retired_at: number | null;
-  retired_reason: string | null;
-  replaced_by: string | null;
-  last_kms_request: string | null;
-}
+/** A machines row as `loadMachines` reads it: an array (no object per row at a million rows), in `MACHINE_COLUMNS` order. */
+type MachineRow = [
+  machineId: string,
+  agentId: string | null,
+  hostname: string,
+  groupOverride: string | null,
+  snapshot: string | null,
+  lastReportAt: number | null,
+  lastReceivedAt: number | null,
+  enrolledAt: number,
+  retiredAt: number | null,
+  retiredReason: string | null,
+  replacedBy: string | null,
+  lastKmsRequest: string | null,
+];
+const MACHINE_COLUMNS = `machine_id, agent_id, hostname, group_override, snapshot, last_report_at, last_received_at, enrolled_at,
+  retired_at, retired_reason, replaced_by, last_kms_request`;
 interface KmsHostRow {
   id: string;
   hostname: string;
@@ -31,19 +34,22 @@ interface KmsHostRow {
   seen_by_clients: string | null;
   service_failure: string | null;
 }
-interface KmsClientRow {
-  host_id: string;
-  cmid: string;
-  client_fqdn: string;
-  last_request_at: number;
-  license_status: number;
-  hresult: number;
-  n_policy: number;
-  is_vm: number;
-  activation_id: string;
-  minutes_to_expiry: number;
-  requests: number;
-}
+/** A kms_clients row as `loadKmsClients` reads it, in `KMS_CLIENT_COLUMNS` order. */
+type KmsClientRow = [
+  hostId: string,
+  cmid: string,
+  clientFqdn: string,
+  lastRequestAt: number,
+  licenseStatus: number,
+  hresult: number,
+  nPolicy: number,
+  isVm: number,
+  activationId: string,
+  minutesToExpiry: number,
+  requests: number,
+];
+const KMS_CLIENT_COLUMNS =
+  'host_id, cmid, client_fqdn, last_request_at, license_status, hresult, n_policy, is_vm, activation_id, minutes_to_expiry, requests';
 export interface EventRow {
   id: number;
   machine_id: string;
@@ -225,12 +231,7 @@ export class FleetStore {
    * also compute the generated `effective_group`, a json_extract of every snapshot (~4.5 s at a million machines).
    */
   *loadMachines(): Generator<MachineState> {
-    const rows = this.db
-      .prepare(
-        `SELECT machine_id, agent_id, hostname, group_override, snapshot, last_report_at, last_received_at, enrolled_at,
-           retired_at, retired_reason, replaced_by, last_kms_request FROM machines`,
-      )
-      .iterate() as IterableIterator<MachineRow>;
+    const rows = this.db.prepare(`SELECT ${MACHINE_COLUMNS} FROM machines`).raw().iterate() as IterableIterator<MachineRow>;
     for (const r of rows) yield machineFromRow(r);
   }
 
@@ -253,8 +254,8 @@ export class FleetStore {
 
   /** Row by row: a million rows held at once would be a few hundred MB more at start, for nothing. */
   *loadKmsClients(): Generator<{ hostId: string; entry: KmsClientEntry }> {
-    const rows = this.db.prepare('SELECT * FROM kms_clients').iterate() as IterableIterator<KmsClientRow>;
-    for (const r of rows) yield { hostId: r.host_id, entry: clientFromRow(r) };
+    const rows = this.db.prepare(`SELECT ${KMS_CLIENT_COLUMNS} FROM kms_clients`).raw().iterate() as IterableIterator<KmsClientRow>;
+    for (const r of rows) yield { hostId: r[0], entry: clientFromRow(r) };
   }
 
   // ---- reads for the API ----
@@ -282,38 +283,27 @@ export class FleetStore {
   }
 }
 
-function clientFromRow(r: KmsClientRow): KmsClientEntry {
-  return {
-    cmid: r.cmid,
-    clientFqdn: r.client_fqdn,
-    lastRequestAt: r.last_request_at,
-    licenseStatus: r.license_status,
-    hresult: r.hresult,
-    nPolicy: r.n_policy,
-    isVm: r.is_vm === 1,
-    activationId: r.activation_id,
-    minutesToExpiry: r.minutes_to_expiry,
-    requests: r.requests,
-  };
+function clientFromRow([, cmid, clientFqdn, lastRequestAt, licenseStatus, hresult, nPolicy, isVm, activationId, minutesToExpiry, requests]: KmsClientRow): KmsClientEntry {
+  return { cmid, clientFqdn, lastRequestAt, licenseStatus, hresult, nPolicy, isVm: isVm === 1, activationId, minutesToExpiry, requests };
 }
 
 function machineFromRow(r: MachineRow): MachineState {
+  const [machineId, agentId, hostname, groupOverride, snapshot, lastReportAt, lastReceivedAt, enrolledAt, retiredAt, retiredReason, replacedBy, lastKmsRequest] = r;
   const base: MachineState = {
-    machineId: r.machine_id,
-    agentId: r.agent_id,
-    hostname: r.hostname,
-    group: r.group_override ?? '',
-    groupOverride: r.group_override,
+    machineId,
+    agentId,
+    hostname,
+    group: groupOverride ?? '',
+    groupOverride,
     snapshot: null,
     primary: null,
     kmsHostId: null,
     lastKmsRequest: null,
-    lastReportAt: r.last_report_at,
-    lastReceivedAt: r.last_received_at,
-    enrolledAt: r.enrolled_at,
-    retired:
-      r.retired_at === null ? null : { at: r.retired_at, reason: r.retired_reason ?? '', replacedBy: r.replaced_by },
+    lastReportAt,
+    lastReceivedAt,
+    enrolledAt,
+    retired: retiredAt === null ? null : { at: retiredAt, reason: retiredReason ?? '', replacedBy },
   };
-  const withRequest = r.last_kms_request ? withKmsRequest(base, JSON.parse(r.last_kms_request) as KmsRequestSeen) : base;
-  return r.snapshot ? withSnapshot(withRequest, JSON.parse(r.snapshot) as MachineSnapshot) : withRequest;
+  const withRequest = lastKmsRequest ? withKmsRequest(base, JSON.parse(lastKmsRequest) as KmsRequestSeen) : base;
+  return snapshot ? withSnapshot(withRequest, JSON.parse(snapshot) as MachineSnapshot) : withRequest;
 }
