@@ -132,11 +132,9 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   flush();
   state.markReady();
   log.info('state loaded', { machines: state.machineCount, kmsHosts, ms: Date.now() - loadStarted });
-  // After the machines: an agent's machine id and host name are then the fleet state's strings, not second copies.
-  const agentsStarted = Date.now();
+  // Agents are read as they first report; the fleet state lends them its machine ids and host names.
   const agents = new AgentRegistry(db, state);
   const generatedSecret = agents.ensureSecret(config.enrolmentSecret);
-  log.info('agents loaded', { agents: agents.size, ms: Date.now() - agentsStarted });
 
   const onListenerError = (e: unknown) => log.error('state change listener failed', { error: e instanceof Error ? e.stack : String(e) });
   const registry = new Registry();

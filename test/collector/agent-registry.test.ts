@@ -148,3 +148,46 @@ describe('AgentRegistry pages: the agent list never sorts every agent', () => {
     expect(reg.page({ limit: 10 }).items[0]?.agentId).toBe('agt_6');
   });
 });
+
+describe('AgentRegistry reads agents when first needed', () => {
+  it('holds only committed rows: an agent read inside a transaction that rolls back is read again afterwards', () => {
+    const db = database();
+    const first = new AgentRegistry(db);
+    first.writeAgent(agent('agt_a', 'm-1', 100));
+    first.writeSeq('agt_a', 1, 40);
+
+    const reg = new AgentRegistry(db);
+    expect(reg.size).toBe(1);
+    expect(() =>
+      db.transaction(() => {
+        reg.writeSeq('agt_a', 1, 41);
+        expect(reg.get('agt_a')?.seqs.get(1)).toBe(41); // the transaction's own write
+        throw new Error('rolled back');
+      })(),
+    ).toThrow('rolled back');
+    expect(reg.get('agt_a')?.seqs.get(1)).toBe(40);
+    expect(reg.byToken('token-agt_a')).toBe(reg.get('agt_a')); // one record, held from now on
+    db.close();
+  });
+
+  it('counts an agent once when it is new, not when it is re-tokened or was enrolled before start', () => {
+    const db = database();
+    const first = new AgentRegistry(db);
+    first.writeAgent(agent('agt_old', 'm-1', 100));
+    first.writeSeq('agt_old', 1, 7);
+
+    const reg = new AgentRegistry(db);
+    const fresh = agent('agt_new', 'm-2', 200);
+    reg.writeAgent(fresh);
+    reg.applyAgent(fresh);
+    const retokened = { ...agent('agt_old', 'm-1', 100), tokenHash: sha256('second-token') };
+    reg.writeAgent(retokened);
+    reg.applyAgent(retokened);
+    expect(reg.size).toBe(2);
+    // Re-tokened without having been read since start: its seqs come along from SQLite.
+    expect(reg.byToken('second-token')?.seqs.get(1)).toBe(7);
+    expect(reg.currentOf('m-1')?.agentId).toBe('agt_old');
+    expect(reg.currentOf('m-2')).toBe(reg.get('agt_new'));
+    db.close();
+  });
+});

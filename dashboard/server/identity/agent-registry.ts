@@ -106,29 +106,44 @@ export interface AgentCursor {
 }
 
 /**
- * A row as read at start: agent_id, machine_id, hostname, enrolled_at, revoked_at, last_report_at, and one epoch's
- * epoch and last_seq (null without any).
+ * An agent's row as `#load` reads it: agent_id, machine_id, hostname, enrolled_at, revoked_at, last_report_at, and one
+ * epoch's epoch and last_seq (null without any); one row per epoch.
  */
 type AgentRow = [string, string, string, number, number | null, number | null, number | null, number | null];
+
+const AGENT_WITH_SEQS = `SELECT a.agent_id, a.machine_id, a.hostname, a.enrolled_at, a.revoked_at, a.last_report_at, s.epoch, s.last_seq
+  FROM agents a LEFT JOIN agent_seqs s ON s.agent_id = a.agent_id`;
 
 const SECRET_KEY = 'enrolment_secret_sha256';
 
 /**
  * Enrolled agents, their token hashes and seq high-water marks, and the enrolment secret (stored as its SHA-256).
  * Writes go to SQLite inside the caller's transaction; call the matching `apply…` after it committed.
+ *
+ * Agents are read from SQLite when first needed (an agent's first request after start, an enrolment, a page of the
+ * agent list) and kept from then on: nothing is loaded at start, where a million agents cost ~8 s and ~165 MB before
+ * the first of them reports. The records held mirror committed rows: one read inside a transaction (which may see its
+ * own uncommitted writes) is handed out but not kept.
  */
 export class AgentRegistry {
   #db: Database.Database;
+  /** The agents read so far, by id. */
   #agents = new Map<string, Agent>();
   // Agents by the bytes of their token's hash (a one-byte string: 48 bytes on the heap, not 80 for the hex), filled
-  // as tokens are presented: the first request of an agent finds it in SQLite's unique token index (~12 µs at a
-  // million agents), the next ones here (~0.3 µs). Not loaded at start, where a million inserts cost ~1 s and 80 MB.
-  // An entry whose record was since replaced (new token, revoked) is stale and is dropped when met.
+  // as tokens are presented: the first request of an agent finds it in SQLite's unique token index, the next ones
+  // here (~0.3 µs). An entry whose record was since replaced (new token, revoked) is stale and is dropped when met.
   #byToken = new Map<string, Agent>();
-  #idOfToken: Database.Statement;
+  #byTokenHash: Database.Statement;
+  #byId: Database.Statement;
+  #exists: Database.Statement;
   #tokenHashOf: TokenHashOf;
+  #machines: MachineStrings | undefined;
+  /** Agents in SQLite: counted once at start, then one more per new agent applied. */
+  #count: number;
+  /** Agents written as new rows by a transaction not yet applied (`size` counts them once applied). */
+  #inserted = new Set<string>();
   // The current agent of machines enrolled since start; older ones come from the agents_by_machine index (enrolment
-  // and retirement only), which spares a third million-entry map at start.
+  // and retirement only), which spares a million-entry map.
   #enrolledSinceStart = new Map<string, Agent>();
   #newestOfMachine: Database.Statement;
   #firstPage: Database.Statement;
@@ -138,16 +153,19 @@ export class AgentRegistry {
   #putLastReport: Database.Statement;
 
   /**
-   * Loads every agent. With `machines` (the fleet state, loaded first), an agent's id, machine id and host name are the
-   * machine's own strings whenever they are equal, not second copies (~140 bytes an agent).
+   * With `machines` (the fleet state), an agent read later takes its machine's id, agent id and host name strings
+   * whenever they are equal, not second copies (~140 bytes an agent).
    */
   constructor(db: Database.Database, machines?: MachineStrings) {
     this.#db = db;
+    this.#machines = machines;
     this.#putSeq = db.prepare(
       'INSERT INTO agent_seqs (agent_id, epoch, last_seq) VALUES (?, ?, ?) ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq',
     );
     this.#putLastReport = db.prepare('UPDATE agents SET last_report_at = ? WHERE agent_id = ?');
-    this.#idOfToken = db.prepare('SELECT agent_id FROM agents WHERE token_hash = ? AND revoked_at IS NULL').pluck();
+    this.#byTokenHash = db.prepare(`${AGENT_WITH_SEQS} WHERE a.token_hash = ? AND a.revoked_at IS NULL`).raw(true);
+    this.#byId = db.prepare(`${AGENT_WITH_SEQS} WHERE a.agent_id = ?`).raw(true);
+    this.#exists = db.prepare('SELECT 1 FROM agents WHERE agent_id = ?').pluck();
     const tokenHash = db.prepare('SELECT token_hash FROM agents WHERE agent_id = ?').pluck();
     this.#tokenHashOf = (agentId) => tokenHash.get(agentId) as string;
     this.#newestOfMachine = db.prepare('SELECT agent_id FROM agents WHERE machine_id = ? ORDER BY enrolled_at DESC LIMIT 1');
@@ -158,36 +176,35 @@ export class AgentRegistry {
          ORDER BY enrolled_at DESC, agent_id DESC LIMIT ?`,
       )
       .pluck();
-    // One pass, rows as arrays, no sort: at a million agents this is on the start-up's critical path. The join finds
-    // an agent's seq marks by its key (one row per epoch, in a run) and leaves out seq rows of no agent. The ORDER BY
-    // is the table's own key order: it makes SQLite walk the table itself (~20% faster at a million rows) rather than
-    // the enrolment index with a lookup per row.
-    const rows = db
-      .prepare(
-        `SELECT a.agent_id, a.machine_id, a.hostname, a.enrolled_at, a.revoked_at, a.last_report_at, s.epoch, s.last_seq
-         FROM agents a LEFT JOIN agent_seqs s ON s.agent_id = a.agent_id ORDER BY a.agent_id`,
-      )
-      .raw(true)
-      .iterate() as IterableIterator<AgentRow>;
-    let a: Agent | undefined;
-    for (const r of rows) {
-      if (a?.agentId !== r[0]) {
-        const m = machines?.machine(r[1]);
-        a = new Agent(
-          this.#tokenHashOf,
-          m?.agentId === r[0] ? m.agentId : r[0],
-          m ? m.machineId : r[1],
-          m?.hostname === r[2] ? m.hostname : r[2],
-          r[3],
-          r[4],
-          r[5],
-        );
-        this.#agents.set(a.agentId, a);
-      }
-      if (r[6] !== null) a.set(r[6], r[7]!);
-    }
+    this.#count = db.prepare('SELECT count(*) FROM agents').pluck().get() as number;
     const secret = db.prepare('SELECT value FROM settings WHERE key = ?').get(SECRET_KEY) as { value: string } | undefined;
     this.#secretHash = secret?.value ?? null;
+  }
+
+  /** The agent with this id: the one held, else read from SQLite (and held, outside a transaction). */
+  #agent(agentId: string): Agent | undefined {
+    return this.#agents.get(agentId) ?? this.#held(this.#byId.all(agentId) as AgentRow[]);
+  }
+
+  /** An agent from its rows (one per epoch), held from now on when read outside a transaction. */
+  #held(rows: AgentRow[]): Agent | undefined {
+    const r = rows[0];
+    if (!r) return undefined;
+    const known = this.#agents.get(r[0]);
+    if (known) return known;
+    const m = this.#machines?.machine(r[1]);
+    const a = new Agent(
+      this.#tokenHashOf,
+      m?.agentId === r[0] ? m.agentId : r[0],
+      m ? m.machineId : r[1],
+      m?.hostname === r[2] ? m.hostname : r[2],
+      r[3],
+      r[4],
+      r[5],
+    );
+    for (const row of rows) if (row[6] !== null) a.set(row[6], row[7]!);
+    if (!this.#db.inTransaction) this.#agents.set(a.agentId, a);
+    return a;
   }
 
   // ---- enrolment secret ----
@@ -234,25 +251,24 @@ export class AgentRegistry {
     const known = this.#byToken.get(key);
     if (known && this.#agents.get(known.agentId) === known) return known;
     if (known) this.#byToken.delete(key);
-    const agentId = this.#idOfToken.get(Buffer.from(key, 'latin1').toString('hex')) as string | undefined;
-    const a = agentId === undefined ? undefined : this.#agents.get(agentId);
+    const a = this.#held(this.#byTokenHash.all(Buffer.from(key, 'latin1').toString('hex')) as AgentRow[]);
     if (!a || a.revokedAt !== null) return undefined;
     this.#byToken.set(key, a);
     return a;
   }
   get(agentId: string): AgentRecord | undefined {
-    return this.#agents.get(agentId);
+    return this.#agent(agentId);
   }
   /** The newest agent enrolled for a machine (revoked or not). */
   currentOf(machineId: string): AgentRecord | undefined {
     const recent = this.#enrolledSinceStart.get(machineId);
     if (recent) return recent;
     const row = this.#newestOfMachine.get(machineId) as { agent_id: string } | undefined;
-    return row ? this.#agents.get(row.agent_id) : undefined;
+    return row ? this.#agent(row.agent_id) : undefined;
   }
   /** How many agents have enrolled (revoked ones included). */
   get size(): number {
-    return this.#agents.size;
+    return this.#count;
   }
   /**
    * One page of agents, newest enrolment first, from the `agents_by_enrolment` index: `limit` rows after the cursor
@@ -267,21 +283,22 @@ export class AgentRegistry {
     const items: AgentInfo[] = [];
     let next: AgentCursor | null = null;
     for (const id of rows.slice(0, opts.limit)) {
-      const a = this.#agents.get(id);
+      const a = this.#agent(id);
       if (a) items.push(agentInfo(a));
     }
-    const last = rows.length > opts.limit ? this.#agents.get(rows[opts.limit - 1]!) : undefined;
+    const last = rows.length > opts.limit ? this.#agent(rows[opts.limit - 1]!) : undefined;
     if (last) next = { enrolledAt: last.enrolledAt, agentId: last.agentId };
     return { items, next };
   }
   /** One agent as the API shows it (O(1), unlike finding it in `list()`). */
   info(agentId: string): AgentInfo | undefined {
-    const a = this.#agents.get(agentId);
+    const a = this.#agent(agentId);
     return a && agentInfo(a);
   }
 
   /** Writes a new agent (in the caller's transaction). */
   writeAgent(a: AgentRecord): void {
+    if (!this.#agents.has(a.agentId) && this.#exists.get(a.agentId) === undefined) this.#inserted.add(a.agentId);
     this.#db
       .prepare(
         `INSERT INTO agents (agent_id, machine_id, hostname, token_hash, enrolled_at, revoked_at, last_report_at)
@@ -303,7 +320,14 @@ export class AgentRegistry {
 
   /** After commit: remembers a new or re-tokened agent. */
   applyAgent(a: AgentRecord): void {
+    if (this.#inserted.delete(a.agentId)) this.#count++;
+    // One not read since start: its row, committed now, already carries what the old record would pass on.
     const old = this.#agents.get(a.agentId);
+    const read = old ? undefined : this.#agent(a.agentId);
+    if (read) {
+      this.#enrolledSinceStart.set(a.machineId, read);
+      return;
+    }
     // A re-tokened agent keeps its seq marks and last report; the old record's token map entry is now stale.
     const next = new Agent(this.#tokenHashOf, a.agentId, a.machineId, a.hostname, a.enrolledAt, a.revokedAt, old ? old.lastReportAt : a.lastReportAt);
     const seqs = old ?? a.seqs;
@@ -313,7 +337,7 @@ export class AgentRegistry {
     this.#enrolledSinceStart.set(a.machineId, next);
   }
   applyRevoked(agentId: string, at: number): void {
-    const a = this.#agents.get(agentId);
+    const a = this.#agents.get(agentId); // one not held is read from its (revoked) row when needed
     if (!a || a.revokedAt !== null) return;
     const next = a.revoked(at); // its token map entry, if any, is now stale
     this.#agents.set(agentId, next);
