@@ -49,9 +49,9 @@ export interface GroupSeriesDeps {
  * aggregates instead of going through prom-client (which would re-set and re-format ~14,000 label sets per scrape at
  * 200 groups). Each group's lines are cached: `vawatch_machines` is re-rendered only for the groups a change touched
  * since the last scrape; the time-dependent two are re-read for each group at scrape time (a running tally's answer,
- * O(groups), never O(machines)) and re-rendered only where a value moved. A family's text is joined again only when one
- * of its groups changed. Texts are built with `join`, which gives a flat string: a string concatenated piece by piece
- * is a tree that V8 flattens again on every send (measured: ~4 ms per scrape at 200 groups).
+ * O(groups), never O(machines)) and re-rendered only where a value moved. A family's text is joined and encoded to
+ * bytes again only when one of its groups changed: a scrape of an unchanged family writes the bytes it already has
+ * (at 200 groups the three are ~1.1 MB, ~2.5 ms to encode each time).
  */
 export class GroupSeriesText {
   readonly work: GroupSeriesWork = { machineGroupsRendered: 0, agentGroupsRendered: 0, waveGroupsRendered: 0, familiesJoined: 0 };
@@ -59,11 +59,11 @@ export class GroupSeriesText {
   readonly #machineBlocks = new Map<string, string>();
   readonly #dirty = new Set<string>();
   #machineOrder: string[] = [];
-  #machinesFamily: string | undefined;
+  #machinesFamily: Buffer | undefined;
   readonly #agentBlocks = new Map<string, TimedBlock>();
   readonly #waveBlocks = new Map<string, TimedBlock>();
-  #agentsFamily: string | undefined;
-  #waveFamily: string | undefined;
+  #agentsFamily: Buffer | undefined;
+  #waveFamily: Buffer | undefined;
 
   constructor(d: GroupSeriesDeps) {
     this.#d = d;
@@ -74,12 +74,12 @@ export class GroupSeriesText {
     this.#dirty.add(group);
   }
 
-  /** The three families' text for `now`. */
-  text(now: number): string {
-    return this.#machinesText() + this.#timedText(now);
+  /** The three families' exposition for `now`, as bytes to write in order. */
+  parts(now: number): Buffer[] {
+    return [this.#machinesPart(), ...this.#timedParts(now)];
   }
 
-  #machinesText(): string {
+  #machinesPart(): Buffer {
     if (this.#machinesFamily !== undefined && this.#dirty.size === 0) return this.#machinesFamily;
     let membersChanged = this.#machinesFamily === undefined;
     for (const g of this.#dirty) {
@@ -94,7 +94,8 @@ export class GroupSeriesText {
     this.#dirty.clear();
     if (membersChanged) this.#machineOrder = [...this.#machineBlocks.keys()].sort();
     this.work.familiesJoined++;
-    return (this.#machinesFamily = [MACHINES_HEADER, ...this.#machineOrder.map((g) => this.#machineBlocks.get(g)!)].join(''));
+    const text = [MACHINES_HEADER, ...this.#machineOrder.map((g) => this.#machineBlocks.get(g)!)].join('');
+    return (this.#machinesFamily = Buffer.from(text, 'utf8'));
   }
 
   #renderMachines(group: string): string {
@@ -103,7 +104,7 @@ export class GroupSeriesText {
     return MACHINE_CELLS.map((c) => `${c.prefix}${tail}${agg.count(group, c.status, c.channel)}\n`).join('');
   }
 
-  #timedText(now: number): string {
+  #timedParts(now: number): [Buffer, Buffer] {
     const groups = new Set<string>(this.#d.aggregates.groups());
     for (const g of this.#d.sourceGroups()) groups.add(g);
     const staleAfterMs = this.#d.staleAfterMs();
@@ -129,7 +130,7 @@ export class GroupSeriesText {
       if (waveChanged) this.#waveFamily = join(WAVE_HEADER, order, this.#waveBlocks);
       this.work.familiesJoined += Number(agentsChanged) + Number(waveChanged);
     }
-    return this.#agentsFamily! + this.#waveFamily!;
+    return [this.#agentsFamily!, this.#waveFamily!];
   }
 }
 
@@ -159,6 +160,6 @@ function dropGone(blocks: Map<string, TimedBlock>, groups: ReadonlySet<string>):
   return dropped;
 }
 
-function join(header: string, order: readonly string[], blocks: ReadonlyMap<string, TimedBlock>): string {
-  return [header, ...order.map((g) => blocks.get(g)?.text ?? '')].join('');
+function join(header: string, order: readonly string[], blocks: ReadonlyMap<string, TimedBlock>): Buffer {
+  return Buffer.from([header, ...order.map((g) => blocks.get(g)?.text ?? '')].join(''), 'utf8');
 }

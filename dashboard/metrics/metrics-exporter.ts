@@ -159,12 +159,12 @@ export class MetricsExporter {
     const done = this.#self.startScrape();
     try {
       const text = await this.#renderRegistry();
-      const groups = this.#groupText.text(this.#clock.now());
+      const groups = this.#groupText.parts(this.#clock.now());
       const machines = this.#sweep?.machineBody ?? NO_MACHINE_SERIES;
       // OpenMetrics ends with `# EOF`; the cached series go before it.
       const eof = text.endsWith('# EOF\n');
-      const head = Buffer.from(`${eof ? text.slice(0, -'# EOF\n'.length) : text}${groups}`, 'utf8');
-      return eof ? [head, machines, Buffer.from('# EOF\n')] : [head, machines];
+      const head = Buffer.from(eof ? text.slice(0, -'# EOF\n'.length) : text, 'utf8');
+      return eof ? [head, ...groups, machines, Buffer.from('# EOF\n')] : [head, ...groups, machines];
     } finally {
       done();
     }
