@@ -66,12 +66,13 @@ export class CollectorFleetView implements FleetIndex {
   #hostIdByMachine = new Map<string, string>();
   // ---- the index (live machines only) ----
   #indexed = new Map<string, Indexed>();
-  /** First label of every host name a machine points at → those machines. */
-  #byLabel = new Map<string, Set<string>>();
-  // The same per kind of dependent: "does a client OS depend on this host?" and "which Office clients use it?" are
-  // asked per host every minute; a host only servers use, or with few Office clients, would otherwise walk all its
-  // dependents to answer.
-  #byLabelOfKind: Record<DependentKind, Map<string, Set<string>>> = { 'client-os': new Map(), 'office-client': new Map() };
+  /**
+   * First label of every host name a machine points at → those machines, apart per kinds of dependent the machine is
+   * (one of four shared arrays, see dependentKindsOf): "does a client OS depend on this host?" and "which Office
+   * clients use it?" are asked per host every minute, and a host only servers use, or with few Office clients, would
+   * otherwise walk all its dependents to answer. Each machine is in one set per label, not in one per kind as well.
+   */
+  #byKindsAndLabel = new Map<readonly DependentKind[], Map<string, Set<string>>>();
   #cmidSeen = new Map<string, { host: string; time: number }>();
   /** Records repeat across the fleet (a few hosts, their clients' expiry days, four kinds): one per distinct value. */
   #records = new SharedValues<Indexed>();
@@ -243,12 +244,14 @@ export class CollectorFleetView implements FleetIndex {
   // ---- FleetIndex ----
 
   *dependentCandidates(hostname: string, only?: DependentKind): Iterable<MachineView> {
-    const ids = (only ? this.#byLabelOfKind[only] : this.#byLabel).get(firstLabel(canonicalHostName(hostname)));
-    if (!ids) return;
-    for (const id of ids) {
-      const m = this.machine(id);
-      this.visits++;
-      if (m) yield m;
+    const label = firstLabel(canonicalHostName(hostname));
+    for (const [kinds, byLabel] of this.#byKindsAndLabel) {
+      if (only && !kinds.includes(only)) continue;
+      for (const id of byLabel.get(label) ?? []) {
+        const m = this.machine(id);
+        this.visits++;
+        if (m) yield m;
+      }
     }
   }
 
@@ -308,10 +311,8 @@ export class CollectorFleetView implements FleetIndex {
     const next = state && !state.retired ? this.#recordOf(state) : undefined;
     if (old) {
       if (!next || !sameLabelsAndKinds(old, next)) {
-        for (const l of labelsOf(old.labels)) {
-          removeFrom(this.#byLabel, l, id);
-          for (const k of old.kinds) removeFrom(this.#byLabelOfKind[k], l, id);
-        }
+        const byLabel = this.#byKindsAndLabel.get(old.kinds);
+        if (byLabel) for (const l of labelsOf(old.labels)) removeFrom(byLabel, l, id);
       }
       if (old.expiryDay !== null && old.expiryDay !== next?.expiryDay) removeFrom(this.#byExpiryDay, old.expiryDay, id);
       if (!next) this.#indexed.delete(id);
@@ -319,10 +320,9 @@ export class CollectorFleetView implements FleetIndex {
     if (state?.retired) this.#retired.add(id);
     if (!next) return;
     if (!old || !sameLabelsAndKinds(old, next)) {
-      for (const l of labelsOf(next.labels)) {
-        addTo(this.#byLabel, l, id);
-        for (const k of next.kinds) addTo(this.#byLabelOfKind[k], l, id);
-      }
+      let byLabel = this.#byKindsAndLabel.get(next.kinds);
+      if (!byLabel) this.#byKindsAndLabel.set(next.kinds, (byLabel = new Map()));
+      for (const l of labelsOf(next.labels)) addTo(byLabel, l, id);
     }
     if (next.expiryDay !== null && next.expiryDay !== old?.expiryDay) addTo(this.#byExpiryDay, next.expiryDay, id);
     this.#indexed.set(id, next);
