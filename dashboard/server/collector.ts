@@ -116,8 +116,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     state.commit(chunk, { notify: false });
     chunk = [];
   };
-  for (const m of store.loadMachines()) {
-    chunk.push({ kind: 'machine', id: m.machineId, before: null, after: m });
+  for await (const machines of store.loadMachines()) {
+    for (const m of machines) chunk.push({ kind: 'machine', id: m.machineId, before: null, after: m });
     if (chunk.length >= 10_000) flush();
   }
   let kmsHosts = 0;
@@ -125,8 +125,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     chunk.push({ kind: 'kms-host', id: h.id, before: null, after: h });
     kmsHosts++;
   }
-  for (const { hostId, entry } of store.loadKmsClients()) {
-    chunk.push({ kind: 'kms-client', id: hostId, before: null, after: entry });
+  for await (const clients of store.loadKmsClients()) {
+    for (const { hostId, entry } of clients) chunk.push({ kind: 'kms-client', id: hostId, before: null, after: entry });
     if (chunk.length >= 10_000) flush();
   }
   flush();

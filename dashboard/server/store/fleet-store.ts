@@ -3,6 +3,7 @@ import type { MachineSnapshot } from '../../../shared/protocol.js';
 import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
 import { withKmsRequest, withSnapshot, type KmsRequestSeen, type MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
+import { readRows } from './row-reader.js';
 
 /** A machines row as `loadMachines` reads it: an array (no object per row at a million rows), in `MACHINE_COLUMNS` order. */
 type MachineRow = [
@@ -227,12 +228,12 @@ export class FleetStore {
   // ---- loading ----
 
   /**
-   * Every machine, one row at a time (a million rows are never held at once). The stored columns by name: `*` would
-   * also compute the generated `effective_group`, a json_extract of every snapshot (~4.5 s at a million machines).
+   * Every machine, a chunk at a time (a million rows are never held at once), the rows read by a second thread
+   * (row-reader.ts). The stored columns by name: `*` would also compute the generated `effective_group`, a json_extract
+   * of every snapshot (~4.5 s at a million machines).
    */
-  *loadMachines(): Generator<MachineState> {
-    const rows = this.db.prepare(`SELECT ${MACHINE_COLUMNS} FROM machines`).raw().iterate() as IterableIterator<MachineRow>;
-    for (const r of rows) yield machineFromRow(r);
+  async *loadMachines(): AsyncGenerator<MachineState[]> {
+    for await (const rows of readRows<MachineRow>(this.db, `SELECT ${MACHINE_COLUMNS} FROM machines`)) yield rows.map(machineFromRow);
   }
 
   loadKmsHosts(): KmsHostState[] {
@@ -252,10 +253,11 @@ export class FleetStore {
     }));
   }
 
-  /** Row by row: a million rows held at once would be a few hundred MB more at start, for nothing. */
-  *loadKmsClients(): Generator<{ hostId: string; entry: KmsClientEntry }> {
-    const rows = this.db.prepare(`SELECT ${KMS_CLIENT_COLUMNS} FROM kms_clients`).raw().iterate() as IterableIterator<KmsClientRow>;
-    for (const r of rows) yield { hostId: r[0], entry: clientFromRow(r) };
+  /** A chunk at a time, like the machines: a million rows held at once would be a few hundred MB more at start. */
+  async *loadKmsClients(): AsyncGenerator<Array<{ hostId: string; entry: KmsClientEntry }>> {
+    for await (const rows of readRows<KmsClientRow>(this.db, `SELECT ${KMS_CLIENT_COLUMNS} FROM kms_clients`)) {
+      yield rows.map((r) => ({ hostId: r[0], entry: clientFromRow(r) }));
+    }
   }
 
   // ---- reads for the API ----
