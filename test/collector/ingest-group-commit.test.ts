@@ -97,6 +97,35 @@ describe('group commit (GroupCommit on a real SQLite file)', () => {
     db.close();
   });
 
+  it('commits a long queue in transactions of at most maxPerTransaction, one per turn of the loop, in order', async () => {
+    const { db, state, store, reader, committed } = open();
+    const gc = new GroupCommit(state, store, { tickMs: 5, maxQueue: 1000, maxPerTransaction: 32 });
+    const seen: string[] = [];
+    state.onChange((c) => seen.push(c.id));
+    const ids = Array.from({ length: 70 }, (_, k) => `m-${k}`);
+    const commitsWhenSettled: number[] = [];
+    const settled = ids.map((id) => gc.submit((u) => u.putMachine(machine(id))).then(() => commitsWhenSettled.push(gc.commits)));
+    // Something else waiting for the loop (a probe, a new connection) gets a turn between the transactions.
+    let between = -1;
+    const first = settled[0]!.then(() => setImmediate(() => (between = gc.commits)));
+    await Promise.all([...settled, first]);
+    expect(gc.commits).toBe(3);
+    expect(between).toBeGreaterThan(0);
+    expect(between).toBeLessThan(3);
+    expect(commitsWhenSettled.slice(0, 32).every((n) => n === 1)).toBe(true);
+    expect(commitsWhenSettled.at(-1)).toBe(3);
+    expect(seen).toEqual(ids);
+    expect(ids.every(committed)).toBe(true);
+    // close() commits everything still queued at once, however long the queue.
+    const late = Array.from({ length: 40 }, (_, k) => gc.submit((u) => u.putMachine(machine(`late-${k}`))));
+    gc.close();
+    expect(committed('late-39')).toBe(true);
+    await Promise.all(late);
+    expect(gc.commits).toBe(5);
+    reader.close();
+    db.close();
+  });
+
   it('commits at once when the queue is long, and flushes what is queued on close', async () => {
     const { db, state, store, reader, committed } = open();
     const gc = new GroupCommit(state, store, { tickMs: 60_000, maxQueue: 3 });

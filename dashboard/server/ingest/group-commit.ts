@@ -8,8 +8,16 @@ export interface GroupCommitOptions {
   tickMs: number;
   /** A queue this long is committed at once, without waiting for the tick. */
   maxQueue: number;
+  /**
+   * At most this many requests share one transaction (default 32). A longer queue is committed in several, one per
+   * turn of the event loop, so new connections and probes are served in between: at a million machines the work of
+   * 64 snapshot reports, committed and applied together, kept the loop for 20–30 ms.
+   */
+  maxPerTransaction?: number;
   onListenerError?: (e: unknown) => void;
 }
+
+const DEFAULT_MAX_PER_TRANSACTION = 32;
 
 interface Queued {
   work: (u: UnitOfWork) => unknown;
@@ -18,8 +26,9 @@ interface Queued {
 }
 
 /**
- * Group commit: the writes of concurrent requests share one SQLite transaction per short tick, each request in its
- * own savepoint so one that throws fails alone. After the commit, every unit's changes go to the in-memory state in
+ * Group commit: the writes of concurrent requests share one SQLite transaction per short tick (up to
+ * `maxPerTransaction` of them; the rest follow in the next turns), each request in its own savepoint so one that throws
+ * fails alone. After the commit, every unit's changes go to the in-memory state in
  * the order the requests were queued, then each request's promise settles: nothing is acknowledged before the
  * transaction holding it is durable, and a crash loses only unacknowledged work.
  *
@@ -65,16 +74,24 @@ export class GroupCommit {
     });
   }
 
-  /** Commits everything queued now, in one transaction. */
-  flush(): void {
+  /**
+   * Commits what is queued now: up to `maxPerTransaction` requests in one transaction, the rest in the next turn of the
+   * event loop (`all`: every one of them now, in as many transactions as that takes).
+   */
+  flush(all = false): void {
     if (this.#timer !== null) {
       clearTimeout(this.#timer as NodeJS.Timeout);
       clearImmediate(this.#timer as NodeJS.Immediate);
       this.#timer = null;
     }
-    const items = this.#queue;
+    const limit = this.#opts.maxPerTransaction ?? DEFAULT_MAX_PER_TRANSACTION;
+    do this.#commitSome(this.#queue.splice(0, limit));
+    while (all && this.#queue.length > 0);
+    if (this.#queue.length > 0) this.#timer = setImmediate(() => this.flush());
+  }
+
+  #commitSome(items: Queued[]): void {
     if (items.length === 0) return;
-    this.#queue = [];
     const db = this.#store.db;
     const pending = new PendingWrites();
     const done: Array<{ item: Queued; unit: UnitOfWork; result: unknown }> = [];
@@ -114,7 +131,7 @@ export class GroupCommit {
 
   /** Commits what is queued and refuses anything later (before the database closes). */
   close(): void {
-    this.flush();
+    this.flush(true);
     this.#closed = true;
   }
 }
