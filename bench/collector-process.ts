@@ -50,12 +50,19 @@ export function memoryOf(pid: number): MemoryFigures | undefined {
   }
 }
 
-export function httpGet(url: string, opts: { agent?: http.Agent | false; cookie?: string; timeoutMs?: number } = {}): Promise<{ status: number; text: string }> {
+export function httpGet(
+  url: string,
+  opts: { agent?: http.Agent | false; cookie?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<{ status: number; text: string; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = http.get(url, { agent: opts.agent ?? false, headers: opts.cookie ? { cookie: opts.cookie } : {}, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
+    const headers = { ...opts.headers, ...(opts.cookie ? { cookie: opts.cookie } : {}) };
+    const req = http.get(url, { agent: opts.agent ?? false, headers, timeout: opts.timeoutMs ?? 30_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, text: body.toString('utf8'), bytes: body.length });
+      });
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url} within ${opts.timeoutMs ?? 30_000} ms`)));
