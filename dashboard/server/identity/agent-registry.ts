@@ -106,8 +106,8 @@ export interface AgentCursor {
 }
 
 /**
- * An agent's row as `#load` reads it: agent_id, machine_id, hostname, enrolled_at, revoked_at, last_report_at, and one
- * epoch's epoch and last_seq (null without any); one row per epoch.
+ * An agent's row as `#agent` and `byToken` read it: agent_id, machine_id, hostname, enrolled_at, revoked_at,
+ * last_report_at, and one epoch's epoch and last_seq (null without any); one row per epoch.
  */
 type AgentRow = [string, string, string, number, number | null, number | null, number | null, number | null];
 

@@ -22,6 +22,7 @@ type MachineRow = [
 ];
 const MACHINE_COLUMNS = `machine_id, agent_id, hostname, group_override, snapshot, last_report_at, last_received_at, enrolled_at,
   retired_at, retired_reason, replaced_by, last_kms_request`;
+
 interface KmsHostRow {
   id: string;
   hostname: string;
@@ -51,6 +52,7 @@ type KmsClientRow = [
 ];
 const KMS_CLIENT_COLUMNS =
   'host_id, cmid, client_fqdn, last_request_at, license_status, hresult, n_policy, is_vm, activation_id, minutes_to_expiry, requests';
+
 export interface EventRow {
   id: number;
   machine_id: string;
@@ -285,12 +287,15 @@ export class FleetStore {
   }
 }
 
-function clientFromRow([, cmid, clientFqdn, lastRequestAt, licenseStatus, hresult, nPolicy, isVm, activationId, minutesToExpiry, requests]: KmsClientRow): KmsClientEntry {
+function clientFromRow(r: KmsClientRow): KmsClientEntry {
+  const [, cmid, clientFqdn, lastRequestAt, licenseStatus, hresult, nPolicy, isVm, activationId, minutesToExpiry, requests] = r;
   return { cmid, clientFqdn, lastRequestAt, licenseStatus, hresult, nPolicy, isVm: isVm === 1, activationId, minutesToExpiry, requests };
 }
 
 function machineFromRow(r: MachineRow): MachineState {
-  const [machineId, agentId, hostname, groupOverride, snapshot, lastReportAt, lastReceivedAt, enrolledAt, retiredAt, retiredReason, replacedBy, lastKmsRequest] = r;
+  const [machineId, agentId, hostname, groupOverride, snapshot, lastReportAt, lastReceivedAt, enrolledAt] = r;
+  const retiredAt = r[8];
+  const lastKmsRequest = r[11];
   const base: MachineState = {
     machineId,
     agentId,
@@ -304,7 +309,7 @@ function machineFromRow(r: MachineRow): MachineState {
     lastReportAt,
     lastReceivedAt,
     enrolledAt,
-    retired: retiredAt === null ? null : { at: retiredAt, reason: retiredReason ?? '', replacedBy },
+    retired: retiredAt === null ? null : { at: retiredAt, reason: r[9] ?? '', replacedBy: r[10] },
   };
   const withRequest = lastKmsRequest ? withKmsRequest(base, JSON.parse(lastKmsRequest) as KmsRequestSeen) : base;
   return snapshot ? withSnapshot(withRequest, JSON.parse(snapshot) as MachineSnapshot) : withRequest;
