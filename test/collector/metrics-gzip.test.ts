@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,16 +26,29 @@ describe('acceptsGzip', () => {
     expect(acceptsGzip('gzip; q=0.0, identity')).toBe(false);
   });
 
-  it('compresses only a body big enough, and what it sends unpacks to the same bytes', async () => {
+  it('compresses only a body big enough, as one gzip member that unpacks to the same bytes, parts in order', async () => {
     const small = [Buffer.from('a 1\n')];
     expect(await encodeBody(small, 'gzip')).toEqual({ parts: small });
-    const big = [Buffer.from('# TYPE x gauge\n'), Buffer.from('x{group="é"} 1\n'.repeat(GZIP_FROM_BYTES / 8)), Buffer.alloc(0)];
+    const series = Buffer.from('x{group="é"} 1\n'.repeat(GZIP_FROM_BYTES / 8));
+    const big = [Buffer.from('# TYPE x gauge\n'), series, Buffer.alloc(0), Buffer.from('y 2\n')];
     expect((await encodeBody(big, 'identity')).parts).toBe(big);
     const sent = await encodeBody(big, 'gzip');
     expect(sent.encoding).toBe('gzip');
-    expect(sent.parts).toHaveLength(1);
-    expect(sent.parts[0]!.length).toBeLessThan(Buffer.concat(big).length / 10);
-    expect(gunzipSync(sent.parts[0]!).equals(Buffer.concat(big))).toBe(true);
+    const body = Buffer.concat(sent.parts);
+    expect(body.length).toBeLessThan(Buffer.concat(big).length / 10);
+    expect(gunzipSync(body).equals(Buffer.concat(big))).toBe(true);
+    // The system's gzip reads it too: one member, not several.
+    expect(execFileSync('gzip', ['-dc'], { input: body }).equals(Buffer.concat(big))).toBe(true);
+  });
+
+  it('deflates a big part once for as long as it lives; a new part of the same text is deflated again', async () => {
+    const series = Buffer.from('x{group="a"} 1\n'.repeat(GZIP_FROM_BYTES / 4));
+    const first = await encodeBody([Buffer.from('head 1\n'), series], 'gzip');
+    const again = await encodeBody([Buffer.from('head 2\n'), series], 'gzip');
+    expect(again.parts[2]).toBe(first.parts[2]); // the same compressed segment, not a second compression
+    const fresh = await encodeBody([Buffer.from('head 2\n'), Buffer.from(series)], 'gzip');
+    expect(fresh.parts[2]).not.toBe(first.parts[2]);
+    expect(gunzipSync(Buffer.concat(again.parts)).toString()).toBe(`head 2\n${series.toString()}`);
   });
 });
 
