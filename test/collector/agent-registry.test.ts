@@ -150,13 +150,17 @@ describe('AgentRegistry pages: the agent list never sorts every agent', () => {
 });
 
 describe('AgentRegistry reads agents when first needed', () => {
-  it('holds only committed rows: an agent read inside a transaction that rolls back is read again afterwards', () => {
+  /** A registry started over a store that already holds one agent with one seq mark (epoch 1). */
+  function startedOver(agentId: string, machineId: string, seq: number) {
     const db = database();
-    const first = new AgentRegistry(db);
-    first.writeAgent(agent('agt_a', 'm-1', 100));
-    first.writeSeq('agt_a', 1, 40);
+    const before = new AgentRegistry(db);
+    before.writeAgent(agent(agentId, machineId, 100));
+    before.writeSeq(agentId, 1, seq);
+    return { db, reg: new AgentRegistry(db) };
+  }
 
-    const reg = new AgentRegistry(db);
+  it('holds only committed rows: an agent read inside a transaction that rolls back is read again afterwards', () => {
+    const { db, reg } = startedOver('agt_a', 'm-1', 40);
     expect(reg.size).toBe(1);
     expect(() =>
       db.transaction(() => {
@@ -171,12 +175,7 @@ describe('AgentRegistry reads agents when first needed', () => {
   });
 
   it('counts an agent once when it is new, not when it is re-tokened or was enrolled before start', () => {
-    const db = database();
-    const first = new AgentRegistry(db);
-    first.writeAgent(agent('agt_old', 'm-1', 100));
-    first.writeSeq('agt_old', 1, 7);
-
-    const reg = new AgentRegistry(db);
+    const { db, reg } = startedOver('agt_old', 'm-1', 7);
     const fresh = agent('agt_new', 'm-2', 200);
     reg.writeAgent(fresh);
     reg.applyAgent(fresh);
