@@ -27,10 +27,10 @@ interface Queued {
 
 /**
  * Group commit: the writes of concurrent requests share one SQLite transaction per short tick (up to
- * `maxPerTransaction` of them; the rest follow in the next turns), each request in its own savepoint so one that throws
- * fails alone. After the commit, every unit's changes go to the in-memory state in
- * the order the requests were queued, then each request's promise settles: nothing is acknowledged before the
- * transaction holding it is durable, and a crash loses only unacknowledged work.
+ * `maxPerTransaction` of them; the rest follow in the next turns), each request in its own savepoint so one that
+ * throws fails alone. After the commit, every unit's changes go to the in-memory state in the order the requests were
+ * queued, then each request's promise settles: nothing is acknowledged before the transaction holding it is durable,
+ * and a crash loses only unacknowledged work.
  *
  * The tick is a real timer, not the injected scheduler: it batches I/O and decides nothing about fleet time (tests
  * run the collector on a virtual clock and must still be answered).
