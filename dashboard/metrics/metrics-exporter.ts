@@ -158,7 +158,7 @@ export class MetricsExporter {
   async exposition(): Promise<Buffer[]> {
     const done = this.#self.startScrape();
     try {
-      const text = await this.#renderRegistry();
+      const text = await this.#registry.metrics();
       const groups = this.#groupText.parts(this.#clock.now());
       const machines = this.#sweep?.machineBody ?? NO_MACHINE_SERIES;
       // OpenMetrics ends with `# EOF`; the cached series go before it.
@@ -169,23 +169,6 @@ export class MetricsExporter {
       done();
     }
   }
-
-  /**
-   * Makes `registry.metrics()` itself return the full exposition, so the collector's existing `/metrics` route (which
-   * serves the registry it owns) carries the per-machine series too. Returns the undo.
-   */
-  installOnRegistry(): () => void {
-    const registry = this.#registry;
-    const original = registry.metrics;
-    this.#renderRegistry = () => original.call(registry);
-    registry.metrics = () => this.metrics();
-    return () => {
-      registry.metrics = original;
-      this.#renderRegistry = () => registry.metrics();
-    };
-  }
-
-  #renderRegistry: () => Promise<string> = () => this.#registry.metrics();
 
   async #doRefresh(): Promise<FleetSweep> {
     const started = performance.now();

@@ -24,7 +24,6 @@ export function metricsPlugin(
 ): MetricsPlugin {
   let exporter: MetricsExporter | undefined;
   let unsubscribe: (() => void) | undefined;
-  let uninstall: (() => void) | undefined;
   const unsubscribeIngest: Array<() => void> = [];
   const ingest: IngestMetrics = {
     batch: () => exporter?.ingest.batch(),
@@ -66,14 +65,12 @@ export function metricsPlugin(
         }),
         ctx.ingest.onRefusal((code) => e.ingest.rejected(code)),
       );
-      uninstall = e.installOnRegistry();
       ctx.setMetricsExposition(() => e.exposition());
       await e.start();
     },
     close() {
       unsubscribe?.();
       for (const u of unsubscribeIngest.splice(0)) u();
-      uninstall?.();
       exporter?.close();
     },
   };
