@@ -363,7 +363,8 @@ export class MachineListIndex {
   /**
    * Derives every index not built yet, in slices of about `sliceMs`, handing the event loop back between them, so no
    * request pays for one later (the collector starts this when the state is loaded). Entries that change meanwhile are
-   * left out of the derived order and inserted at the end. A request waits for it (`whenSorted`); a caller that does not wait and needs an index first builds it then.
+   * left out of the derived order and inserted at the end. A request waits for it (`whenSorted`); a caller that does
+   * not wait and needs an index first builds it then.
    */
   prebuild(yieldToLoop: () => Promise<void> = () => new Promise((r) => setImmediate(r)), sliceMs = 10): Promise<void> {
     // One derivation at a time: they share the set of entries that changed meanwhile.
