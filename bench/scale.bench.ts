@@ -221,7 +221,6 @@ async function settle(url: string, limitMs: number): Promise<number | undefined>
   return undefined;
 }
 
-/** How long to wait so that a wall-clock minute boundary falls in the middle of the next `loadMs` of load. */
 /**
  * How long to wait so that the next wall-clock minute (the collector's minute tick) comes `intoLoadMs` after the load
  * starts, given that the load starts `leadMs` after the wait. Aimed 1 s past the heartbeats' warm-up: the 11 s the
