@@ -114,7 +114,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   // Rows stream in and are committed in chunks: a million machines are never held twice (rows and state) at once.
   let chunk: StateChange[] = [];
   const flush = () => {
-    state.commit(chunk, { notify: false });
+    state.load(chunk);
     chunk = [];
   };
   for await (const machines of store.loadMachines()) {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FleetState } from '../../dashboard/server/state/fleet-state.js';
 import { withSnapshot, type MachineState } from '../../dashboard/server/state/machine-state.js';
+import type { KmsClientEntry } from '../../dashboard/server/state/kms-host-state.js';
+import type { StateChange } from '../../dashboard/server/state/state-change.js';
 import { syntheticMachine } from '../support/read-model-fleet.js';
 
 const NOW = Date.parse('2026-11-02T12:00:00Z');
@@ -67,5 +69,44 @@ describe('fleet state: the id indexes follow a machine through changes that keep
     expect(where(a3)).toEqual({ cmid: expect.arrayContaining([a.machineId, b.machineId]), host: [a.machineId], kms: 1 });
     expect(state.machineCountUsingKmsHost(kmsOf(a))).toBe(usingA - 1);
     expect(state.activeMachineCount).toBe(2);
+  });
+});
+
+describe('fleet state: loading what the store held at start', () => {
+  it('files machines and window entries as committing them would, and refuses once ready', () => {
+    const machines = Array.from({ length: 40 }, (_, i) => syntheticMachine(i, NOW));
+    const entry = (m: MachineState, i: number): KmsClientEntry => ({
+      cmid: m.snapshot!.cmid!,
+      clientFqdn: m.hostname,
+      lastRequestAt: NOW - i * 60_000,
+      licenseStatus: 1,
+      nPolicy: i % 3 === 0 ? 5 : 25,
+      hresult: 0,
+      isVm: false,
+      activationId: m.primary!.activationId,
+      minutesToExpiry: 10_000,
+      requests: 1,
+    });
+    const changes: StateChange[] = [
+      ...machines.map((m) => ({ kind: 'machine' as const, id: m.machineId, before: null, after: m })),
+      ...machines.map((m, i) => ({ kind: 'kms-client' as const, id: 'kms01.contoso.com', before: null, after: entry(m, i) })),
+    ];
+    const loaded = new FleetState();
+    loaded.load(changes);
+    const committed = new FleetState();
+    committed.commit(changes, { notify: false });
+    const figures = (s: FleetState) => ({
+      active: s.activeMachineCount,
+      status: [...s.statusCounts()],
+      groups: [...s.groupStatusCounts()].map(([g, c]) => [g, [...c]]),
+      kms: [...new Set(machines.map((m) => m.kmsHostId!))].map((h) => s.machineCountUsingKmsHost(h)),
+      window: s.windowCountsAfter('kms01.contoso.com', NOW - 20 * 60_000),
+      clients: s.clientWindow('kms01.contoso.com').size,
+      cmids: machines.map((m) => [...s.machinesWithCmid(m.snapshot!.cmid!)]),
+    });
+    expect(figures(loaded)).toEqual(figures(committed));
+    expect(figures(loaded).clients).toBe(40);
+    loaded.markReady();
+    expect(() => loaded.load(changes)).toThrow(/loaded already/);
   });
 });

@@ -146,14 +146,24 @@ export class FleetState {
 
   // ---- writing (collector only) ----
 
+  /**
+   * Files what the store held at start, before `markReady()`: every machine and window entry is new, so none is looked
+   * up first (a million-entry Map costs ~1 µs a lookup, cache misses mostly: two of the ten per machine at start).
+   * Nobody is told.
+   */
+  load(changes: readonly StateChange[]): void {
+    if (this.#ready) throw new Error('the state is loaded already');
+    for (const c of changes) this.#apply(c, true);
+  }
+
   /** Marks the state loaded (readyz answers 200 from then on). */
   markReady(): void {
     this.#ready = true;
   }
 
   /**
-   * Applies changes already made durable, then tells the listeners. `notify: false` is for the rebuild at start,
-   * when nothing is new.
+   * Applies changes already made durable, then tells the listeners (`notify: false`: nobody, for a state built up
+   * before anyone subscribes; see also `load`).
    */
   commit(changes: readonly StateChange[], options: { notify?: boolean; onListenerError?: (e: unknown) => void } = {}): void {
     for (const c of changes) this.#apply(c);
@@ -169,10 +179,10 @@ export class FleetState {
     }
   }
 
-  #apply(c: StateChange): void {
+  #apply(c: StateChange, fresh = false): void {
     switch (c.kind) {
       case 'machine': {
-        const old = this.#machines.get(c.id);
+        const old = fresh ? undefined : this.#machines.get(c.id);
         if (old && sameIndexKeys(old, c.after)) {
           // A heartbeat (or anything else no index or counter looks at): only the report time moves.
           this.#machines.set(c.id, c.after);
@@ -195,7 +205,7 @@ export class FleetState {
         let times = this.#windowTimes.get(c.id);
         if (!times) this.#windowTimes.set(c.id, (times = { client: new TimeTally(2), server: new TimeTally(2), office: new TimeTally(2) }));
         const cmid = c.after?.cmid ?? c.before?.cmid;
-        const old = cmid === undefined ? undefined : w?.get(cmid);
+        const old = cmid === undefined || fresh ? undefined : w?.get(cmid);
         if (old) tallyOf(times, old).remove(old.lastRequestAt);
         if (c.after) {
           if (!w) this.#windows.set(c.id, (w = new Map()));

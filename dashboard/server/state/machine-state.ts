@@ -82,12 +82,9 @@ export function channelKeyOf(m: MachineState): string {
 
 /** A new machine state with a new snapshot (derived fields recomputed; its repeated strings shared, see interned.ts). */
 export function withSnapshot(m: MachineState, snapshot: MachineSnapshot): MachineState {
-  internSnapshot(snapshot);
-  // One instance of the machine's id, not the row's and the snapshot's.
-  if (snapshot.machineId === m.machineId) snapshot.machineId = m.machineId;
-  const primary = primaryProductOf(snapshot);
-  const next = { ...m, snapshot, hostname: snapshot.hostname, group: m.groupOverride ?? snapshot.group, primary };
-  return { ...next, kmsHostId: effectiveKmsHostId(next) };
+  const primary = primaryProductOf(internOwnSnapshot(snapshot, m.machineId));
+  const kmsHostId = effectiveKmsHostId(primary, m.lastKmsRequest);
+  return { ...m, snapshot, hostname: snapshot.hostname, group: m.groupOverride ?? snapshot.group, primary, kmsHostId };
 }
 
 /** A new machine state after a 12288: a success replaces anything older; a failure only replaces other failures. */
@@ -96,13 +93,45 @@ export function withKmsRequest(m: MachineState, seen: KmsRequestSeen): MachineSt
   const newer = !cur || seen.at >= cur.at;
   const replace = !cur || (seen.ok && (newer || !cur.ok)) || (!seen.ok && !cur.ok && newer);
   if (!replace) return m;
-  const next = { ...m, lastKmsRequest: seen };
-  return { ...next, kmsHostId: effectiveKmsHostId(next) };
+  return { ...m, lastKmsRequest: seen, kmsHostId: effectiveKmsHostId(m.primary, seen) };
 }
 
-function effectiveKmsHostId(m: Pick<MachineState, 'primary' | 'lastKmsRequest'>): string | null {
+/**
+ * A machine as the store holds it, made in one piece (a million of these at start): the same object `withSnapshot`
+ * and `withKmsRequest` would make from a bare machine, without the copies in between.
+ */
+export function storedMachine(
+  fields: Omit<MachineState, 'snapshot' | 'primary' | 'kmsHostId' | 'group'>,
+  snapshot: MachineSnapshot | null,
+): MachineState {
+  const primary = snapshot ? primaryProductOf(internOwnSnapshot(snapshot, fields.machineId)) : null;
+  return {
+    machineId: fields.machineId,
+    agentId: fields.agentId,
+    hostname: snapshot ? snapshot.hostname : fields.hostname,
+    group: fields.groupOverride ?? snapshot?.group ?? '',
+    groupOverride: fields.groupOverride,
+    snapshot,
+    primary,
+    kmsHostId: effectiveKmsHostId(primary, fields.lastKmsRequest),
+    lastKmsRequest: fields.lastKmsRequest,
+    lastReportAt: fields.lastReportAt,
+    lastReceivedAt: fields.lastReceivedAt,
+    enrolledAt: fields.enrolledAt,
+    retired: fields.retired,
+  };
+}
+
+/** Shares the snapshot's repeated strings (interned.ts) and points it at the machine's own id instance. */
+function internOwnSnapshot(snapshot: MachineSnapshot, machineId: string): MachineSnapshot {
+  internSnapshot(snapshot);
+  if (snapshot.machineId === machineId) snapshot.machineId = machineId;
+  return snapshot;
+}
+
+function effectiveKmsHostId(primary: ProductState | null, lastKmsRequest: KmsRequestSeen | null): string | null {
   // Activated by an Active Directory object: it depends on no KMS host, whatever it asked one before.
-  if (m.primary?.channel === 'ad-based') return null;
-  if (m.primary?.kmsHost) return kmsHostIdOf(m.primary.kmsHost.name);
-  return m.lastKmsRequest?.hostId ?? null;
+  if (primary?.channel === 'ad-based') return null;
+  if (primary?.kmsHost) return kmsHostIdOf(primary.kmsHost.name);
+  return lastKmsRequest?.hostId ?? null;
 }

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { MachineSnapshot } from '../../../shared/protocol.js';
 import type { KmsClientEntry, KmsHostState } from '../state/kms-host-state.js';
-import { withKmsRequest, withSnapshot, type KmsRequestSeen, type MachineState } from '../state/machine-state.js';
+import { storedMachine, type KmsRequestSeen, type MachineState } from '../state/machine-state.js';
 import type { StoredEvent } from '../state/state-change.js';
 import { readRows } from './row-reader.js';
 
@@ -296,21 +296,18 @@ function machineFromRow(r: MachineRow): MachineState {
   const [machineId, agentId, hostname, groupOverride, snapshot, lastReportAt, lastReceivedAt, enrolledAt] = r;
   const retiredAt = r[8];
   const lastKmsRequest = r[11];
-  const base: MachineState = {
-    machineId,
-    agentId,
-    hostname,
-    group: groupOverride ?? '',
-    groupOverride,
-    snapshot: null,
-    primary: null,
-    kmsHostId: null,
-    lastKmsRequest: null,
-    lastReportAt,
-    lastReceivedAt,
-    enrolledAt,
-    retired: retiredAt === null ? null : { at: retiredAt, reason: r[9] ?? '', replacedBy: r[10] },
-  };
-  const withRequest = lastKmsRequest ? withKmsRequest(base, JSON.parse(lastKmsRequest) as KmsRequestSeen) : base;
-  return snapshot ? withSnapshot(withRequest, JSON.parse(snapshot) as MachineSnapshot) : withRequest;
+  return storedMachine(
+    {
+      machineId,
+      agentId,
+      hostname,
+      groupOverride,
+      lastKmsRequest: lastKmsRequest ? (JSON.parse(lastKmsRequest) as KmsRequestSeen) : null,
+      lastReportAt,
+      lastReceivedAt,
+      enrolledAt,
+      retired: retiredAt === null ? null : { at: retiredAt, reason: r[9] ?? '', replacedBy: r[10] },
+    },
+    snapshot ? (JSON.parse(snapshot) as MachineSnapshot) : null,
+  );
 }
