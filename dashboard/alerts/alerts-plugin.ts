@@ -112,7 +112,10 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         heartbeatIntervalMs: (ctx.config.staleAfterMinutes * MS.MINUTE) / 3,
         listeningSince: ctx.clock.now(),
       });
-      view.load(ctx.clock.now());
+      // A big fleet is filed in slices once the collector listens (~6 s at a million machines); the start-up
+      // evaluation below waits for it.
+      const startedSync = ctx.state.machineCount <= SYNC_START_LIMIT;
+      const indexed = startedSync ? (view.load(ctx.clock.now()), Promise.resolve()) : view.loadInSlices(ctx.clock.now(), { stopped: () => closed });
       const evaluator = new RuleEvaluator(settings);
       const book = new AlertBook(ctx.db);
       const tally = new HealthTally();
@@ -269,13 +272,24 @@ export function alertsPlugin(options: AlertsPluginOptions = {}): CollectorPlugin
         evaluator.evaluateFleetRules(fleetView(now), now, 'all');
         evaluateMachinesSliced([...view.machineIds()], 'all', sync, done);
       };
-      const startedSync = ctx.state.machineCount <= SYNC_START_LIMIT;
       const startedAt = Date.now();
-      evaluateEverything(startedSync, () => {
+      const evaluatedAtStart = () => {
         settled = true;
         for (const k of book.openKeys()) dirtyAlerts.add(k);
         if (!startedSync) ctx.log.info('alerts evaluated the whole fleet', { machines: ctx.state.machineCount, ms: Date.now() - startedAt });
-      });
+      };
+      if (startedSync) evaluateEverything(true, evaluatedAtStart);
+      else {
+        void indexed.then(() => {
+          if (closed) return;
+          try {
+            evaluateEverything(false, evaluatedAtStart);
+            settle();
+          } catch (e) {
+            ctx.log.error('alert evaluation failed', { error: String(e) });
+          }
+        });
+      }
       settle();
 
       // Changes of one committed batch arrive together; evaluate them once, after the batch. Machine-scoped rules

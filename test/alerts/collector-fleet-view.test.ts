@@ -98,3 +98,55 @@ describe('the collector fleet view', () => {
     expect([...view.dependentCandidates('kms1')].map((m) => m.machineId)).toEqual(['v']);
   });
 });
+
+describe('the collector fleet view, filed in slices at start', () => {
+  it('ends as a view loaded at once would, with machines changed, enrolled and retired while the pass runs', async () => {
+    const { state, store, view: fresh, put, retire } = setup();
+    const n = 3_000;
+    runUnit(state, store, (u) => {
+      for (let i = 0; i < n; i++) {
+        const id = `s${i}`;
+        const host = `kms${i % 3}.contoso.com`;
+        u.putMachine(withSnapshot({ ...newMachine({ agentId: `agent-${id}`, machineId: id, hostname: `${id}.contoso.com` }, T0), lastReportAt: T0, lastReceivedAt: T0 }, snapshot(id, `${id}.contoso.com`, T0, on(host))));
+      }
+    });
+    // A second view over the same state, filed in slices (one every 256 machines at sliceMs 0), following changes.
+    const sliced = new CollectorFleetView(state, db, { heartbeatIntervalMs: MS.HOUR });
+    state.onChange((c) => sliced.apply(c));
+    const done = sliced.loadInSlices(T0, { sliceMs: 0 });
+    let slices = 0;
+    for (; slices < 3; slices++) await new Promise((r) => setImmediate(r));
+    // Meanwhile: one filed already moves, one not reached yet moves, one retires, one enrols.
+    put('s1', on('kms9.contoso.com'));
+    put(`s${n - 1}`, on('kms9.contoso.com'));
+    retire('s2');
+    put('late', on('kms9.contoso.com'));
+    const filedSoFar = (v: CollectorFleetView) => [...v.machineIds()].filter((id) => v.dependencyOf(id) !== null).length;
+    expect(filedSoFar(sliced)).toBeLessThan(n / 2);
+    await done;
+    const filed = (v: CollectorFleetView) => ({
+      count: filedSoFar(v),
+      dependents: ['kms0', 'kms1', 'kms2', 'kms9'].map((h) => [...v.dependentCandidates(h)].map((m) => m.machineId).sort()),
+      dependencies: ['s1', 's2', `s${n - 1}`, 'late', 's4'].map((id) => v.dependencyOf(id)),
+    });
+    expect(filed(sliced)).toEqual(filed(fresh));
+    expect(filed(sliced).dependents[3]).toEqual(['late', 's1', `s${n - 1}`]);
+    expect(filed(sliced).count).toBe(n); // s2 retired, "late" enrolled
+  });
+
+  it('stops when told to', async () => {
+    const { state, store } = setup();
+    runUnit(state, store, (u) => {
+      for (let i = 0; i < 2_000; i++) {
+        const id = `t${i}`;
+        u.putMachine(withSnapshot({ ...newMachine({ agentId: `agent-${id}`, machineId: id, hostname: `${id}.contoso.com` }, T0), lastReportAt: T0, lastReceivedAt: T0 }, snapshot(id, `${id}.contoso.com`, T0, on('kms0.contoso.com'))));
+      }
+    });
+    const sliced = new CollectorFleetView(state, db, { heartbeatIntervalMs: MS.HOUR });
+    let stop = false;
+    const done = sliced.loadInSlices(T0, { sliceMs: 0, stopped: () => stop });
+    stop = true;
+    await done;
+    expect([...sliced.machineIds()].filter((id) => sliced.dependencyOf(id) !== null)).toHaveLength(256);
+  });
+});
