@@ -70,6 +70,13 @@ export class FleetStateSource implements MetricsSource {
     }
   }
 
+  *countedAs(): Iterable<CountedAs> {
+    for (const m of this.#state.machines()) {
+      const c = countedAsOf(m);
+      if (c) yield c;
+    }
+  }
+
   machineCount(): number {
     return this.#state.activeMachineCount;
   }

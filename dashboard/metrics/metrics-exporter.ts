@@ -131,7 +131,7 @@ export class MetricsExporter {
   recount(): void {
     this.#aggregates.clear();
     this.#time.clear();
-    for (const m of this.#source.machines()) {
+    for (const m of this.#source.countedAs?.() ?? this.#source.machines()) {
       this.#aggregates.apply(null, m);
       this.#time.apply(null, m);
     }

@@ -1,3 +1,5 @@
+import type { CountedAs } from './metrics-exporter.js';
+
 /**
  * The narrow view of the collector the metrics read. `fleet-state-source.ts` adapts the collector's FleetState (and the
  * alert engine, when present) to it; tests build it by hand. Every instant is milliseconds since the Unix epoch.
@@ -74,6 +76,11 @@ export interface AlertTally {
 export interface MetricsSource {
   /** Every live machine; iterated in the background, never inside a scrape. */
   machines(): Iterable<MachineFacts>;
+  /**
+   * What every live machine is counted under, for the recount at start (a million machines): the same figures as
+   * `machines()` gives, without the per-product facts. Optional; `machines()` serves otherwise.
+   */
+  countedAs?(): Iterable<CountedAs>;
   /** How many live machines there are (decides whether per-machine series are exported). */
   machineCount(): number;
   /** Every known group, including those whose machines all retired (their series then read 0). */
