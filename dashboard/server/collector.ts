@@ -313,6 +313,8 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   live.start(scheduler, config.deltaIntervalMs);
 
   let closed = false;
+  // The window entries loaded at start share their clients' strings from here on, in slices (memory, not answers).
+  state.shareLoadedStrings({ stopped: () => closed }).catch((e: unknown) => log.error('sharing the loaded strings failed', { error: String(e) }));
   return {
     config,
     app,

@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FleetState } from '../../dashboard/server/state/fleet-state.js';
 import { withSnapshot, type MachineState } from '../../dashboard/server/state/machine-state.js';
@@ -108,5 +110,47 @@ describe('fleet state: loading what the store held at start', () => {
     expect(figures(loaded).clients).toBe(40);
     loaded.markReady();
     expect(() => loaded.load(changes)).toThrow(/loaded already/);
+  });
+});
+
+describe('fleet state: the window entries loaded at start share their strings later, in slices', () => {
+  /** A full collection, then the heap in use (the flag can be set at run time; the function comes from a new context). */
+  function heapAfterGc(): number {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    gc();
+    gc();
+    return process.memoryUsage().heapUsed;
+  }
+
+  it('points each entry at its client machine’s CMID and host name, freeing the copies', async () => {
+    const n = 80_000;
+    const machines = Array.from({ length: n }, (_, i) => syntheticMachine(i, NOW));
+    // Fresh copies of the strings, as rows read from the store are.
+    const copy = (s: string) => JSON.parse(JSON.stringify(s)) as string;
+    const state = new FleetState();
+    state.load(machines.map((m) => ({ kind: 'machine', id: m.machineId, before: null, after: m })));
+    state.load(
+      machines.map((m, i) => ({
+        kind: 'kms-client',
+        id: 'kms01.contoso.com',
+        before: null,
+        after: { cmid: copy(m.snapshot!.cmid!), clientFqdn: copy(m.hostname), lastRequestAt: NOW - i, licenseStatus: 1, hresult: 0, nPolicy: 25, isVm: false, activationId: copy(m.primary!.activationId), minutesToExpiry: 1, requests: 1 },
+      })),
+    );
+    state.markReady();
+    const before = heapAfterGc();
+    let turns = 0;
+    const counting = setInterval(() => turns++, 0);
+    await state.shareLoadedStrings({ sliceMs: 1 });
+    clearInterval(counting);
+    const freed = before - heapAfterGc();
+    // Measured: ~166 bytes an entry freed (copies of the CMID, host name and activation ID), ~60 with the sharing
+    // left out (the rest of the heap moves too). The line sits between.
+    expect(freed).toBeGreaterThan(110 * n);
+    expect(turns).toBeGreaterThan(0); // it handed the loop back
+    const w = state.clientWindow('kms01.contoso.com');
+    expect(w.size).toBe(n);
+    expect(w.get(machines[7]!.snapshot!.cmid!)!.clientFqdn).toBe(machines[7]!.hostname);
   });
 });
